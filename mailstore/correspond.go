@@ -1,0 +1,113 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+)
+
+// Reply sends a caseworker's answer to the ticket's requestors and Ccs: it
+// is stored on the ticket and queued in the outbox in one transaction. A new
+// ticket becomes open.
+func (s *Store) Reply(ctx context.Context, actor string, id int64, text string) error {
+	return s.writeAs(ctx, actor, id, text, "reply to", func(o *op) error {
+		return o.correspond(text)
+	})
+}
+
+// Comment adds an internal comment, sent to the owner and the queue's
+// watchers only, never to requestors.
+func (s *Store) Comment(ctx context.Context, actor string, id int64, text string) error {
+	return s.writeAs(ctx, actor, id, text, "comment on", func(o *op) error {
+		return o.comment(text)
+	})
+}
+
+func (s *Store) writeAs(ctx context.Context, actor string, id int64, text, what string, fn func(*op) error) error {
+	if strings.TrimSpace(text) == "" {
+		return refuse(ErrInvalid, "nothing to send: the text is empty")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		o := s.newOp(ctx, tx)
+		var err error
+		if o.actor, err = actorUser(ctx, tx, actor); err != nil {
+			return err
+		}
+		if err := o.lock(id); err != nil {
+			return err
+		}
+		if err := o.mustWork(what); err != nil {
+			return err
+		}
+		return fn(o)
+	})
+}
+
+// correspond records the actor's answer and queues it to requestors and Ccs.
+func (o *op) correspond(text string) error {
+	txn, err := o.record(TxCorrespond, "", "", "")
+	if err != nil {
+		return err
+	}
+	reqs, err := o.people("requestor")
+	if err != nil {
+		return err
+	}
+	ccs, err := o.people("cc")
+	if err != nil {
+		return err
+	}
+	reqs, ccs = o.without(reqs, o.actor.Email), o.without(ccs, o.actor.Email)
+	inReplyTo, refs, err := o.thread()
+	if err != nil {
+		return err
+	}
+	m, err := o.compose(&outMail{
+		kind: KindCorrespond, fromName: o.actor.Name, fromAddr: o.queue.Address,
+		to: reqs, cc: ccs, subject: taggedSubject(o.queue, o.t.id, o.t.subject), text: text,
+		inReplyTo: inReplyTo, refs: refs,
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := o.storeMessage(txn, m); err != nil {
+		return err
+	}
+	if err := o.enqueue(KindCorrespond, txn, m, append(reqs, ccs...)); err != nil {
+		return err
+	}
+	if o.t.status == StatusNew {
+		return o.setStatus(StatusOpen)
+	}
+	return nil
+}
+
+// comment records the actor's internal comment and queues it to the owner
+// and watchers.
+func (o *op) comment(text string) error {
+	txn, err := o.record(TxComment, "", "", "")
+	if err != nil {
+		return err
+	}
+	staff, err := o.staff()
+	if err != nil {
+		return err
+	}
+	staff = o.without(staff, o.actor.Email)
+	inReplyTo, refs, err := o.thread()
+	if err != nil {
+		return err
+	}
+	m, err := o.compose(&outMail{
+		kind: KindComment, fromName: o.actor.Name, fromAddr: o.queue.CommentAddress,
+		to: staff, subject: taggedSubject(o.queue, o.t.id, "Comment: "+o.t.subject), text: text,
+		inReplyTo: inReplyTo, refs: refs,
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := o.storeMessage(txn, m); err != nil {
+		return err
+	}
+	return o.enqueue(KindComment, txn, m, staff)
+}

@@ -1,0 +1,70 @@
+package mailstore
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Mail is a message to store on a ticket: the raw bytes exactly as they
+// came or went, and what the parser decoded from them.
+type Mail struct {
+	Raw         []byte
+	MessageID   string // without angle brackets
+	From        string // address
+	FromName    string
+	Subject     string
+	Date        time.Time // zero when unknown
+	Header      string    // decoded header block, "Name: value" lines
+	Text        string    // UTF-8 text for people and search
+	Attachments []Attachment
+	Flags       []string
+	Outgoing    bool
+}
+
+// Hash is the hex SHA-256 of the raw bytes.
+func (m *Mail) Hash() string {
+	h := sha256.Sum256(m.Raw)
+	return hex.EncodeToString(h[:])
+}
+
+// storeMessage stores m on the locked ticket under transaction txn, and
+// indexes its Message-ID for threading.
+func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
+	var date any
+	if !m.Date.IsZero() {
+		date = micros(m.Date)
+	}
+	var id int64
+	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO messages (ticket_id, txn_id, msgid, outgoing, from_addr, subject, date, size, sha256, headers, text, flags, raw)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
+		o.t.id, txn, m.MessageID, m.Outgoing, strings.ToLower(m.From), m.Subject, date, len(m.Raw), m.Hash(),
+		m.Header, m.Text, strings.Join(m.Flags, ","), m.Raw).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store message on ticket %d: %w", o.t.id, err)
+	}
+	for _, a := range m.Attachments {
+		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO attachments (message_id, name, content_type, size) VALUES ($1, $2, $3, $4)`,
+			id, a.Name, a.ContentType, a.Size); err != nil {
+			return 0, fmt.Errorf("store attachment of message %d: %w", id, err)
+		}
+	}
+	if err := o.indexMessageID(m.MessageID); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// indexMessageID remembers that a Message-ID belongs to the ticket. The
+// first ticket to claim an id keeps it.
+func (o *op) indexMessageID(msgid string) error {
+	if msgid == "" {
+		return nil
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO message_ids (msgid, ticket_id) VALUES ($1, $2) ON CONFLICT (msgid) DO NOTHING`, msgid, o.t.id); err != nil {
+		return fmt.Errorf("index message id: %w", err)
+	}
+	return nil
+}

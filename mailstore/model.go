@@ -1,0 +1,150 @@
+package mailstore
+
+import "time"
+
+// Ticket statuses, as in RT.
+const (
+	StatusNew      = "new"
+	StatusOpen     = "open"
+	StatusStalled  = "stalled"
+	StatusResolved = "resolved"
+	StatusRejected = "rejected"
+	StatusDeleted  = "deleted"
+)
+
+// Statuses lists every status in life-cycle order.
+var Statuses = []string{StatusNew, StatusOpen, StatusStalled, StatusResolved, StatusRejected, StatusDeleted}
+
+// Queue roles.
+const (
+	RoleCaseworker = "caseworker"
+	RoleManager    = "manager"
+	RoleWatcher    = "watcher"
+)
+
+// Where an action came from, recorded on its transaction rows.
+const (
+	ViaCLI    = "cli"
+	ViaMail   = "mail"
+	ViaImport = "import"
+)
+
+// User is a person sak knows: a caseworker or admin with a login, or a
+// requestor known only by address (Login "").
+type User struct {
+	ID       int64     `json:"id"`
+	Login    string    `json:"login"`
+	Email    string    `json:"email"`
+	Name     string    `json:"name"`
+	Sysadmin bool      `json:"sysadmin"`
+	Disabled bool      `json:"disabled"`
+	Created  time.Time `json:"created"`
+}
+
+// Queue is a place tickets live, with its mail addresses.
+type Queue struct {
+	ID             int64     `json:"id"`
+	Name           string    `json:"name"`
+	Address        string    `json:"address"`
+	CommentAddress string    `json:"comment_address"`
+	Tag            string    `json:"tag"`
+	Description    string    `json:"description"`
+	Created        time.Time `json:"created"`
+}
+
+// Member is one role a user holds on a queue.
+type Member struct {
+	Login string `json:"login"`
+	Email string `json:"email"`
+	Name  string `json:"name"`
+	Role  string `json:"role"`
+}
+
+// Ticket is a case.
+type Ticket struct {
+	ID         int64      `json:"id"`
+	Queue      string     `json:"queue"`
+	QueueID    int64      `json:"-"`
+	Subject    string     `json:"subject"`
+	Status     string     `json:"status"`
+	Owner      *string    `json:"owner"`
+	Priority   int        `json:"priority"`
+	Requestors []string   `json:"requestors"`
+	Ccs        []string   `json:"ccs"`
+	AlsoSentTo []string   `json:"also_sent_to"`
+	Created    time.Time  `json:"created"`
+	Updated    time.Time  `json:"updated"`
+	Resolved   *time.Time `json:"resolved"`
+	MergedInto *int64     `json:"merged_into"`
+}
+
+// OwnerLogin is the owner's login, or "" when nobody owns the ticket.
+func (t *Ticket) OwnerLogin() string {
+	if t.Owner == nil {
+		return ""
+	}
+	return *t.Owner
+}
+
+// Transaction types.
+const (
+	TxCreate      = "create"
+	TxCorrespond  = "correspond"
+	TxComment     = "comment"
+	TxStatus      = "status"
+	TxTake        = "take"
+	TxSteal       = "steal"
+	TxGive        = "give"
+	TxMove        = "move"
+	TxMerge       = "merge"        // on the ticket merged away: new_value is the target
+	TxMergedFrom  = "merged-from"  // on the target: new_value is the merged ticket
+	TxAddRequest  = "add-requestor"
+	TxAddCc       = "add-cc"
+	TxAlsoSentTo  = "also-sent-to" // new_value is the other queue
+	TxNote        = "note"         // mail kept on the ticket as an internal note
+	TxSendFailure = "send-failure" // outgoing mail that could not be delivered
+	TxBounce      = "bounce"       // a delivery report about sak's own mail
+)
+
+// Transaction is one recorded change to a ticket.
+type Transaction struct {
+	ID       int64     `json:"id"`
+	TicketID int64     `json:"ticket"`
+	Type     string    `json:"type"`
+	Actor    string    `json:"actor"` // login, else address, else "" (sak itself)
+	Created  time.Time `json:"created"`
+	Old      string    `json:"old,omitempty"`
+	New      string    `json:"new,omitempty"`
+	Via      string    `json:"via,omitempty"`
+	Note     string    `json:"note,omitempty"`
+	Message  *Message  `json:"message,omitempty"`
+}
+
+// Message is a mail stored on a ticket: the raw bytes kept exactly, and the
+// decoded parts people read and search.
+type Message struct {
+	ID          int64        `json:"id"`
+	MessageID   string       `json:"message_id"`
+	Outgoing    bool         `json:"outgoing"`
+	From        string       `json:"from"`
+	Subject     string       `json:"subject"`
+	Date        *time.Time   `json:"date"`
+	Size        int64        `json:"size"`
+	Text        string       `json:"text"`
+	Flags       []string     `json:"flags,omitempty"`
+	Attachments []Attachment `json:"attachments"`
+}
+
+// Attachment describes one attached part of a message.
+type Attachment struct {
+	Name        string `json:"name"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+}
+
+// Message flags.
+const (
+	FlagUnverified     = "unverified"      // claims a caseworker's address without authentication
+	FlagNonParticipant = "non-participant" // from someone not on the ticket
+	FlagUnparseable    = "unparseable"     // the parser could not make sense of it
+)

@@ -1,0 +1,168 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// OutboxRow is one outgoing mail to one recipient.
+type OutboxRow struct {
+	ID          int64      `json:"id"`
+	TicketID    int64      `json:"ticket"`
+	Kind        string     `json:"kind"`
+	MessageID   string     `json:"message_id"`
+	MailFrom    string     `json:"mail_from"`
+	Rcpt        string     `json:"rcpt"`
+	Status      string     `json:"status"`
+	Attempts    int        `json:"attempts"`
+	NextAttempt time.Time  `json:"next_attempt"`
+	LastError   string     `json:"last_error"`
+	Created     time.Time  `json:"created"`
+	Sent        *time.Time `json:"sent"`
+	Raw         []byte     `json:"-"`
+}
+
+// enqueue writes m to the outbox, one row per recipient, in the operation's
+// transaction, and indexes its Message-ID so that replies thread back.
+func (o *op) enqueue(kind string, txn int64, m *Mail, rcpts []string) error {
+	for _, r := range rcpts {
+		_, err := o.tx.ExecContext(o.ctx, `INSERT INTO outbox (ticket_id, txn_id, kind, msgid, mail_from, rcpt, raw, next_attempt, created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+			o.t.id, txn, kind, m.MessageID, o.queue.Address, r, m.Raw, o.now)
+		if err != nil {
+			return fmt.Errorf("queue %s mail to %s: %w", kind, r, err)
+		}
+	}
+	return o.indexMessageID(m.MessageID)
+}
+
+// OutboxFilter selects outbox rows; zero values select everything.
+type OutboxFilter struct {
+	Status string
+	Ticket int64
+	Limit  int
+}
+
+// Outbox lists outbox rows, oldest first.
+func (s *Store) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, error) {
+	q := `SELECT id, COALESCE(ticket_id, 0), kind, msgid, mail_from, rcpt, status, attempts, next_attempt, last_error, created, sent FROM outbox WHERE 1 = 1`
+	var args []any
+	if f.Status != "" {
+		args = append(args, f.Status)
+		q += fmt.Sprintf(" AND status = $%d", len(args))
+	}
+	if f.Ticket != 0 {
+		args = append(args, f.Ticket)
+		q += fmt.Sprintf(" AND ticket_id = $%d", len(args))
+	}
+	q += " ORDER BY id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list outbox: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxRow
+	for rows.Next() {
+		var r OutboxRow
+		var next, created int64
+		var sent sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.TicketID, &r.Kind, &r.MessageID, &r.MailFrom, &r.Rcpt, &r.Status, &r.Attempts, &next, &r.LastError, &created, &sent); err != nil {
+			return nil, err
+		}
+		r.NextAttempt, r.Created, r.Sent = fromMicros(next), fromMicros(created), nullTime(sent)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// OutboxRaw returns the bytes of one outbox row's mail.
+func (s *Store) OutboxRaw(ctx context.Context, id int64) ([]byte, error) {
+	var raw []byte
+	err := s.db.QueryRowContext(ctx, `SELECT raw FROM outbox WHERE id = $1`, id).Scan(&raw)
+	if err == sql.ErrNoRows {
+		return nil, refuse(ErrNotFound, "no outbox row %d", id)
+	}
+	return raw, err
+}
+
+// people lists the addresses of the ticket's requestors or Ccs.
+func (o *op) people(role string) ([]string, error) {
+	rows, err := o.tx.QueryContext(o.ctx, `SELECT u.email FROM ticket_people p JOIN users u ON u.id = p.user_id
+		WHERE p.ticket_id = $1 AND p.role = $2 ORDER BY u.email`, o.t.id, role)
+	if err != nil {
+		return nil, fmt.Errorf("read %ss of ticket %d: %w", role, o.t.id, err)
+	}
+	defer rows.Close()
+	var addrs []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		addrs = append(addrs, a)
+	}
+	return addrs, rows.Err()
+}
+
+// staff lists the owner (if any and active) and the queue's watchers.
+func (o *op) staff() ([]string, error) {
+	rows, err := o.tx.QueryContext(o.ctx, `SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
+		OR u.id IN (SELECT user_id FROM queue_roles WHERE queue_id = $2 AND role = 'watcher')) ORDER BY u.email`,
+		o.t.ownerID, o.t.queueID)
+	if err != nil {
+		return nil, fmt.Errorf("read staff of ticket %d: %w", o.t.id, err)
+	}
+	defer rows.Close()
+	var addrs []string
+	for rows.Next() {
+		var a string
+		if err := rows.Scan(&a); err != nil {
+			return nil, err
+		}
+		addrs = append(addrs, a)
+	}
+	return addrs, rows.Err()
+}
+
+// without drops the given addresses (and sak's own queue addresses).
+func (o *op) without(addrs []string, drop ...string) []string {
+	var out []string
+	for _, a := range addrs {
+		skip := strings.EqualFold(a, o.queue.Address) || strings.EqualFold(a, o.queue.CommentAddress)
+		for _, d := range drop {
+			skip = skip || strings.EqualFold(a, d)
+		}
+		if !skip {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// lastMessageIDs returns the Message-ID of the ticket's newest message and
+// the ticket's thread (oldest first, at most 10) for References.
+func (o *op) thread() (string, []string, error) {
+	rows, err := o.tx.QueryContext(o.ctx, `SELECT msgid FROM messages WHERE ticket_id = $1 AND msgid <> '' ORDER BY id DESC LIMIT 10`, o.t.id)
+	if err != nil {
+		return "", nil, fmt.Errorf("read thread of ticket %d: %w", o.t.id, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return "", nil, err
+		}
+		ids = append([]string{id}, ids...)
+	}
+	if len(ids) == 0 {
+		return "", nil, rows.Err()
+	}
+	return ids[len(ids)-1], ids, rows.Err()
+}

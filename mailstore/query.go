@@ -1,0 +1,348 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+const ticketCols = `t.id, t.queue_id, q.name, t.subject, t.status, COALESCE(o.login, o.email), t.priority, t.created, t.updated, t.resolved, t.merged_into`
+
+const ticketFrom = ` FROM tickets t JOIN queues q ON q.id = t.queue_id LEFT JOIN users o ON o.id = t.owner_id`
+
+func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
+	var t Ticket
+	var owner sql.NullString
+	var created, updated int64
+	var resolved, merged sql.NullInt64
+	if err := row.Scan(&t.ID, &t.QueueID, &t.Queue, &t.Subject, &t.Status, &owner, &t.Priority, &created, &updated, &resolved, &merged); err != nil {
+		return nil, err
+	}
+	if owner.Valid {
+		t.Owner = &owner.String
+	}
+	t.Created, t.Updated, t.Resolved = fromMicros(created), fromMicros(updated), nullTime(resolved)
+	if merged.Valid {
+		t.MergedInto = &merged.Int64
+	}
+	t.Requestors, t.Ccs, t.AlsoSentTo = []string{}, []string{}, []string{}
+	return &t, nil
+}
+
+// Ticket reads one ticket with its people. A merged ticket is returned as
+// it is, with MergedInto set; see Resolve.
+func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
+	t, err := scanTicket(s.db.QueryRowContext(ctx, `SELECT `+ticketCols+ticketFrom+` WHERE t.id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, refuse(ErrNotFound, "no ticket %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read ticket %d: %w", id, err)
+	}
+	if err := s.fillPeople(ctx, []*Ticket{t}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// Resolve follows merges from ticket id to the ticket that holds it now.
+func (s *Store) Resolve(ctx context.Context, id int64) (int64, error) {
+	for hops := 0; hops < 32; hops++ {
+		var merged sql.NullInt64
+		err := s.db.QueryRowContext(ctx, `SELECT merged_into FROM tickets WHERE id = $1`, id).Scan(&merged)
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, refuse(ErrNotFound, "no ticket %d", id)
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read ticket %d: %w", id, err)
+		}
+		if !merged.Valid {
+			return id, nil
+		}
+		id = merged.Int64
+	}
+	return id, nil
+}
+
+// fillPeople reads the requestors, Ccs and other queues of the tickets in
+// one query each.
+func (s *Store) fillPeople(ctx context.Context, ts []*Ticket) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Ticket, len(ts))
+	ids := make([]string, len(ts))
+	for i, t := range ts {
+		byID[t.ID] = t
+		ids[i] = fmt.Sprint(t.ID) // integers from the database: safe to inline
+	}
+	in := strings.Join(ids, ",")
+	rows, err := s.db.QueryContext(ctx, `SELECT p.ticket_id, p.role, u.email FROM ticket_people p JOIN users u ON u.id = p.user_id
+		WHERE p.ticket_id IN (`+in+`) ORDER BY p.ticket_id, u.email`)
+	if err != nil {
+		return fmt.Errorf("read ticket people: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var role, email string
+		if err := rows.Scan(&id, &role, &email); err != nil {
+			return err
+		}
+		t := byID[id]
+		if role == "requestor" {
+			t.Requestors = append(t.Requestors, email)
+		} else {
+			t.Ccs = append(t.Ccs, email)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT a.ticket_id, q.name FROM ticket_also a JOIN queues q ON q.id = a.queue_id
+		WHERE a.ticket_id IN (`+in+`) ORDER BY a.ticket_id, q.name`)
+	if err != nil {
+		return fmt.Errorf("read ticket queues: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		byID[id].AlsoSentTo = append(byID[id].AlsoSentTo, name)
+	}
+	return rows.Err()
+}
+
+// Filter selects tickets for ListTickets. Zero values select everything.
+type Filter struct {
+	Queues     []string
+	Statuses   []string
+	Owner      string // a login; see NoOwner
+	NoOwner    bool   // only unowned tickets
+	Requestor  string // an address
+	CreatedTo  time.Time
+	UpdatedTo  time.Time
+	Limit      int
+	IncludeAll bool // include merged tickets
+}
+
+// ListTickets lists tickets, newest first.
+func (s *Store) ListTickets(ctx context.Context, f Filter) ([]Ticket, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if !f.IncludeAll {
+		where = append(where, "t.merged_into IS NULL")
+	}
+	if len(f.Queues) > 0 {
+		var ps []string
+		for _, name := range f.Queues {
+			q, err := queueByName(ctx, s.db, name)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, arg(q.ID))
+		}
+		where = append(where, "t.queue_id IN ("+strings.Join(ps, ", ")+")")
+	}
+	if len(f.Statuses) > 0 {
+		var ps []string
+		for _, st := range f.Statuses {
+			if !validStatus(st) {
+				return nil, refuse(ErrInvalid, "status %q is not one of %s", st, strings.Join(Statuses, ", "))
+			}
+			ps = append(ps, arg(st))
+		}
+		where = append(where, "t.status IN ("+strings.Join(ps, ", ")+")")
+	}
+	switch {
+	case f.NoOwner:
+		where = append(where, "t.owner_id IS NULL")
+	case f.Owner != "":
+		u, err := userByLogin(ctx, s.db, f.Owner)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, "t.owner_id = "+arg(u.ID))
+	}
+	if f.Requestor != "" {
+		where = append(where, `EXISTS (SELECT 1 FROM ticket_people p JOIN users u ON u.id = p.user_id
+			WHERE p.ticket_id = t.id AND p.role = 'requestor' AND u.email = `+arg(strings.ToLower(f.Requestor))+`)`)
+	}
+	if !f.CreatedTo.IsZero() {
+		where = append(where, "t.created < "+arg(micros(f.CreatedTo)))
+	}
+	if !f.UpdatedTo.IsZero() {
+		where = append(where, "t.updated < "+arg(micros(f.UpdatedTo)))
+	}
+	q := `SELECT ` + ticketCols + ticketFrom
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY t.id DESC"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets: %w", err)
+	}
+	defer rows.Close()
+	var ts []*Ticket
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.fillPeople(ctx, ts); err != nil {
+		return nil, err
+	}
+	out := make([]Ticket, len(ts))
+	for i, t := range ts {
+		out[i] = *t
+	}
+	return out, nil
+}
+
+func validStatus(st string) bool {
+	for _, s := range Statuses {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+// History lists the transactions of a ticket and of the tickets merged into
+// it, oldest first, with their messages (text and attachments, not raw).
+func (s *Store) History(ctx context.Context, id int64) ([]Transaction, error) {
+	ids, err := s.mergedIDs(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	in := strings.Join(ids, ",")
+	rows, err := s.db.QueryContext(ctx, `SELECT x.id, x.ticket_id, x.type, COALESCE(u.login, u.email, ''), x.created, x.old_value, x.new_value, x.via, x.note
+		FROM transactions x LEFT JOIN users u ON u.id = x.actor_id WHERE x.ticket_id IN (`+in+`) ORDER BY x.created, x.id`)
+	if err != nil {
+		return nil, fmt.Errorf("read history of ticket %d: %w", id, err)
+	}
+	defer rows.Close()
+	var txs []Transaction
+	byTxn := map[int64]int{}
+	for rows.Next() {
+		var t Transaction
+		var created int64
+		if err := rows.Scan(&t.ID, &t.TicketID, &t.Type, &t.Actor, &created, &t.Old, &t.New, &t.Via, &t.Note); err != nil {
+			return nil, err
+		}
+		t.Created = fromMicros(created)
+		byTxn[t.ID] = len(txs)
+		txs = append(txs, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	msgs, err := s.db.QueryContext(ctx, `SELECT id, txn_id, msgid, outgoing, from_addr, subject, date, size, text, flags
+		FROM messages WHERE ticket_id IN (`+in+`) ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read messages of ticket %d: %w", id, err)
+	}
+	defer msgs.Close()
+	byMsg := map[int64]*Message{}
+	for msgs.Next() {
+		var m Message
+		var txn int64
+		var date sql.NullInt64
+		var flags string
+		if err := msgs.Scan(&m.ID, &txn, &m.MessageID, &m.Outgoing, &m.From, &m.Subject, &date, &m.Size, &m.Text, &flags); err != nil {
+			return nil, err
+		}
+		m.Date = nullTime(date)
+		if flags != "" {
+			m.Flags = strings.Split(flags, ",")
+		}
+		m.Attachments = []Attachment{}
+		if i, ok := byTxn[txn]; ok {
+			txs[i].Message = &m
+			byMsg[m.ID] = txs[i].Message
+		}
+	}
+	if err := msgs.Err(); err != nil {
+		return nil, err
+	}
+	atts, err := s.db.QueryContext(ctx, `SELECT a.message_id, a.name, a.content_type, a.size FROM attachments a
+		JOIN messages m ON m.id = a.message_id WHERE m.ticket_id IN (`+in+`) ORDER BY a.id`)
+	if err != nil {
+		return nil, fmt.Errorf("read attachments of ticket %d: %w", id, err)
+	}
+	defer atts.Close()
+	for atts.Next() {
+		var mid int64
+		var a Attachment
+		if err := atts.Scan(&mid, &a.Name, &a.ContentType, &a.Size); err != nil {
+			return nil, err
+		}
+		if m := byMsg[mid]; m != nil {
+			m.Attachments = append(m.Attachments, a)
+		}
+	}
+	return txs, atts.Err()
+}
+
+// mergedIDs lists id and every ticket merged into it, directly or not, as
+// decimal strings safe to inline in SQL.
+func (s *Store) mergedIDs(ctx context.Context, id int64) ([]string, error) {
+	if _, err := s.Ticket(ctx, id); err != nil {
+		return nil, err
+	}
+	ids := []string{fmt.Sprint(id)}
+	frontier := []int64{id}
+	for len(frontier) > 0 && len(ids) < 10000 {
+		var next []int64
+		for _, f := range frontier {
+			rows, err := s.db.QueryContext(ctx, `SELECT id FROM tickets WHERE merged_into = $1`, f)
+			if err != nil {
+				return nil, fmt.Errorf("read merges into %d: %w", f, err)
+			}
+			for rows.Next() {
+				var m int64
+				if err := rows.Scan(&m); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				next = append(next, m)
+				ids = append(ids, fmt.Sprint(m))
+			}
+			rows.Close()
+		}
+		frontier = next
+	}
+	return ids, nil
+}
+
+// RawMessage returns the bytes of a stored message exactly as they came.
+func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {
+	var raw []byte
+	err := s.db.QueryRowContext(ctx, `SELECT raw FROM messages WHERE id = $1`, id).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, refuse(ErrNotFound, "no message %d", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read message %d: %w", id, err)
+	}
+	return raw, nil
+}

@@ -1,0 +1,315 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+const queueCols = `id, name, address, comment_address, tag, description, created`
+
+func scanQueue(row interface{ Scan(...any) error }) (*Queue, error) {
+	var q Queue
+	var created int64
+	if err := row.Scan(&q.ID, &q.Name, &q.Address, &q.CommentAddress, &q.Tag, &q.Description, &created); err != nil {
+		return nil, err
+	}
+	q.Created = fromMicros(created)
+	return &q, nil
+}
+
+var (
+	queueNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	tagRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+)
+
+// NewQueue is what CreateQueue needs. CommentAddress defaults to
+// NAME-comment@domain of Address, Tag to the queue's name.
+type NewQueue struct {
+	Name           string
+	Address        string
+	CommentAddress string
+	Tag            string
+	Description    string
+}
+
+// CreateQueue creates a queue. Only sysadmins may.
+func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Queue, error) {
+	name := strings.ToLower(strings.TrimSpace(nq.Name))
+	if !queueNameRE.MatchString(name) {
+		return nil, refuse(ErrInvalid, "queue name %q is not valid: use lower-case letters, digits, '.', '-' and '_'", nq.Name)
+	}
+	addr, err := CleanAddress(nq.Address)
+	if err != nil {
+		return nil, err
+	}
+	comment := nq.CommentAddress
+	if comment == "" {
+		local, domain, _ := strings.Cut(addr, "@")
+		comment = local + "-comment@" + domain
+	}
+	if comment, err = CleanAddress(comment); err != nil {
+		return nil, err
+	}
+	if comment == addr {
+		return nil, refuse(ErrInvalid, "the comment address must differ from the correspond address %s", addr)
+	}
+	tag := nq.Tag
+	if tag == "" {
+		tag = name
+	}
+	if !tagRE.MatchString(tag) {
+		return nil, refuse(ErrInvalid, "subject tag %q is not valid: use letters, digits, '.', '-' and '_'", tag)
+	}
+	var q *Queue
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := actorUser(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		if !a.Sysadmin {
+			return refuse(ErrPermission, "only a sysadmin may create queues, and %s is not one", a.Login)
+		}
+		if _, err := queueByName(ctx, tx, name); err == nil {
+			return refuse(ErrConflict, "queue %s exists already", name)
+		}
+		for _, ad := range []string{addr, comment} {
+			if other, _, err := queueByAddress(ctx, tx, ad); err == nil {
+				return refuse(ErrConflict, "%s is an address of queue %s already", ad, other.Name)
+			}
+			if u, err := userByEmail(ctx, tx, ad); err == nil && u.Login != "" {
+				return refuse(ErrConflict, "%s is the address of user %s", ad, u.Login)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO queues (name, address, comment_address, tag, description, created) VALUES ($1, $2, $3, $4, $5, $6)`,
+			name, addr, comment, tag, nq.Description, micros(s.now()))
+		if err != nil {
+			return fmt.Errorf("create queue %s: %w", name, err)
+		}
+		q, err = queueByName(ctx, tx, name)
+		return err
+	})
+	return q, err
+}
+
+// Queues lists the queues by name.
+func (s *Store) Queues(ctx context.Context) ([]Queue, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+queueCols+` FROM queues WHERE disabled = FALSE ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("list queues: %w", err)
+	}
+	defer rows.Close()
+	var qs []Queue
+	for rows.Next() {
+		q, err := scanQueue(rows)
+		if err != nil {
+			return nil, err
+		}
+		qs = append(qs, *q)
+	}
+	return qs, rows.Err()
+}
+
+// Queue finds a queue by name.
+func (s *Store) Queue(ctx context.Context, name string) (*Queue, error) {
+	return queueByName(ctx, s.db, name)
+}
+
+// QueueByAddress finds the queue one of whose addresses addr is, and whether
+// it is the comment address. addr must be normalised: lower case, no
+// +detail.
+func (s *Store) QueueByAddress(ctx context.Context, addr string) (*Queue, bool, error) {
+	return queueByAddress(ctx, s.db, addr)
+}
+
+func queueByName(ctx context.Context, q querier, name string) (*Queue, error) {
+	qu, err := scanQueue(q.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE name = $1 AND disabled = FALSE`, strings.ToLower(name)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, refuse(ErrUnknownQueue, "no queue %q: see 'sak queue list'", name)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up queue %s: %w", name, err)
+	}
+	return qu, nil
+}
+
+func queueByID(ctx context.Context, q querier, id int64) (*Queue, error) {
+	qu, err := scanQueue(q.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE id = $1`, id))
+	if err != nil {
+		return nil, fmt.Errorf("look up queue %d: %w", id, err)
+	}
+	return qu, nil
+}
+
+func queueByAddress(ctx context.Context, q querier, addr string) (*Queue, bool, error) {
+	addr = strings.ToLower(addr)
+	qu, err := scanQueue(q.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE (address = $1 OR comment_address = $1) AND disabled = FALSE`, addr))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, refuse(ErrUnknownQueue, "no queue has the address %s", addr)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("look up queue address %s: %w", addr, err)
+	}
+	return qu, qu.CommentAddress == addr, nil
+}
+
+func validRole(role string) error {
+	switch role {
+	case RoleCaseworker, RoleManager, RoleWatcher:
+		return nil
+	}
+	return refuse(ErrInvalid, "role %q is not one of caseworker, manager, watcher", role)
+}
+
+// Grant gives a user a role on a queue. Sysadmins may, and the queue's
+// managers may on their own queue.
+func (s *Store) Grant(ctx context.Context, actor, queue, login, role string) error {
+	if err := validRole(role); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		q, u, err := s.roleChange(ctx, tx, actor, queue, login, "grant roles on")
+		if err != nil {
+			return err
+		}
+		if u.Disabled {
+			return refuse(ErrDisabled, "user %s is disabled", u.Login)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO queue_roles (queue_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, q.ID, u.ID, role)
+		if err != nil {
+			return fmt.Errorf("grant %s on %s to %s: %w", role, q.Name, u.Login, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return refuse(ErrConflict, "%s is %s of %s already", u.Login, article(role), q.Name)
+		}
+		return nil
+	})
+}
+
+// Revoke takes a role (or every role, when role is "") on a queue from a
+// user. Who may is as for Grant.
+func (s *Store) Revoke(ctx context.Context, actor, queue, login, role string) error {
+	if role != "" {
+		if err := validRole(role); err != nil {
+			return err
+		}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		q, u, err := s.roleChange(ctx, tx, actor, queue, login, "revoke roles on")
+		if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM queue_roles WHERE queue_id = $1 AND user_id = $2 AND ($3 = '' OR role = $3)`, q.ID, u.ID, role)
+		if err != nil {
+			return fmt.Errorf("revoke %s on %s from %s: %w", role, q.Name, u.Login, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			if role == "" {
+				return refuse(ErrConflict, "%s has no role on %s", u.Login, q.Name)
+			}
+			return refuse(ErrConflict, "%s is not %s of %s", u.Login, article(role), q.Name)
+		}
+		return nil
+	})
+}
+
+func article(role string) string {
+	return "a " + role
+}
+
+func (s *Store) roleChange(ctx context.Context, tx *sql.Tx, actor, queue, login, what string) (*Queue, *User, error) {
+	a, err := actorUser(ctx, tx, actor)
+	if err != nil {
+		return nil, nil, err
+	}
+	q, err := queueByName(ctx, tx, queue)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !a.Sysadmin {
+		roles, err := rolesOn(ctx, tx, q.ID, a.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !roles[RoleManager] {
+			return nil, nil, refuse(ErrPermission, "%s may not %s %s: only its managers and sysadmins may", a.Login, what, q.Name)
+		}
+	}
+	u, err := userByLogin(ctx, tx, login)
+	if err != nil {
+		return nil, nil, err
+	}
+	return q, u, nil
+}
+
+// Members lists who holds which role on a queue.
+func (s *Store) Members(ctx context.Context, queue string) ([]Member, error) {
+	q, err := queueByName(ctx, s.db, queue)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT COALESCE(u.login, ''), u.email, u.name, r.role FROM queue_roles r JOIN users u ON u.id = r.user_id
+		WHERE r.queue_id = $1 ORDER BY r.role, u.login`, q.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list members of %s: %w", q.Name, err)
+	}
+	defer rows.Close()
+	var ms []Member
+	for rows.Next() {
+		var m Member
+		if err := rows.Scan(&m.Login, &m.Email, &m.Name, &m.Role); err != nil {
+			return nil, err
+		}
+		ms = append(ms, m)
+	}
+	return ms, rows.Err()
+}
+
+func rolesOn(ctx context.Context, q querier, queueID, userID int64) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT role FROM queue_roles WHERE queue_id = $1 AND user_id = $2`, queueID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("read roles: %w", err)
+	}
+	defer rows.Close()
+	roles := map[string]bool{}
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
+		}
+		roles[r] = true
+	}
+	return roles, rows.Err()
+}
+
+// canWork reports whether u may work tickets of the queue: its caseworkers
+// and managers, and sysadmins.
+func canWork(ctx context.Context, q querier, u *User, queueID int64) (bool, error) {
+	if u.Disabled {
+		return false, nil
+	}
+	if u.Sysadmin {
+		return true, nil
+	}
+	roles, err := rolesOn(ctx, q, queueID, u.ID)
+	if err != nil {
+		return false, err
+	}
+	return roles[RoleCaseworker] || roles[RoleManager], nil
+}
+
+// IsCaseworker reports whether the user with this address is active and may
+// work tickets of the queue.
+func (s *Store) IsCaseworker(ctx context.Context, addr string, queueID int64) (bool, error) {
+	u, err := userByEmail(ctx, s.db, addr)
+	if errors.Is(err, ErrUnknownUser) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return canWork(ctx, s.db, u, queueID)
+}

@@ -1,0 +1,362 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// dialect holds what differs between SQLite and PostgreSQL. Queries are
+// written once with $N placeholders, which both drivers accept.
+type dialect struct {
+	name   string
+	driver string
+	// forUpdate locks the rows a read-check-write operation reads. SQLite
+	// needs none: its write transactions start with BEGIN IMMEDIATE and so
+	// already exclude each other.
+	forUpdate string
+	// skipLocked lets several workers claim different rows of one table.
+	skipLocked string
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", driver: "sqlite"}
+	postgresDialect = dialect{name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED"}
+)
+
+// Store is sak's database. It is safe for concurrent use.
+type Store struct {
+	db  *sql.DB
+	d   dialect
+	log *slog.Logger
+	now func() time.Time
+	dsn string // for messages, password removed
+}
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithLogger sets the logger; the default discards.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// WithClock sets the clock used for every time the store records.
+func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
+
+// Open opens the store named by dsn: a file path or sqlite:PATH for SQLite,
+// postgres://… or postgresql://… for PostgreSQL. It does not create or
+// migrate the schema; call Migrate, or CheckSchema to verify it.
+func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
+	s := &Store{log: slog.New(slog.DiscardHandler), now: time.Now}
+	for _, o := range opts {
+		o(s)
+	}
+	var err error
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		s.d = postgresDialect
+		s.dsn = redactDSN(dsn)
+		s.db, err = sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", s.dsn, err)
+		}
+		s.db.SetMaxOpenConns(20)
+		s.db.SetMaxIdleConns(10)
+		s.db.SetConnMaxIdleTime(5 * time.Minute)
+	default:
+		p := strings.TrimPrefix(dsn, "sqlite:")
+		if p == "" {
+			return nil, refuse(ErrInvalid, "empty database path")
+		}
+		if strings.Contains(p, "://") {
+			return nil, refuse(ErrInvalid, "unsupported database %q: use a file path, sqlite:PATH or postgres://…", dsn)
+		}
+		s.d = sqliteDialect
+		s.dsn = p
+		if err := createPrivate(p); err != nil {
+			return nil, err
+		}
+		s.db, err = sql.Open("sqlite", sqliteURL(p))
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", p, err)
+		}
+		// One writer at a time is SQLite's rule; a small pool serves the
+		// concurrent readers that WAL allows.
+		s.db.SetMaxOpenConns(8)
+		s.db.SetConnMaxIdleTime(time.Minute)
+	}
+	if err := s.db.PingContext(ctx); err != nil {
+		s.db.Close()
+		return nil, fmt.Errorf("connect to %s: %w", s.dsn, err)
+	}
+	return s, nil
+}
+
+// sqliteURL sets what a daemon and CLI processes sharing one file need:
+// WAL so readers never block the writer, a busy timeout instead of an
+// immediate "database is locked", foreign keys, synchronous=FULL so that a
+// commit that returned is on disk, and BEGIN IMMEDIATE so that a read-check-
+// write transaction never fails half-way on a lock upgrade.
+func sqliteURL(p string) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Set("_txlock", "immediate")
+	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()
+}
+
+// createPrivate creates the SQLite file readable by its owner only, before
+// SQLite creates it with the umask's permissions.
+func createPrivate(p string) error {
+	if p == ":memory:" || strings.HasPrefix(p, "file:") {
+		return nil
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", p, err)
+	}
+	return f.Close()
+}
+
+// redactDSN removes a password from a PostgreSQL URL for messages and logs.
+func redactDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "postgres://…"
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.d.name }
+
+// DB gives the tests of other packages and the benchmarks raw access.
+func (s *Store) DB() *sql.DB { return s.db }
+
+// String names the database without its password.
+func (s *Store) String() string { return s.d.name + ":" + s.dsn }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func (s *Store) migrations() ([]migration, error) {
+	dir := path.Join("migrations", s.d.name)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("bad migration file name %s", e.Name())
+		}
+		b, err := migrations.ReadFile(path.Join(dir, e.Name()))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	for i, m := range ms {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migrations for %s are not numbered 1..n: %s", s.d.name, m.name)
+		}
+	}
+	return ms, nil
+}
+
+// CodeVersion is the schema version this binary was built for.
+func (s *Store) CodeVersion() int {
+	ms, err := s.migrations()
+	if err != nil {
+		panic(err) // embedded at build time: a bad name is a build error
+	}
+	return len(ms)
+}
+
+// SchemaVersion is the version of the schema in the database; 0 for an
+// empty database.
+func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
+	var exists int
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if s.d.name == "postgres" {
+		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`
+	}
+	if err := s.db.QueryRowContext(ctx, q).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if exists == 0 {
+		return 0, nil
+	}
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// CheckSchema returns an ErrSchema error naming both versions unless the
+// database's schema is the one this binary was built for.
+func (s *Store) CheckSchema(ctx context.Context) error {
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	want := s.CodeVersion()
+	switch {
+	case have == 0:
+		return refuse(ErrSchema, "database %s has no sak schema (this sak needs version %d): run 'sak db migrate'", s, want)
+	case have < want:
+		return refuse(ErrSchema, "database schema version %d is older than this sak's version %d: run 'sak db migrate'", have, want)
+	case have > want:
+		return refuse(ErrSchema, "database schema version %d is newer than this sak's version %d: upgrade sak", have, want)
+	}
+	return nil
+}
+
+// Migrate brings the schema up to this binary's version, one migration per
+// SQL transaction. It is idempotent, and refuses a newer schema.
+func (s *Store) Migrate(ctx context.Context) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	if s.d.name == "postgres" {
+		// Two processes migrating at once: the second waits for the first.
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7305873)`); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7305873)`)
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if have > len(ms) {
+		return refuse(ErrSchema, "database schema version %d is newer than this sak's version %d: upgrade sak", have, len(ms))
+	}
+	for _, m := range ms[have:] {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)`, m.version, micros(s.now()))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate %s to version %d (%s): %w", s.d.name, m.version, m.name, err)
+		}
+		s.log.Info("migrated", "version", m.version, "file", m.name)
+	}
+	return nil
+}
+
+// inTx runs fn in a transaction and commits it, retrying a few times when
+// the database reports a serialization failure, a deadlock or a busy lock.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		err = s.tryTx(ctx, fn)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+	return err
+}
+
+func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(v int64) time.Time { return time.UnixMicro(v).UTC() }
+
+func nullTime(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMicros(v.Int64)
+	return &t
+}

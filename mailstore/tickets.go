@@ -1,0 +1,452 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+type viaKey struct{}
+
+// WithVia marks the operations run with ctx as coming from via (ViaCLI,
+// ViaMail, ViaImport); it is recorded on their transaction rows. The
+// default is ViaCLI.
+func WithVia(ctx context.Context, via string) context.Context {
+	return context.WithValue(ctx, viaKey{}, via)
+}
+
+func viaOf(ctx context.Context) string {
+	if v, ok := ctx.Value(viaKey{}).(string); ok {
+		return v
+	}
+	return ViaCLI
+}
+
+// Action is one operation on a ticket, named as the CLI verbs and the mail
+// command tags name them: take, steal, give LOGIN, move QUEUE, resolve,
+// reject, stall, open.
+type Action struct {
+	Name string
+	Arg  string
+}
+
+func (a Action) String() string {
+	if a.Arg == "" {
+		return a.Name
+	}
+	return a.Name + " " + a.Arg
+}
+
+// ticketRow is a ticket as an operation reads and changes it.
+type ticketRow struct {
+	id, queueID int64
+	subject     string
+	status      string
+	ownerID     sql.NullInt64
+	mergedInto  sql.NullInt64
+}
+
+// op is one operation in progress: its transaction, its actor and the
+// locked ticket it acts on.
+type op struct {
+	s     *Store
+	ctx   context.Context
+	tx    *sql.Tx
+	now   int64
+	via   string
+	actor *User // nil when sak itself or an unknown sender acts
+	t     *ticketRow
+	queue *Queue
+}
+
+func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {
+	return &op{s: s, ctx: ctx, tx: tx, now: micros(s.now()), via: viaOf(ctx)}
+}
+
+// lock reads the ticket for change, following merges to the ticket that
+// absorbed it, and locks its row.
+func (o *op) lock(id int64) error {
+	for hops := 0; ; hops++ {
+		var t ticketRow
+		err := o.tx.QueryRowContext(o.ctx, `SELECT id, queue_id, subject, status, owner_id, merged_into FROM tickets WHERE id = $1`+o.s.d.forUpdate, id).
+			Scan(&t.id, &t.queueID, &t.subject, &t.status, &t.ownerID, &t.mergedInto)
+		if errors.Is(err, sql.ErrNoRows) {
+			return refuse(ErrNotFound, "no ticket %d", id)
+		}
+		if err != nil {
+			return fmt.Errorf("read ticket %d: %w", id, err)
+		}
+		if t.mergedInto.Valid && hops < 32 {
+			id = t.mergedInto.Int64
+			continue
+		}
+		o.t = &t
+		o.queue, err = queueByID(o.ctx, o.tx, t.queueID)
+		return err
+	}
+}
+
+// mustWork refuses unless the actor may work the ticket's queue.
+func (o *op) mustWork(what string) error {
+	if o.actor == nil {
+		return refuse(ErrPermission, "only caseworkers may %s tickets", what)
+	}
+	ok, err := canWork(o.ctx, o.tx, o.actor, o.t.queueID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return refuse(ErrPermission, "%s may not %s ticket %d: not a caseworker of queue %s", o.actor.Login, what, o.t.id, o.queue.Name)
+	}
+	return nil
+}
+
+// record writes a transaction row and touches the ticket.
+func (o *op) record(typ, old, new, note string) (int64, error) {
+	var actor sql.NullInt64
+	if o.actor != nil {
+		actor = sql.NullInt64{Int64: o.actor.ID, Valid: true}
+	}
+	var id int64
+	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		o.t.id, actor, o.now, typ, old, new, o.via, note).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record %s on ticket %d: %w", typ, o.t.id, err)
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET updated = $1 WHERE id = $2`, o.now, o.t.id); err != nil {
+		return 0, fmt.Errorf("touch ticket %d: %w", o.t.id, err)
+	}
+	return id, nil
+}
+
+func (o *op) loginOf(id sql.NullInt64) (string, error) {
+	if !id.Valid {
+		return "", nil
+	}
+	var login, email string
+	err := o.tx.QueryRowContext(o.ctx, `SELECT COALESCE(login, ''), email FROM users WHERE id = $1`, id.Int64).Scan(&login, &email)
+	if err != nil {
+		return "", fmt.Errorf("read user %d: %w", id.Int64, err)
+	}
+	if login == "" {
+		return email, nil
+	}
+	return login, nil
+}
+
+func (o *op) setOwner(typ string, u *User) error {
+	old, err := o.loginOf(o.t.ownerID)
+	if err != nil {
+		return err
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET owner_id = $1 WHERE id = $2`, u.ID, o.t.id); err != nil {
+		return fmt.Errorf("set owner of ticket %d: %w", o.t.id, err)
+	}
+	o.t.ownerID = sql.NullInt64{Int64: u.ID, Valid: true}
+	_, err = o.record(typ, old, u.Login, "")
+	return err
+}
+
+func (o *op) setStatus(status string) error {
+	if o.t.status == status {
+		return refuse(ErrConflict, "ticket %d is %s already", o.t.id, status)
+	}
+	var resolved any // NULL unless the ticket is closed now
+	if status == StatusResolved || status == StatusRejected {
+		resolved = o.now
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET status = $1, resolved = $2 WHERE id = $3`, status, resolved, o.t.id); err != nil {
+		return fmt.Errorf("set status of ticket %d: %w", o.t.id, err)
+	}
+	old := o.t.status
+	o.t.status = status
+	_, err := o.record(TxStatus, old, status, "")
+	return err
+}
+
+var statusOf = map[string]string{
+	"resolve": StatusResolved,
+	"reject":  StatusRejected,
+	"stall":   StatusStalled,
+	"open":    StatusOpen,
+}
+
+// apply carries out one action on the locked ticket.
+func (o *op) apply(a Action) error {
+	switch a.Name {
+	case "take":
+		if err := o.mustWork("take"); err != nil {
+			return err
+		}
+		switch {
+		case o.t.ownerID.Valid && o.t.ownerID.Int64 == o.actor.ID:
+			return refuse(ErrConflict, "ticket %d is yours already", o.t.id)
+		case o.t.ownerID.Valid:
+			owner, err := o.loginOf(o.t.ownerID)
+			if err != nil {
+				return err
+			}
+			return refuse(ErrConflict, "ticket %d is owned by %s: steal it instead", o.t.id, owner)
+		}
+		return o.setOwner(TxTake, o.actor)
+	case "steal":
+		if err := o.mustWork("steal"); err != nil {
+			return err
+		}
+		switch {
+		case !o.t.ownerID.Valid:
+			return refuse(ErrConflict, "nobody owns ticket %d: take it instead", o.t.id)
+		case o.t.ownerID.Int64 == o.actor.ID:
+			return refuse(ErrConflict, "ticket %d is yours already", o.t.id)
+		}
+		return o.setOwner(TxSteal, o.actor)
+	case "give":
+		if err := o.mustWork("give"); err != nil {
+			return err
+		}
+		if a.Arg == "" {
+			return refuse(ErrInvalid, "give needs the login of a caseworker")
+		}
+		u, err := userByLogin(o.ctx, o.tx, a.Arg)
+		if err != nil {
+			return err
+		}
+		if u.Disabled {
+			return refuse(ErrDisabled, "user %s is disabled", u.Login)
+		}
+		ok, err := canWork(o.ctx, o.tx, u, o.t.queueID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return refuse(ErrPermission, "%s is not a caseworker of queue %s", u.Login, o.queue.Name)
+		}
+		if o.t.ownerID.Valid && o.t.ownerID.Int64 == u.ID {
+			return refuse(ErrConflict, "ticket %d is owned by %s already", o.t.id, u.Login)
+		}
+		return o.setOwner(TxGive, u)
+	case "move":
+		if err := o.mustWork("move"); err != nil {
+			return err
+		}
+		if a.Arg == "" {
+			return refuse(ErrInvalid, "move needs the name of a queue")
+		}
+		to, err := queueByName(o.ctx, o.tx, a.Arg)
+		if err != nil {
+			return err
+		}
+		if to.ID == o.t.queueID {
+			return refuse(ErrConflict, "ticket %d is in queue %s already", o.t.id, to.Name)
+		}
+		if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET queue_id = $1 WHERE id = $2`, to.ID, o.t.id); err != nil {
+			return fmt.Errorf("move ticket %d: %w", o.t.id, err)
+		}
+		from := o.queue.Name
+		o.t.queueID, o.queue = to.ID, to
+		_, err = o.record(TxMove, from, to.Name, "")
+		return err
+	case "resolve", "reject", "stall", "open":
+		if err := o.mustWork(a.Name); err != nil {
+			return err
+		}
+		return o.setStatus(statusOf[a.Name])
+	}
+	return refuse(ErrInvalid, "unknown action %q", a.Name)
+}
+
+// Act carries out actions on a ticket as actor, in order and in one SQL
+// transaction: all of them or, when one is refused, none.
+func (s *Store) Act(ctx context.Context, actor string, id int64, acts ...Action) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		o := s.newOp(ctx, tx)
+		var err error
+		if o.actor, err = actorUser(ctx, tx, actor); err != nil {
+			return err
+		}
+		if err := o.lock(id); err != nil {
+			return err
+		}
+		for _, a := range acts {
+			if err := o.apply(a); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Take makes actor the owner of an unowned ticket.
+func (s *Store) Take(ctx context.Context, actor string, id int64) error {
+	return s.Act(ctx, actor, id, Action{Name: "take"})
+}
+
+// Steal makes actor the owner of a ticket someone else owns.
+func (s *Store) Steal(ctx context.Context, actor string, id int64) error {
+	return s.Act(ctx, actor, id, Action{Name: "steal"})
+}
+
+// Give makes another caseworker of the queue the owner.
+func (s *Store) Give(ctx context.Context, actor string, id int64, login string) error {
+	return s.Act(ctx, actor, id, Action{Name: "give", Arg: login})
+}
+
+// Move moves a ticket to another queue.
+func (s *Store) Move(ctx context.Context, actor string, id int64, queue string) error {
+	return s.Act(ctx, actor, id, Action{Name: "move", Arg: queue})
+}
+
+// SetStatus resolves, rejects, stalls or opens a ticket; verb is one of
+// resolve, reject, stall, open.
+func (s *Store) SetStatus(ctx context.Context, actor string, id int64, verb string) error {
+	if _, ok := statusOf[verb]; !ok {
+		return refuse(ErrInvalid, "unknown status change %q", verb)
+	}
+	return s.Act(ctx, actor, id, Action{Name: verb})
+}
+
+// Merge merges ticket id into ticket into: its people join the target, mail
+// to it threads to the target, and both histories show as one.
+func (s *Store) Merge(ctx context.Context, actor string, id, into int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := actorUser(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		// Lock in id order so that two opposite merges cannot deadlock.
+		src, dst := s.newOp(ctx, tx), s.newOp(ctx, tx)
+		src.actor, dst.actor = a, a
+		first, second := src, dst
+		firstID, secondID := id, into
+		if into < id {
+			first, second, firstID, secondID = dst, src, into, id
+		}
+		if err := first.lock(firstID); err != nil {
+			return err
+		}
+		if err := second.lock(secondID); err != nil {
+			return err
+		}
+		if src.t.id == dst.t.id {
+			if id == into {
+				return refuse(ErrInvalid, "cannot merge ticket %d into itself", id)
+			}
+			return refuse(ErrConflict, "ticket %d is merged into %d already", id, dst.t.id)
+		}
+		if err := src.mustWork("merge"); err != nil {
+			return err
+		}
+		if err := dst.mustWork("merge"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET merged_into = $1 WHERE id = $2`, dst.t.id, src.t.id); err != nil {
+			return fmt.Errorf("merge ticket %d: %w", src.t.id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_people (ticket_id, role, user_id)
+			SELECT $1, role, user_id FROM ticket_people WHERE ticket_id = $2 ON CONFLICT DO NOTHING`, dst.t.id, src.t.id); err != nil {
+			return fmt.Errorf("merge people of ticket %d: %w", src.t.id, err)
+		}
+		if _, err := src.record(TxMerge, "", fmt.Sprint(dst.t.id), ""); err != nil {
+			return err
+		}
+		_, err = dst.record(TxMergedFrom, "", fmt.Sprint(src.t.id), "")
+		return err
+	})
+}
+
+// NewTicket is what CreateTicket needs.
+type NewTicket struct {
+	Queue      string
+	Requestors []string
+	Subject    string
+	Text       string // the first message; may be empty
+}
+
+// CreateTicket opens a ticket on behalf of requestors. Caseworkers of the
+// queue may.
+func (s *Store) CreateTicket(ctx context.Context, actor string, nt NewTicket) (int64, error) {
+	subject := strings.TrimSpace(nt.Subject)
+	if subject == "" {
+		return 0, refuse(ErrInvalid, "a ticket needs a subject")
+	}
+	if len(nt.Requestors) == 0 {
+		return 0, refuse(ErrInvalid, "a ticket needs at least one requestor")
+	}
+	var addrs []string
+	for _, r := range nt.Requestors {
+		a, err := CleanAddress(r)
+		if err != nil {
+			return 0, err
+		}
+		addrs = append(addrs, a)
+	}
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := actorUser(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		q, err := queueByName(ctx, tx, nt.Queue)
+		if err != nil {
+			return err
+		}
+		if ok, err := canWork(ctx, tx, a, q.ID); err != nil {
+			return err
+		} else if !ok {
+			return refuse(ErrPermission, "%s may not create tickets in queue %s: not a caseworker of it", a.Login, q.Name)
+		}
+		o := s.newOp(ctx, tx)
+		o.actor = a
+		if err := o.insertTicket(q, subject); err != nil {
+			return err
+		}
+		for _, addr := range addrs {
+			if _, err := o.addPerson(addr, "", "requestor"); err != nil {
+				return err
+			}
+		}
+		txn, err := o.record(TxCreate, "", "", "")
+		if err != nil {
+			return err
+		}
+		if nt.Text != "" {
+			m := o.composeNote(subject, nt.Text)
+			if _, err := o.storeMessage(txn, m); err != nil {
+				return err
+			}
+		}
+		id = o.t.id
+		return nil
+	})
+	return id, err
+}
+
+func (o *op) insertTicket(q *Queue, subject string) error {
+	var id int64
+	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO tickets (queue_id, subject, status, created, updated) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
+		q.ID, subject, StatusNew, o.now).Scan(&id)
+	if err != nil {
+		return fmt.Errorf("create ticket in %s: %w", q.Name, err)
+	}
+	o.t = &ticketRow{id: id, queueID: q.ID, subject: subject, status: StatusNew}
+	o.queue = q
+	return nil
+}
+
+// addPerson adds a requestor or Cc to the ticket, creating the user for an
+// unknown address. It reports whether the person was new on the ticket.
+func (o *op) addPerson(addr, name, role string) (bool, error) {
+	u, err := ensureUser(o.ctx, o.tx, addr, name, o.now)
+	if err != nil {
+		return false, err
+	}
+	res, err := o.tx.ExecContext(o.ctx, `INSERT INTO ticket_people (ticket_id, role, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, o.t.id, role, u.ID)
+	if err != nil {
+		return false, fmt.Errorf("add %s %s to ticket %d: %w", role, addr, o.t.id, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}

@@ -1,0 +1,213 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+)
+
+// querier is what both *sql.DB and *sql.Tx offer.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+const userCols = `id, COALESCE(login, ''), email, name, sysadmin, disabled, created`
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var created int64
+	if err := row.Scan(&u.ID, &u.Login, &u.Email, &u.Name, &u.Sysadmin, &u.Disabled, &created); err != nil {
+		return nil, err
+	}
+	u.Created = fromMicros(created)
+	return &u, nil
+}
+
+var loginRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+
+// CleanAddress checks a mail address and returns it lower-cased, without a
+// display name.
+func CleanAddress(addr string) (string, error) {
+	a, err := mail.ParseAddress(strings.TrimSpace(addr))
+	if err != nil || !strings.Contains(a.Address, "@") {
+		return "", refuse(ErrInvalid, "%q is not a mail address", addr)
+	}
+	return strings.ToLower(a.Address), nil
+}
+
+// NewUser is what AddUser needs.
+type NewUser struct {
+	Login    string
+	Email    string
+	Name     string
+	Sysadmin bool
+}
+
+// AddUser adds a caseworker or admin with a login. Only sysadmins may, except
+// while no sysadmin exists: then anyone may add the first, a sysadmin
+// (bootstrap). A requestor already known by the address gets the login.
+func (s *Store) AddUser(ctx context.Context, actor string, nu NewUser) (*User, error) {
+	login := strings.ToLower(strings.TrimSpace(nu.Login))
+	if !loginRE.MatchString(login) {
+		return nil, refuse(ErrInvalid, "login %q is not valid: use lower-case letters, digits, '.', '-' and '_'", nu.Login)
+	}
+	email, err := CleanAddress(nu.Email)
+	if err != nil {
+		return nil, err
+	}
+	var u *User
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var admins int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE sysadmin = TRUE AND disabled = FALSE`).Scan(&admins); err != nil {
+			return err
+		}
+		if admins == 0 {
+			if !nu.Sysadmin {
+				return refuse(ErrPermission, "there is no sysadmin yet: add the first user with --sysadmin")
+			}
+		} else {
+			a, err := actorUser(ctx, tx, actor)
+			if err != nil {
+				return err
+			}
+			if !a.Sysadmin {
+				return refuse(ErrPermission, "only a sysadmin may add users, and %s is not one", a.Login)
+			}
+		}
+		if _, err := userByLogin(ctx, tx, login); err == nil {
+			return refuse(ErrConflict, "user %s exists already", login)
+		}
+		existing, err := userByEmail(ctx, tx, email)
+		now := micros(s.now())
+		switch {
+		case err == nil && existing.Login != "":
+			return refuse(ErrConflict, "%s is the address of user %s already", email, existing.Login)
+		case err == nil:
+			_, err = tx.ExecContext(ctx, `UPDATE users SET login = $1, name = $2, sysadmin = $3 WHERE id = $4`,
+				login, nu.Name, nu.Sysadmin, existing.ID)
+		case errors.Is(err, ErrUnknownUser):
+			_, err = tx.ExecContext(ctx, `INSERT INTO users (login, email, name, sysadmin, created) VALUES ($1, $2, $3, $4, $5)`,
+				login, email, nu.Name, nu.Sysadmin, now)
+		}
+		if err != nil {
+			return fmt.Errorf("add user %s: %w", login, err)
+		}
+		u, err = userByLogin(ctx, tx, login)
+		return err
+	})
+	return u, err
+}
+
+// DisableUser disables a user: they can no longer act, by CLI or by mail.
+// Only sysadmins may; the last active sysadmin cannot be disabled.
+func (s *Store) DisableUser(ctx context.Context, actor, login string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := actorUser(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		if !a.Sysadmin {
+			return refuse(ErrPermission, "only a sysadmin may disable users, and %s is not one", a.Login)
+		}
+		u, err := userByLogin(ctx, tx, login)
+		if err != nil {
+			return err
+		}
+		if u.Disabled {
+			return refuse(ErrConflict, "user %s is disabled already", u.Login)
+		}
+		if u.Sysadmin {
+			var admins int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE sysadmin = TRUE AND disabled = FALSE`).Scan(&admins); err != nil {
+				return err
+			}
+			if admins <= 1 {
+				return refuse(ErrConflict, "%s is the last sysadmin: make another sysadmin first", u.Login)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET disabled = TRUE WHERE id = $1`, u.ID)
+		return err
+	})
+}
+
+// Users lists the users with a login, by login.
+func (s *Store) Users(ctx context.Context) ([]User, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE login IS NOT NULL ORDER BY login`)
+	if err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	defer rows.Close()
+	var us []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		us = append(us, *u)
+	}
+	return us, rows.Err()
+}
+
+// User finds a user by login.
+func (s *Store) User(ctx context.Context, login string) (*User, error) {
+	return userByLogin(ctx, s.db, login)
+}
+
+// UserByEmail finds a user, caseworker or requestor, by address.
+func (s *Store) UserByEmail(ctx context.Context, addr string) (*User, error) {
+	return userByEmail(ctx, s.db, addr)
+}
+
+func userByLogin(ctx context.Context, q querier, login string) (*User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE login = $1`, strings.ToLower(login)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, refuse(ErrUnknownUser, "no user %q: see 'sak user list'", login)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up user %s: %w", login, err)
+	}
+	return u, nil
+}
+
+func userByEmail(ctx context.Context, q querier, addr string) (*User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE email = $1`, strings.ToLower(addr)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, refuse(ErrUnknownUser, "no user with address %s", addr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up user %s: %w", addr, err)
+	}
+	return u, nil
+}
+
+// actorUser finds the acting user and refuses a disabled one.
+func actorUser(ctx context.Context, q querier, login string) (*User, error) {
+	if login == "" {
+		return nil, refuse(ErrUnknownUser, "no acting user: give --as LOGIN")
+	}
+	u, err := userByLogin(ctx, q, login)
+	if err != nil {
+		return nil, err
+	}
+	if u.Disabled {
+		return nil, refuse(ErrDisabled, "user %s is disabled", u.Login)
+	}
+	return u, nil
+}
+
+// ensureUser returns the user with this address, creating a requestor for an
+// address sak has not seen. name is kept only for a new user.
+func ensureUser(ctx context.Context, tx *sql.Tx, addr, name string, now int64) (*User, error) {
+	addr = strings.ToLower(addr)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, created) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING`,
+		addr, name, now); err != nil {
+		return nil, fmt.Errorf("add requestor %s: %w", addr, err)
+	}
+	return userByEmail(ctx, tx, addr)
+}
