@@ -96,8 +96,8 @@ const (
 	TxSteal       = "steal"
 	TxGive        = "give"
 	TxMove        = "move"
-	TxMerge       = "merge"        // on the ticket merged away: new_value is the target
-	TxMergedFrom  = "merged-from"  // on the target: new_value is the merged ticket
+	TxMerge       = "merge"       // on the ticket merged away: new_value is the target
+	TxMergedFrom  = "merged-from" // on the target: new_value is the merged ticket
 	TxAddRequest  = "add-requestor"
 	TxAddCc       = "add-cc"
 	TxAlsoSentTo  = "also-sent-to" // new_value is the other queue
