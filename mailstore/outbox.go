@@ -28,10 +28,16 @@ type OutboxRow struct {
 // enqueue writes m to the outbox, one row per recipient, in the operation's
 // transaction, and indexes its Message-ID so that replies thread back.
 func (o *op) enqueue(kind string, txn int64, m *Mail, rcpts []string) error {
+	return o.enqueueFrom(o.queue.Address, kind, txn, m, rcpts)
+}
+
+// enqueueFrom is enqueue with another envelope sender ("" for the null
+// reverse-path of automatic responses).
+func (o *op) enqueueFrom(mailFrom, kind string, txn int64, m *Mail, rcpts []string) error {
 	for _, r := range rcpts {
 		_, err := o.tx.ExecContext(o.ctx, `INSERT INTO outbox (ticket_id, txn_id, kind, msgid, mail_from, rcpt, raw, next_attempt, created)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			o.t.id, txn, kind, m.MessageID, o.queue.Address, r, m.Raw, o.now)
+			o.t.id, txn, kind, m.MessageID, mailFrom, r, m.Raw, o.now)
 		if err != nil {
 			return fmt.Errorf("queue %s mail to %s: %w", kind, r, err)
 		}
@@ -93,41 +99,15 @@ func (s *Store) OutboxRaw(ctx context.Context, id int64) ([]byte, error) {
 
 // people lists the addresses of the ticket's requestors or Ccs.
 func (o *op) people(role string) ([]string, error) {
-	rows, err := o.tx.QueryContext(o.ctx, `SELECT u.email FROM ticket_people p JOIN users u ON u.id = p.user_id
+	return o.addresses(`SELECT u.email FROM ticket_people p JOIN users u ON u.id = p.user_id
 		WHERE p.ticket_id = $1 AND p.role = $2 ORDER BY u.email`, o.t.id, role)
-	if err != nil {
-		return nil, fmt.Errorf("read %ss of ticket %d: %w", role, o.t.id, err)
-	}
-	defer rows.Close()
-	var addrs []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		addrs = append(addrs, a)
-	}
-	return addrs, rows.Err()
 }
 
 // staff lists the owner (if any and active) and the queue's watchers.
 func (o *op) staff() ([]string, error) {
-	rows, err := o.tx.QueryContext(o.ctx, `SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
+	return o.addresses(`SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
 		OR u.id IN (SELECT user_id FROM queue_roles WHERE queue_id = $2 AND role = 'watcher')) ORDER BY u.email`,
 		o.t.ownerID, o.t.queueID)
-	if err != nil {
-		return nil, fmt.Errorf("read staff of ticket %d: %w", o.t.id, err)
-	}
-	defer rows.Close()
-	var addrs []string
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		addrs = append(addrs, a)
-	}
-	return addrs, rows.Err()
 }
 
 // without drops the given addresses (and sak's own queue addresses).

@@ -50,6 +50,10 @@ type Store struct {
 	log *slog.Logger
 	now func() time.Time
 	dsn string // for messages, password removed
+
+	// At most autoReplyLimit auto-replies per sender in autoReplyWindow.
+	autoReplyLimit  int
+	autoReplyWindow time.Duration
 }
 
 // Option configures Open.
@@ -61,11 +65,17 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 // WithClock sets the clock used for every time the store records.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
 
+// WithAutoReplyLimit sets how many auto-replies one sender gets in a window
+// (default 5 an hour); the tickets are created all the same.
+func WithAutoReplyLimit(n int, window time.Duration) Option {
+	return func(s *Store) { s.autoReplyLimit, s.autoReplyWindow = n, window }
+}
+
 // Open opens the store named by dsn: a file path or sqlite:PATH for SQLite,
 // postgres://… or postgresql://… for PostgreSQL. It does not create or
 // migrate the schema; call Migrate, or CheckSchema to verify it.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{log: slog.New(slog.DiscardHandler), now: time.Now}
+	s := &Store{log: slog.New(slog.DiscardHandler), now: time.Now, autoReplyLimit: 5, autoReplyWindow: time.Hour}
 	for _, o := range opts {
 		o(s)
 	}
@@ -314,6 +324,14 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer func() {
+		// A panic must not leave the transaction, and SQLite's write
+		// lock, open on a pooled connection.
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err

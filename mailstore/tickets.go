@@ -46,6 +46,7 @@ type ticketRow struct {
 	status      string
 	ownerID     sql.NullInt64
 	mergedInto  sql.NullInt64
+	justCreated bool
 }
 
 // op is one operation in progress: its transaction, its actor and the
@@ -431,7 +432,7 @@ func (o *op) insertTicket(q *Queue, subject string) error {
 	if err != nil {
 		return fmt.Errorf("create ticket in %s: %w", q.Name, err)
 	}
-	o.t = &ticketRow{id: id, queueID: q.ID, subject: subject, status: StatusNew}
+	o.t = &ticketRow{id: id, queueID: q.ID, subject: subject, status: StatusNew, justCreated: true}
 	o.queue = q
 	return nil
 }

@@ -1,0 +1,500 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Route is one queue address a mail was delivered to.
+type Route struct {
+	Queue   *Queue
+	Comment bool // the queue's comment address
+}
+
+// Tag is a subject tag "[TAG #ID]" found in a mail's subject.
+type Tag struct {
+	Tag string
+	ID  int64
+}
+
+// Incoming is a mail delivered to sak: what the parser made of it and its
+// envelope. smtpd builds it; Deliver stores it.
+type Incoming struct {
+	Mail
+	MailFrom   string   // envelope reverse-path; "" for the null sender
+	Routes     []Route  // the queue recipients, in RCPT order
+	ReplyTo    []string // Reply-To addresses
+	Recipients []string // To and Cc addresses of the header
+	InReplyTo  []string
+	References []string
+	Tags       []Tag
+	Commands   []Action // subject command tags, run for verified caseworkers
+	// NewText is what the sender newly wrote, above quotes and signature.
+	// A caseworker's mail with commands and no new text relays nothing.
+	NewText string
+	// Verified is true when the sender is authenticated (DKIM aligned with
+	// From, or a trusted Authentication-Results). Mail that claims a
+	// caseworker's address acts and reaches requestors only when verified.
+	Verified bool
+	// NoAutoReply says why no automatic reply may be sent ("" when one
+	// may): auto-submitted, bulk, list, null sender, sak's own mail.
+	NoAutoReply string
+	// BounceOf is, for a delivery report, the Message-ID of the mail it
+	// reports on; Bounce a one-line summary of it.
+	BounceOf string
+	Bounce   string
+	// At is the time to record (imports keep the mail's date); zero: now.
+	At time.Time
+	// Quiet sends nothing: no auto-reply, no notification (imports).
+	Quiet bool
+
+	refused *commandError // set on the second attempt after a refusal
+}
+
+// Delivery is what Deliver did with a mail.
+type Delivery struct {
+	Ticket    int64  `json:"ticket"`
+	Queue     string `json:"queue"`
+	Created   bool   `json:"created"`
+	Duplicate bool   `json:"duplicate"`
+	// Kind of the transaction the mail became: create, correspond,
+	// comment, note, bounce.
+	Kind string `json:"kind"`
+	// Flags of the stored message (unverified, non-participant).
+	Flags []string `json:"flags,omitempty"`
+	// Refused is set when the mail's commands were refused; the mail was
+	// kept and the caseworker told why.
+	Refused error `json:"-"`
+}
+
+// commandError carries a refused mail command out of the transaction that
+// must roll back.
+type commandError struct {
+	action Action
+	err    error
+}
+
+func (e *commandError) Error() string { return fmt.Sprintf("[%s]: %v", e.action, e.err) }
+func (e *commandError) Unwrap() error { return e.err }
+
+// Deliver stores an incoming mail on the ticket it threads to, or on a new
+// ticket, in one SQL transaction, with the outgoing mail it causes. It
+// returns only after the commit. The same mail (Message-ID and bytes)
+// delivered again is stored once: the second delivery reports Duplicate.
+func (s *Store) Deliver(ctx context.Context, in *Incoming) (*Delivery, error) {
+	if len(in.Routes) == 0 {
+		return nil, refuse(ErrInvalid, "a mail needs a queue recipient")
+	}
+	if _, ok := ctx.Value(viaKey{}).(string); !ok {
+		ctx = WithVia(ctx, ViaMail)
+	}
+	runCommands := true
+	for attempt := 0; ; attempt++ {
+		var d *Delivery
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			d, err = s.deliver(ctx, tx, in, runCommands)
+			return err
+		})
+		var ce *commandError
+		switch {
+		case err == nil:
+			return d, nil
+		case errors.As(err, &ce) && runCommands:
+			// The commands changed nothing; keep the mail and tell why.
+			runCommands = false
+			in.refused = ce
+			continue
+		case isUniqueViolation(err) && attempt == 0:
+			// A concurrent delivery of the same mail won; the next
+			// attempt finds it as a duplicate.
+			continue
+		}
+		return nil, err
+	}
+}
+
+func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runCommands bool) (*Delivery, error) {
+	o := s.newOp(ctx, tx)
+	if !in.At.IsZero() {
+		o.now = micros(in.At)
+	}
+	// 1. The same mail again.
+	var dup int64
+	err := tx.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND sha256 = $2`, in.MessageID, in.Hash()).Scan(&dup)
+	if err == nil {
+		if id, err := s.resolveTx(ctx, tx, dup); err == nil {
+			dup = id
+		}
+		return &Delivery{Ticket: dup, Duplicate: true, Kind: "duplicate"}, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("look for duplicate: %w", err)
+	}
+	// 2. A delivery report about a mail sak sent goes on its ticket.
+	if in.BounceOf != "" {
+		if id, ok, err := lookupMessageID(ctx, tx, in.BounceOf); err != nil {
+			return nil, err
+		} else if ok {
+			return o.bounce(id, in)
+		}
+	}
+	// 3. Threading: a known subject tag, then In-Reply-To/References.
+	id, err := s.thread(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	from, err := o.sender(in)
+	if err != nil {
+		return nil, err
+	}
+	if id == 0 {
+		return o.create(in, from)
+	}
+	if err := o.lock(id); err != nil {
+		return nil, err
+	}
+	return o.followUp(in, from, runCommands)
+}
+
+// thread finds the ticket a mail belongs to, or 0.
+func (s *Store) thread(ctx context.Context, tx *sql.Tx, in *Incoming) (int64, error) {
+	for _, t := range in.Tags {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queues WHERE LOWER(tag) = LOWER($1)`, t.Tag).Scan(&n); err != nil {
+			return 0, fmt.Errorf("look up subject tag: %w", err)
+		}
+		if n == 0 {
+			continue // another tracker's tag
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets WHERE id = $1`, t.ID).Scan(&n); err != nil {
+			return 0, fmt.Errorf("look up ticket %d: %w", t.ID, err)
+		}
+		if n > 0 {
+			return t.ID, nil
+		}
+	}
+	// The mail's own Message-ID known already (the same mail with other
+	// bytes: resent, or delivered through another path), then its parents.
+	ids := append([]string{in.MessageID}, in.InReplyTo...)
+	for i := len(in.References) - 1; i >= 0; i-- {
+		ids = append(ids, in.References[i])
+	}
+	for _, msgid := range ids {
+		if msgid == "" {
+			continue
+		}
+		if id, ok, err := lookupMessageID(ctx, tx, msgid); err != nil || ok {
+			return id, err
+		}
+	}
+	return 0, nil
+}
+
+func lookupMessageID(ctx context.Context, q querier, msgid string) (int64, bool, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT ticket_id FROM message_ids WHERE msgid = $1`, msgid).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("look up message id: %w", err)
+	}
+	return id, true, nil
+}
+
+func (s *Store) resolveTx(ctx context.Context, q querier, id int64) (int64, error) {
+	for hops := 0; hops < 32; hops++ {
+		var merged sql.NullInt64
+		if err := q.QueryRowContext(ctx, `SELECT merged_into FROM tickets WHERE id = $1`, id).Scan(&merged); err != nil {
+			return 0, err
+		}
+		if !merged.Valid {
+			break
+		}
+		id = merged.Int64
+	}
+	return id, nil
+}
+
+// sender is the user the mail is from, created on first mail; nil when the
+// mail names no address at all.
+func (o *op) sender(in *Incoming) (*User, error) {
+	addr := in.From
+	if addr == "" {
+		addr = in.MailFrom
+	}
+	if addr == "" {
+		return nil, nil
+	}
+	return ensureUser(o.ctx, o.tx, addr, in.FromName, o.now)
+}
+
+// isStaff reports whether u may work the locked ticket's queue.
+func (o *op) isStaff(u *User) (bool, error) {
+	if u == nil || u.Login == "" {
+		return false, nil
+	}
+	return canWork(o.ctx, o.tx, u, o.t.queueID)
+}
+
+func (o *op) isQueueAddress(addr string) (bool, error) {
+	_, _, err := queueByAddress(o.ctx, o.tx, addr)
+	if errors.Is(err, ErrUnknownQueue) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// create opens a ticket for a mail that threads nowhere.
+func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
+	route := in.Routes[0]
+	subject := strings.TrimSpace(in.Subject)
+	if subject == "" {
+		subject = "(no subject)"
+	}
+	if err := o.insertTicket(route.Queue, subject); err != nil {
+		return nil, err
+	}
+	o.actor = from
+	requestors := []string{}
+	if from != nil {
+		requestors = append(requestors, from.Email)
+	}
+	requestors = append(requestors, in.ReplyTo...)
+	for _, r := range requestors {
+		if own, err := o.isQueueAddress(r); err != nil {
+			return nil, err
+		} else if own {
+			continue
+		}
+		if _, err := o.addPerson(r, "", "requestor"); err != nil {
+			return nil, err
+		}
+	}
+	if err := o.addCcs(in.Recipients); err != nil {
+		return nil, err
+	}
+	txn, err := o.record(TxCreate, "", "", "")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
+		return nil, err
+	}
+	seen := map[int64]bool{route.Queue.ID: true}
+	for _, r := range in.Routes[1:] {
+		if seen[r.Queue.ID] {
+			continue
+		}
+		seen[r.Queue.ID] = true
+		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO ticket_also (ticket_id, queue_id) VALUES ($1, $2)`, o.t.id, r.Queue.ID); err != nil {
+			return nil, fmt.Errorf("record other queue: %w", err)
+		}
+		if _, err := o.record(TxAlsoSentTo, "", r.Queue.Name, ""); err != nil {
+			return nil, err
+		}
+	}
+	d := &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Created: true, Kind: TxCreate}
+	if in.Quiet {
+		return d, nil
+	}
+	if !route.Comment && in.NoAutoReply == "" && from != nil {
+		if err := o.autoReply(txn, from.Email, subject); err != nil {
+			return nil, err
+		}
+	}
+	return d, o.notifyStaff(TxCreate, txn, in, from)
+}
+
+// addCcs adds the header recipients of a requestor's mail as Ccs, except
+// sak's own addresses, staff, and people on the ticket already.
+func (o *op) addCcs(addrs []string) error {
+	for _, a := range addrs {
+		if own, err := o.isQueueAddress(a); err != nil {
+			return err
+		} else if own {
+			continue
+		}
+		u, err := userByEmail(o.ctx, o.tx, a)
+		if err == nil && u.Login != "" {
+			continue // staff are never Ccs
+		}
+		var on int
+		if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM ticket_people p JOIN users u ON u.id = p.user_id WHERE p.ticket_id = $1 AND u.email = $2`,
+			o.t.id, strings.ToLower(a)).Scan(&on); err != nil {
+			return fmt.Errorf("read people of ticket %d: %w", o.t.id, err)
+		}
+		if on > 0 {
+			continue
+		}
+		if _, err := o.addPerson(a, "", "cc"); err != nil {
+			return err
+		}
+		if o.t.justCreated {
+			continue // the create transaction says it
+		}
+		if _, err := o.record(TxAddCc, "", strings.ToLower(a), ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// followUp stores a mail on the locked ticket, as what the sender may make
+// of it.
+func (o *op) followUp(in *Incoming, from *User, runCommands bool) (*Delivery, error) {
+	d := &Delivery{Ticket: o.t.id}
+	staff, err := o.isStaff(from)
+	if err != nil {
+		return nil, err
+	}
+	participant := false
+	if from != nil {
+		var n int
+		if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM ticket_people WHERE ticket_id = $1 AND user_id = $2`, o.t.id, from.ID).Scan(&n); err != nil {
+			return nil, fmt.Errorf("read people of ticket %d: %w", o.t.id, err)
+		}
+		participant = n > 0
+	}
+	comment := in.Routes[0].Comment
+	o.actor = from
+	switch {
+	case staff && in.Verified:
+		if runCommands {
+			for _, a := range in.Commands {
+				if a.Name == "comment" {
+					comment = true
+					continue
+				}
+				if err := o.apply(a); err != nil {
+					return nil, &commandError{action: a, err: err}
+				}
+			}
+		}
+		if in.refused != nil {
+			// Nothing the mail asked for happened: keep it as a note
+			// and tell the caseworker why.
+			d.Kind, d.Refused = TxNote, in.refused
+			err = o.commandFailed(in, from)
+			break
+		}
+		if strings.TrimSpace(in.NewText) == "" && len(in.Commands) > 0 {
+			d.Kind = "commands" // only commands: nothing to relay
+			break
+		}
+		if comment {
+			d.Kind = TxComment
+			err = o.mailComment(in)
+		} else {
+			d.Kind = TxCorrespond
+			err = o.mailCorrespond(in)
+		}
+	case staff || (from != nil && from.Login != "" && !participant):
+		d.Kind, d.Flags = TxNote, []string{FlagUnverified}
+		err = o.note(in, d.Flags)
+	case participant && !comment:
+		d.Kind = TxCorrespond
+		err = o.requestorReply(in, from)
+	default:
+		d.Kind, d.Flags = TxNote, []string{FlagNonParticipant}
+		err = o.note(in, d.Flags)
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.Queue = o.queue.Name
+	return d, nil
+}
+
+// note keeps a mail on the ticket as an internal note, relayed to no one.
+func (o *op) note(in *Incoming, flags []string) error {
+	txn, err := o.record(TxNote, "", "", strings.Join(flags, ","))
+	if err != nil {
+		return err
+	}
+	m := in.Mail
+	m.Flags = append(append([]string{}, m.Flags...), flags...)
+	_, err = o.storeMessage(txn, &m)
+	return err
+}
+
+// requestorReply stores a requestor's (or Cc's) mail, reopens a resolved or
+// stalled ticket, and tells the owner, or the watchers when unowned.
+func (o *op) requestorReply(in *Incoming, from *User) error {
+	txn, err := o.record(TxCorrespond, "", "", "")
+	if err != nil {
+		return err
+	}
+	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
+		return err
+	}
+	if err := o.addCcs(in.Recipients); err != nil {
+		return err
+	}
+	if o.t.status == StatusResolved || o.t.status == StatusStalled {
+		if err := o.setStatus(StatusOpen); err != nil {
+			return err
+		}
+	}
+	if in.Quiet {
+		return nil
+	}
+	return o.notifyStaff(TxCorrespond, txn, in, from)
+}
+
+// mailCorrespond stores a verified caseworker's mail and relays its text to
+// requestors and Ccs.
+func (o *op) mailCorrespond(in *Incoming) error {
+	txn, err := o.record(TxCorrespond, "", "", "")
+	if err != nil {
+		return err
+	}
+	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
+		return err
+	}
+	if !in.Quiet {
+		if err := o.relay(KindCorrespond, txn, in); err != nil {
+			return err
+		}
+	}
+	if o.t.status == StatusNew {
+		return o.setStatus(StatusOpen)
+	}
+	return nil
+}
+
+// mailComment stores a verified caseworker's comment and relays it to the
+// owner and watchers.
+func (o *op) mailComment(in *Incoming) error {
+	txn, err := o.record(TxComment, "", "", "")
+	if err != nil {
+		return err
+	}
+	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
+		return err
+	}
+	if in.Quiet {
+		return nil
+	}
+	return o.relay(KindComment, txn, in)
+}
+
+// bounce records a delivery report about sak's own mail on its ticket.
+func (o *op) bounce(id int64, in *Incoming) (*Delivery, error) {
+	if err := o.lock(id); err != nil {
+		return nil, err
+	}
+	txn, err := o.record(TxBounce, "", in.BounceOf, in.Bounce)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
+		return nil, err
+	}
+	return &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Kind: TxBounce}, nil
+}

@@ -1,0 +1,137 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// ClaimOutbox takes up to limit rows that are due for sending and leases
+// them to the caller until now+lease: they are marked 'sending', so that
+// no other worker (another sak serve on the same PostgreSQL) takes them.
+// A row whose lease ran out (its worker died between sending and marking)
+// is due again, so a crash re-sends at most the rows in flight.
+func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxRow, error) {
+	var rows []OutboxRow
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows = rows[:0]
+		now := s.now()
+		rs, err := tx.QueryContext(ctx, `SELECT id, COALESCE(ticket_id, 0), kind, msgid, mail_from, rcpt, attempts, created, raw FROM outbox
+			WHERE status IN ('pending', 'sending') AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT $2`+s.d.skipLocked,
+			micros(now), limit)
+		if err != nil {
+			return fmt.Errorf("claim outbox: %w", err)
+		}
+		defer rs.Close()
+		for rs.Next() {
+			var r OutboxRow
+			var created int64
+			if err := rs.Scan(&r.ID, &r.TicketID, &r.Kind, &r.MessageID, &r.MailFrom, &r.Rcpt, &r.Attempts, &created, &r.Raw); err != nil {
+				return err
+			}
+			r.Created, r.Status = fromMicros(created), "sending"
+			rows = append(rows, r)
+		}
+		if err := rs.Err(); err != nil {
+			return err
+		}
+		rs.Close()
+		for _, r := range rows {
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', next_attempt = $1 WHERE id = $2`, micros(now.Add(lease)), r.ID); err != nil {
+				return fmt.Errorf("lease outbox row %d: %w", r.ID, err)
+			}
+		}
+		return nil
+	})
+	return rows, err
+}
+
+// MarkSent records that the relay accepted a row.
+func (s *Store) MarkSent(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent = $1, attempts = attempts + 1, last_error = '' WHERE id = $2`, micros(s.now()), id)
+	if err != nil {
+		return fmt.Errorf("mark outbox row %d sent: %w", id, err)
+	}
+	return nil
+}
+
+// MarkRetry records a transient failure and when to try again.
+func (s *Store) MarkRetry(ctx context.Context, id int64, why string, next time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_error = $1, next_attempt = $2 WHERE id = $3`,
+		why, micros(next), id)
+	if err != nil {
+		return fmt.Errorf("mark outbox row %d for retry: %w", id, err)
+	}
+	return nil
+}
+
+// MarkFailed records a permanent failure, on the outbox row and, as a
+// send-failure transaction, on its ticket.
+func (s *Store) MarkFailed(ctx context.Context, id int64, why string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var ticket sql.NullInt64
+		var rcpt string
+		err := tx.QueryRowContext(ctx, `SELECT ticket_id, rcpt FROM outbox WHERE id = $1`, id).Scan(&ticket, &rcpt)
+		if err != nil {
+			return fmt.Errorf("read outbox row %d: %w", id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = $1 WHERE id = $2`, why, id); err != nil {
+			return fmt.Errorf("mark outbox row %d failed: %w", id, err)
+		}
+		if !ticket.Valid {
+			return nil
+		}
+		o := s.newOp(WithVia(ctx, "outbox"), tx)
+		if err := o.lock(ticket.Int64); err != nil {
+			return err
+		}
+		_, err = o.record(TxSendFailure, "", rcpt, why)
+		return err
+	})
+}
+
+// RetryOutbox makes failed or waiting rows due now: one row, or every
+// unsent row when id is 0. It returns how many rows it requeued.
+func (s *Store) RetryOutbox(ctx context.Context, id int64) (int, error) {
+	q := `UPDATE outbox SET status = 'pending', next_attempt = $1 WHERE status IN ('pending', 'failed')`
+	args := []any{micros(s.now())}
+	if id != 0 {
+		q += ` AND id = $2`
+		args = append(args, id)
+	}
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("retry outbox: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if n == 0 && id != 0 {
+		return 0, refuse(ErrNotFound, "no unsent outbox row %d: see 'sak outbox list'", id)
+	}
+	return int(n), nil
+}
+
+// OutboxStats is the backlog for monitoring.
+type OutboxStats struct {
+	Pending int       `json:"pending"`
+	Failed  int       `json:"failed"`
+	Oldest  time.Time `json:"oldest_pending"`
+}
+
+// OutboxBacklog counts unsent rows and finds the oldest.
+func (s *Store) OutboxBacklog(ctx context.Context) (*OutboxStats, error) {
+	var st OutboxStats
+	var oldest sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT
+		COALESCE(SUM(CASE WHEN status IN ('pending', 'sending') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),
+		MIN(CASE WHEN status IN ('pending', 'sending') THEN created END) FROM outbox`).Scan(&st.Pending, &st.Failed, &oldest)
+	if err != nil {
+		return nil, fmt.Errorf("read outbox backlog: %w", err)
+	}
+	if oldest.Valid {
+		st.Oldest = fromMicros(oldest.Int64)
+	}
+	return &st, nil
+}
+
