@@ -134,4 +134,3 @@ func (s *Store) OutboxBacklog(ctx context.Context) (*OutboxStats, error) {
 	}
 	return &st, nil
 }
-
