@@ -34,6 +34,7 @@ type outMail struct {
 	text      string
 	inReplyTo string
 	refs      []string
+	replyTo   string // default fromAddr
 }
 
 // newMessageID makes a Message-ID in the queue address's domain that
@@ -68,7 +69,11 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	var h mail.Header
 	h.SetDate(time.UnixMicro(o.now))
 	h.SetAddressList("From", []*mail.Address{{Name: m.fromName, Address: m.fromAddr}})
-	h.SetAddressList("Reply-To", []*mail.Address{{Address: m.fromAddr}})
+	replyTo := m.replyTo
+	if replyTo == "" {
+		replyTo = m.fromAddr
+	}
+	h.SetAddressList("Reply-To", []*mail.Address{{Address: replyTo}})
 	if len(m.to) > 0 {
 		h.SetAddressList("To", addrList(m.to))
 	}

@@ -58,22 +58,23 @@ func (o *op) correspond(text string) error {
 		return err
 	}
 	reqs, ccs = o.without(reqs, o.actor.Email), o.without(ccs, o.actor.Email)
-	inReplyTo, refs, err := o.thread()
+	inReplyTo, refs, err := o.references()
 	if err != nil {
 		return err
 	}
-	m, err := o.compose(&outMail{
+	out := &outMail{
 		kind: KindCorrespond, fromName: o.actor.Name, fromAddr: o.queue.Address,
 		to: reqs, cc: ccs, subject: taggedSubject(o.queue, o.t.id, o.t.subject), text: text,
 		inReplyTo: inReplyTo, refs: refs,
-	})
+	}
+	m, err := o.compose(out)
 	if err != nil {
 		return err
 	}
 	if _, err := o.storeMessage(txn, m); err != nil {
 		return err
 	}
-	if err := o.enqueue(KindCorrespond, txn, m, append(reqs, ccs...)); err != nil {
+	if err := o.send(o.queue.Address, KindCorrespond, txn, out, append(reqs, ccs...)); err != nil {
 		return err
 	}
 	if o.t.status == StatusNew {
@@ -94,20 +95,21 @@ func (o *op) comment(text string) error {
 		return err
 	}
 	staff = o.without(staff, o.actor.Email)
-	inReplyTo, refs, err := o.thread()
+	inReplyTo, refs, err := o.references()
 	if err != nil {
 		return err
 	}
-	m, err := o.compose(&outMail{
+	out := &outMail{
 		kind: KindComment, fromName: o.actor.Name, fromAddr: o.queue.CommentAddress,
 		to: staff, subject: taggedSubject(o.queue, o.t.id, "Comment: "+o.t.subject), text: text,
 		inReplyTo: inReplyTo, refs: refs,
-	})
+	}
+	m, err := o.compose(out)
 	if err != nil {
 		return err
 	}
 	if _, err := o.storeMessage(txn, m); err != nil {
 		return err
 	}
-	return o.enqueue(KindComment, txn, m, staff)
+	return o.send(o.queue.Address, KindComment, txn, out, staff)
 }

@@ -12,7 +12,8 @@ import (
 // Route is one queue address a mail was delivered to.
 type Route struct {
 	Queue   *Queue
-	Comment bool // the queue's comment address
+	Comment bool   // the queue's comment address
+	Detail  string // the +detail of the recipient: a signed reply address's token
 }
 
 // Tag is a subject tag "[TAG #ID]" found in a mail's subject.
@@ -66,6 +67,9 @@ type Delivery struct {
 	Kind string `json:"kind"`
 	// Flags of the stored message (unverified, non-participant).
 	Flags []string `json:"flags,omitempty"`
+	// Quarantine is the quarantine id of a mail held back (spam, part
+	// limits) instead of stored on a ticket.
+	Quarantine int64 `json:"quarantine,omitempty"`
 	// Refused is set when the mail's commands were refused; the mail was
 	// kept and the caseworker told why.
 	Refused error `json:"-"`
@@ -143,8 +147,9 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 			return o.bounce(id, in)
 		}
 	}
-	// 3. Threading: a known subject tag, then In-Reply-To/References.
-	id, err := s.thread(ctx, tx, in)
+	// 3. Threading: a known subject tag, a signed reply address, then
+	// Message-IDs.
+	id, signed, err := o.thread(in)
 	if err != nil {
 		return nil, err
 	}
@@ -158,25 +163,31 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	if err := o.lock(id); err != nil {
 		return nil, err
 	}
-	return o.followUp(in, from, runCommands)
+	return o.followUp(in, from, signed, runCommands)
 }
 
-// thread finds the ticket a mail belongs to, or 0.
-func (s *Store) thread(ctx context.Context, tx *sql.Tx, in *Incoming) (int64, error) {
+// thread finds the ticket a mail belongs to, or 0, and whether a signed
+// reply address named it.
+func (o *op) thread(in *Incoming) (int64, bool, error) {
+	ctx, tx := o.ctx, o.tx
 	for _, t := range in.Tags {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queues WHERE LOWER(tag) = LOWER($1)`, t.Tag).Scan(&n); err != nil {
-			return 0, fmt.Errorf("look up subject tag: %w", err)
+			return 0, false, fmt.Errorf("look up subject tag: %w", err)
 		}
 		if n == 0 {
 			continue // another tracker's tag
 		}
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets WHERE id = $1`, t.ID).Scan(&n); err != nil {
-			return 0, fmt.Errorf("look up ticket %d: %w", t.ID, err)
+			return 0, false, fmt.Errorf("look up ticket %d: %w", t.ID, err)
 		}
 		if n > 0 {
-			return t.ID, nil
+			signed, err := o.signedTicket(in)
+			return t.ID, signed == t.ID, err
 		}
+	}
+	if id, err := o.signedTicket(in); err != nil || id != 0 {
+		return id, id != 0, err
 	}
 	// The mail's own Message-ID known already (the same mail with other
 	// bytes: resent, or delivered through another path), then its parents.
@@ -189,10 +200,10 @@ func (s *Store) thread(ctx context.Context, tx *sql.Tx, in *Incoming) (int64, er
 			continue
 		}
 		if id, ok, err := lookupMessageID(ctx, tx, msgid); err != nil || ok {
-			return id, err
+			return id, false, err
 		}
 	}
-	return 0, nil
+	return 0, false, nil
 }
 
 func lookupMessageID(ctx context.Context, q querier, msgid string) (int64, bool, error) {
@@ -347,7 +358,9 @@ func (o *op) addCcs(addrs []string) error {
 
 // followUp stores a mail on the locked ticket, as what the sender may make
 // of it.
-func (o *op) followUp(in *Incoming, from *User, runCommands bool) (*Delivery, error) {
+// A sender who replied to a signed reply address of the ticket received
+// sak's mail about it, and counts as a participant.
+func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Delivery, error) {
 	d := &Delivery{Ticket: o.t.id}
 	staff, err := o.isStaff(from)
 	if err != nil {
@@ -359,7 +372,7 @@ func (o *op) followUp(in *Incoming, from *User, runCommands bool) (*Delivery, er
 		if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM ticket_people WHERE ticket_id = $1 AND user_id = $2`, o.t.id, from.ID).Scan(&n); err != nil {
 			return nil, fmt.Errorf("read people of ticket %d: %w", o.t.id, err)
 		}
-		participant = n > 0
+		participant = n > 0 || signed
 	}
 	comment := in.Routes[0].Comment
 	o.actor = from

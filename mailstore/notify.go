@@ -23,11 +23,11 @@ func (o *op) autoReply(txn int64, to, subject string) error {
 		return fmt.Errorf("count auto-reply to %s: %w", to, err)
 	}
 	tag := subjectTag(o.queue, o.t.id)
-	inReplyTo, refs, err := o.thread()
+	inReplyTo, refs, err := o.references()
 	if err != nil {
 		return err
 	}
-	m, err := o.compose(&outMail{
+	return o.send("", KindAutoReply, txn, &outMail{
 		kind: KindAutoReply, fromAddr: o.queue.Address, fromName: o.queue.Name,
 		to: []string{to}, subject: taggedSubject(o.queue, o.t.id, "Received: "+subject),
 		inReplyTo: inReplyTo, refs: refs,
@@ -38,11 +38,7 @@ or simply reply to this message.
 
 Subject: %s
 `, o.t.id, o.queue.Name, tag, subject),
-	})
-	if err != nil {
-		return err
-	}
-	return o.enqueueFrom("", KindAutoReply, txn, m, []string{to})
+	}, []string{to})
 }
 
 // notifyStaff tells the ticket's staff about a requestor's mail: the owner,
@@ -73,16 +69,12 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 	if what != TxCreate {
 		intro = "Reply"
 	}
-	m, err := o.compose(&outMail{
+	return o.send(o.queue.Address, KindNotify, txn, &outMail{
 		kind: KindNotify, fromName: fromName + " via " + o.queue.Name, fromAddr: o.queue.Address,
 		to: rcpts, subject: taggedSubject(o.queue, o.t.id, o.t.subject),
 		inReplyTo: in.MessageID,
 		text:      fmt.Sprintf("%s from %s in queue %s:\n\n%s", intro, sender, o.queue.Name, in.Text),
-	})
-	if err != nil {
-		return err
-	}
-	return o.enqueue(KindNotify, txn, m, rcpts)
+	}, rcpts)
 }
 
 // relay sends a verified caseworker's mail on: correspondence to requestors
@@ -110,7 +102,7 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	if len(rcpts)+len(cc) == 0 {
 		return nil
 	}
-	inReplyTo, refs, err := o.thread()
+	inReplyTo, refs, err := o.references()
 	if err != nil {
 		return err
 	}
@@ -118,14 +110,10 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	if name == "" {
 		name = o.actor.Login
 	}
-	m, err := o.compose(&outMail{
+	return o.send(o.queue.Address, kind, txn, &outMail{
 		kind: kind, fromName: name, fromAddr: fromAddr, to: rcpts, cc: cc,
 		subject: subject, text: in.Text, inReplyTo: inReplyTo, refs: refs,
-	})
-	if err != nil {
-		return err
-	}
-	return o.enqueue(kind, txn, m, append(rcpts, cc...))
+	}, append(rcpts, cc...))
 }
 
 // commandFailed tells a caseworker that the commands of their mail were
@@ -149,15 +137,11 @@ Nothing was changed by the commands of your mail; your text was kept on the tick
 	if hint != "" {
 		text += "\n" + hint + "\n"
 	}
-	m, err := o.compose(&outMail{
+	return o.send(o.queue.Address, KindError, txn, &outMail{
 		kind: KindError, fromAddr: o.queue.Address, fromName: o.queue.Name,
 		to: []string{from.Email}, subject: taggedSubject(o.queue, o.t.id, "Command refused: "+o.t.subject),
 		inReplyTo: in.MessageID, text: text,
-	})
-	if err != nil {
-		return err
-	}
-	return o.enqueue(KindError, txn, m, []string{from.Email})
+	}, []string{from.Email})
 }
 
 func commandHint(ce *commandError) string {

@@ -45,6 +45,36 @@ func (o *op) enqueueFrom(mailFrom, kind string, txn int64, m *Mail, rcpts []stri
 	return o.indexMessageID(m.MessageID)
 }
 
+// send queues m to each recipient as a copy of its own whose Reply-To is
+// signed for that recipient, so that a reply to it threads back even
+// without the subject tag. mailFrom is the envelope sender ("" for the null
+// reverse-path of automatic responses).
+func (o *op) send(mailFrom, kind string, txn int64, m *outMail, rcpts []string) error {
+	if len(rcpts) == 0 {
+		return nil
+	}
+	secret, err := replySecret(o.ctx, o.tx)
+	if err != nil {
+		return err
+	}
+	purpose, base := KindCorrespond, o.queue.Address
+	if kind == KindComment {
+		purpose, base = KindComment, o.queue.CommentAddress
+	}
+	for _, r := range rcpts {
+		c := *m
+		c.replyTo = replyAddress(secret, base, o.t.id, r, purpose)
+		mail, err := o.compose(&c)
+		if err != nil {
+			return err
+		}
+		if err := o.enqueueFrom(mailFrom, kind, txn, mail, []string{r}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // OutboxFilter selects outbox rows; zero values select everything.
 type OutboxFilter struct {
 	Status string
@@ -125,9 +155,9 @@ func (o *op) without(addrs []string, drop ...string) []string {
 	return out
 }
 
-// lastMessageIDs returns the Message-ID of the ticket's newest message and
-// the ticket's thread (oldest first, at most 10) for References.
-func (o *op) thread() (string, []string, error) {
+// references returns the Message-ID of the ticket's newest message and the
+// ticket's thread (oldest first, at most 10) for References.
+func (o *op) references() (string, []string, error) {
 	rows, err := o.tx.QueryContext(o.ctx, `SELECT msgid FROM messages WHERE ticket_id = $1 AND msgid <> '' ORDER BY id DESC LIMIT 10`, o.t.id)
 	if err != nil {
 		return "", nil, fmt.Errorf("read thread of ticket %d: %w", o.t.id, err)

@@ -1,0 +1,183 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Quarantined is a mail held back instead of becoming a ticket: marked as
+// spam by the MTA's filter, or over the part limits.
+type Quarantined struct {
+	ID       int64      `json:"id"`
+	Created  time.Time  `json:"created"`
+	Reason   string     `json:"reason"`
+	MailFrom string     `json:"mail_from"`
+	Rcpts    []string   `json:"rcpts"`
+	From     string     `json:"from"`
+	Subject  string     `json:"subject"`
+	Size     int64      `json:"size"`
+	Status   string     `json:"status"` // held, released, dropped
+	Ticket   *int64     `json:"ticket"`
+	Decided  *time.Time `json:"decided"`
+}
+
+// Quarantine holds a mail back. rcpts are the envelope recipients.
+func (s *Store) Quarantine(ctx context.Context, reason, mailFrom string, rcpts []string, from, subject string, raw []byte) (int64, error) {
+	var id int64
+	err := s.db.QueryRowContext(ctx, `INSERT INTO quarantine (created, reason, mail_from, rcpts, from_addr, subject, size, raw)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		micros(s.now()), reason, mailFrom, strings.Join(rcpts, ","), strings.ToLower(from), subject, len(raw), raw).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("quarantine mail: %w", err)
+	}
+	return id, nil
+}
+
+const quarantineCols = `id, created, reason, mail_from, rcpts, from_addr, subject, size, status, ticket_id, decided`
+
+func scanQuarantined(row interface{ Scan(...any) error }) (*Quarantined, error) {
+	var q Quarantined
+	var created int64
+	var rcpts string
+	var ticket, decided sql.NullInt64
+	if err := row.Scan(&q.ID, &created, &q.Reason, &q.MailFrom, &rcpts, &q.From, &q.Subject, &q.Size, &q.Status, &ticket, &decided); err != nil {
+		return nil, err
+	}
+	q.Created, q.Decided = fromMicros(created), nullTime(decided)
+	q.Rcpts = strings.Split(rcpts, ",")
+	if ticket.Valid {
+		q.Ticket = &ticket.Int64
+	}
+	return &q, nil
+}
+
+// QuarantineList lists quarantined mail, newest first; status "" lists all.
+func (s *Store) QuarantineList(ctx context.Context, status string, limit int) ([]Quarantined, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+quarantineCols+` FROM quarantine WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2`, status, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list quarantine: %w", err)
+	}
+	defer rows.Close()
+	var qs []Quarantined
+	for rows.Next() {
+		q, err := scanQuarantined(rows)
+		if err != nil {
+			return nil, err
+		}
+		qs = append(qs, *q)
+	}
+	return qs, rows.Err()
+}
+
+// QuarantineGet reads one quarantined mail with its bytes.
+func (s *Store) QuarantineGet(ctx context.Context, id int64) (*Quarantined, []byte, error) {
+	q, err := scanQuarantined(s.db.QueryRowContext(ctx, `SELECT `+quarantineCols+` FROM quarantine WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, refuse(ErrNotFound, "no quarantined mail %d: see 'sak quarantine list'", id)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read quarantined mail %d: %w", id, err)
+	}
+	var raw []byte
+	if err := s.db.QueryRowContext(ctx, `SELECT raw FROM quarantine WHERE id = $1`, id).Scan(&raw); err != nil {
+		return nil, nil, fmt.Errorf("read quarantined mail %d: %w", id, err)
+	}
+	return q, raw, nil
+}
+
+// RequireSysadmin refuses unless actor is an active sysadmin.
+func (s *Store) RequireSysadmin(ctx context.Context, actor, what string) error {
+	a, err := actorUser(ctx, s.db, actor)
+	if err != nil {
+		return err
+	}
+	if !a.Sysadmin {
+		return refuse(ErrPermission, "only a sysadmin may %s, and %s is not one", what, a.Login)
+	}
+	return nil
+}
+
+// QuarantineDecide records that a held mail was released (onto ticket) or
+// dropped. Only sysadmins may; a mail is decided once.
+func (s *Store) QuarantineDecide(ctx context.Context, actor string, id int64, status string, ticket int64) error {
+	if status != "released" && status != "dropped" {
+		return refuse(ErrInvalid, "a quarantined mail is released or dropped, not %q", status)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := actorUser(ctx, tx, actor)
+		if err != nil {
+			return err
+		}
+		if !a.Sysadmin {
+			return refuse(ErrPermission, "only a sysadmin may release or drop quarantined mail, and %s is not one", a.Login)
+		}
+		var cur string
+		err = tx.QueryRowContext(ctx, `SELECT status FROM quarantine WHERE id = $1`+s.d.forUpdate, id).Scan(&cur)
+		if errors.Is(err, sql.ErrNoRows) {
+			return refuse(ErrNotFound, "no quarantined mail %d: see 'sak quarantine list'", id)
+		}
+		if err != nil {
+			return fmt.Errorf("read quarantined mail %d: %w", id, err)
+		}
+		if cur != "held" {
+			return refuse(ErrConflict, "quarantined mail %d was %s already", id, cur)
+		}
+		var t any
+		if ticket != 0 {
+			t = ticket
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE quarantine SET status = $1, ticket_id = $2, decided = $3, decided_by = $4 WHERE id = $5`,
+			status, t, micros(s.now()), a.ID, id)
+		return err
+	})
+}
+
+// Promote turns a mail kept as an internal note because its sender was not
+// on the ticket into the sender's correspondence: the sender becomes a Cc,
+// and the owner (or the watchers) hear of it. Caseworkers of the queue may.
+func (s *Store) Promote(ctx context.Context, actor string, ticket, txnID int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		o := s.newOp(ctx, tx)
+		var err error
+		if o.actor, err = actorUser(ctx, tx, actor); err != nil {
+			return err
+		}
+		if err := o.lock(ticket); err != nil {
+			return err
+		}
+		if err := o.mustWork("promote mail on"); err != nil {
+			return err
+		}
+		var typ, from, flags, text string
+		var msgTicket int64
+		err = tx.QueryRowContext(ctx, `SELECT x.type, m.from_addr, m.flags, m.text, m.ticket_id FROM transactions x JOIN messages m ON m.txn_id = x.id WHERE x.id = $1`, txnID).
+			Scan(&typ, &from, &flags, &text, &msgTicket)
+		if errors.Is(err, sql.ErrNoRows) {
+			return refuse(ErrNotFound, "transaction %d holds no mail", txnID)
+		}
+		if err != nil {
+			return fmt.Errorf("read transaction %d: %w", txnID, err)
+		}
+		if id, err := s.resolveTx(ctx, tx, msgTicket); err != nil || id != o.t.id {
+			return refuse(ErrInvalid, "transaction %d is not on ticket %d", txnID, o.t.id)
+		}
+		if typ != TxNote || !strings.Contains(flags, FlagNonParticipant) {
+			return refuse(ErrConflict, "transaction %d is not mail from a non-participant: nothing to promote", txnID)
+		}
+		if _, err := o.addPerson(from, "", "cc"); err != nil {
+			return err
+		}
+		if _, err := o.record(TxAddCc, "", from, fmt.Sprintf("promoted from transaction %d", txnID)); err != nil {
+			return err
+		}
+		_, err = o.record("promote", TxNote, TxCorrespond, fmt.Sprintf("transaction %d from %s", txnID, from))
+		return err
+	})
+}

@@ -1,0 +1,304 @@
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"sak/mailstore"
+	"sak/smtpd/parse"
+)
+
+// ErrUnusable is a message sak cannot store as mail at all (no bytes).
+var ErrUnusable = errors.New("unusable message")
+
+// Envelope is what the SMTP dialogue (or the mailgate) says about a mail.
+type Envelope struct {
+	MailFrom string // reverse-path; "" is the null sender
+	Routes   []mailstore.Route
+	Remote   net.IP // the connecting client; nil for the mailgate
+}
+
+// Verifier decides whether a mail's sender is authenticated (DKIM aligned
+// with From, or a trusted Authentication-Results header). why says what
+// it found, for the log.
+type Verifier interface {
+	Verify(ctx context.Context, env *Envelope, raw []byte, msg *parse.Message) (ok bool, why string)
+}
+
+// Deliverer turns raw mail into store deliveries. It is shared by the SMTP
+// and LMTP sessions, the mailgate and the importers.
+type Deliverer struct {
+	Store    *mailstore.Store
+	Log      *slog.Logger
+	Verifier Verifier // nil: no mail is authenticated, commands never run
+	// SpamScore quarantines mail whose X-Spamd-Result or X-Spam-Score
+	// (rspamd, SpamAssassin) is at least this; 0 means 10.
+	SpamScore float64
+	// MaxParts quarantines mail with more attachments than this; 0 means 500.
+	MaxParts int
+}
+
+// Route finds the queue an envelope recipient addresses. Case and a
+// +detail in the local part do not matter.
+func (d *Deliverer) Route(ctx context.Context, rcpt string) (mailstore.Route, error) {
+	addr := parse.Normalize(rcpt)
+	q, comment, err := d.Store.QueueByAddress(ctx, addr)
+	if err != nil {
+		return mailstore.Route{}, err
+	}
+	return mailstore.Route{Queue: q, Comment: comment, Detail: detail(rcpt)}, nil
+}
+
+// detail is the +detail of an address's local part, or "".
+func detail(addr string) string {
+	local, _, _ := strings.Cut(strings.Trim(addr, "<> "), "@")
+	_, d, _ := strings.Cut(local, "+")
+	return d
+}
+
+// Deliver parses raw and stores it as the envelope routes it.
+func (d *Deliverer) Deliver(ctx context.Context, env *Envelope, raw []byte) (*mailstore.Delivery, error) {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil, ErrUnusable
+	}
+	start := time.Now()
+	msg := parse.Parse(raw)
+	if why := d.quarantineReason(msg); why != "" {
+		return d.quarantine(ctx, env, raw, msg, why)
+	}
+	return d.store(ctx, env, raw, msg, start)
+}
+
+// Release delivers a mail from the quarantine as if it had just arrived,
+// without the checks that held it back.
+func (d *Deliverer) Release(ctx context.Context, env *Envelope, raw []byte) (*mailstore.Delivery, error) {
+	return d.store(ctx, env, raw, parse.Parse(raw), time.Now())
+}
+
+func (d *Deliverer) store(ctx context.Context, env *Envelope, raw []byte, msg *parse.Message, start time.Time) (*mailstore.Delivery, error) {
+	in, err := d.incoming(ctx, env, raw, msg)
+	if err != nil {
+		return nil, err
+	}
+	res, err := d.Store.Deliver(ctx, in)
+	log := d.log().With("message_id", msg.MessageID, "from", in.From, "size", len(raw), "duration", time.Since(start).Round(time.Microsecond))
+	if err != nil {
+		log.Error("delivery failed", "outcome", "tempfail", "err", err)
+		return nil, err
+	}
+	outcome := res.Kind
+	if res.Duplicate {
+		outcome = "duplicate"
+	}
+	log.Info("delivered", "queue", res.Queue, "ticket", res.Ticket, "outcome", outcome, "flags", strings.Join(res.Flags, ","), "verified", in.Verified)
+	if res.Refused != nil {
+		log.Info("mail commands refused", "ticket", res.Ticket, "err", res.Refused)
+	}
+	return res, nil
+}
+
+func (d *Deliverer) log() *slog.Logger {
+	if d.Log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return d.Log
+}
+
+// incoming builds the store's view of a parsed mail.
+func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg *parse.Message) (*mailstore.Incoming, error) {
+	cmds, subject := parse.Commands(msg.Subject)
+	in := &mailstore.Incoming{
+		Mail: mailstore.Mail{
+			Raw:       raw,
+			MessageID: msg.MessageID,
+			Subject:   subject,
+			Date:      msg.Date,
+			Header:    headerText(msg.Header),
+			Text:      msg.Text,
+		},
+		MailFrom:   env.MailFrom,
+		Routes:     env.Routes,
+		InReplyTo:  msg.InReplyTo,
+		References: msg.References,
+		NewText:    parse.NewText(msg.Text),
+	}
+	if msg.From != nil {
+		in.From, in.FromName = strings.ToLower(msg.From.Addr), msg.From.Name
+	}
+	for _, a := range msg.Attachments {
+		in.Attachments = append(in.Attachments, mailstore.Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size})
+	}
+	if len(msg.Defects) > 0 && msg.Text == "" && msg.From == nil {
+		in.Flags = append(in.Flags, mailstore.FlagUnparseable)
+	}
+	for _, a := range msg.ReplyTo {
+		in.ReplyTo = append(in.ReplyTo, strings.ToLower(a.Addr))
+	}
+	for _, a := range append(append([]parse.Address{}, msg.To...), msg.Cc...) {
+		in.Recipients = append(in.Recipients, strings.ToLower(a.Addr))
+	}
+	for _, t := range parse.TicketTags(msg.Subject) {
+		in.Tags = append(in.Tags, mailstore.Tag{Tag: t.Tag, ID: t.ID})
+	}
+	for _, c := range cmds {
+		in.Commands = append(in.Commands, mailstore.Action{Name: c.Name, Arg: c.Arg})
+	}
+	if msg.Report != nil {
+		in.BounceOf = msg.Report.OriginalMessageID
+		in.Bounce = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", msg.Report.Action, strings.Join(msg.Report.Recipients, ","), msg.Report.Status, msg.Report.Diagnostic))
+	}
+	why, err := d.noAutoReply(ctx, env, msg)
+	if err != nil {
+		return nil, err
+	}
+	in.NoAutoReply = why
+	if header(msg, mailstore.LoopHeader) != "" {
+		in.Quiet = true // sak's own mail came back: send nothing more
+	}
+	if d.Verifier != nil && in.From != "" {
+		in.Verified, _ = d.Verifier.Verify(ctx, env, raw, msg)
+	}
+	return in, nil
+}
+
+// noAutoReply says why RFC 3834 and common sense forbid answering a mail
+// automatically, or "" when an auto-reply may go out.
+func (d *Deliverer) noAutoReply(ctx context.Context, env *Envelope, msg *parse.Message) (string, error) {
+	switch {
+	case env.MailFrom == "":
+		return "null sender", nil
+	case isSystemAddress(env.MailFrom) || msg.From != nil && isSystemAddress(msg.From.Addr):
+		return "mailer-daemon", nil
+	case msg.AutoSubmitted != "" && msg.AutoSubmitted != "no":
+		return "auto-submitted", nil
+	case msg.Precedence == "bulk" || msg.Precedence == "list" || msg.Precedence == "junk":
+		return "precedence " + msg.Precedence, nil
+	case msg.ListID != "" || msg.ListUnsubscribe:
+		return "mailing list", nil
+	case header(msg, mailstore.LoopHeader) != "":
+		return "sak's own mail", nil
+	case header(msg, "X-Autoreply") != "" || header(msg, "X-Autorespond") != "":
+		return "auto-reply", nil
+	case msg.Report != nil:
+		return "delivery report", nil
+	}
+	for _, a := range []string{env.MailFrom, fromAddr(msg)} {
+		if a == "" {
+			continue
+		}
+		if _, _, err := d.Store.QueueByAddress(ctx, parse.Normalize(a)); err == nil {
+			return "sak's own address", nil
+		} else if !errors.Is(err, mailstore.ErrUnknownQueue) {
+			return "", err
+		}
+	}
+	return "", nil
+}
+
+func fromAddr(msg *parse.Message) string {
+	if msg.From == nil {
+		return ""
+	}
+	return msg.From.Addr
+}
+
+func isSystemAddress(addr string) bool {
+	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
+	return local == "mailer-daemon" || local == "postmaster"
+}
+
+func header(msg *parse.Message, name string) string {
+	for _, f := range msg.Header {
+		if strings.EqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+func headerText(h []parse.HeaderField) string {
+	var b strings.Builder
+	for _, f := range h {
+		b.WriteString(f.Name)
+		b.WriteString(": ")
+		b.WriteString(f.Value)
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// quarantineReason says why a mail is held back instead of made a ticket:
+// the MTA's spam filter marked it, or it has more parts than is sane.
+func (d *Deliverer) quarantineReason(msg *parse.Message) string {
+	threshold := d.SpamScore
+	if threshold == 0 {
+		threshold = 10
+	}
+	maxParts := d.MaxParts
+	if maxParts == 0 {
+		maxParts = 500
+	}
+	for _, f := range msg.Header {
+		v := strings.TrimSpace(f.Value)
+		switch strings.ToLower(f.Name) {
+		case "x-spam-flag", "x-spam":
+			if strings.EqualFold(v, "yes") || strings.EqualFold(v, "true") {
+				return "spam: " + f.Name + ": " + v
+			}
+		case "x-spam-status":
+			if len(v) >= 3 && strings.EqualFold(v[:3], "yes") {
+				return "spam: X-Spam-Status: yes"
+			}
+		case "x-spamd-result", "x-spam-score":
+			if score, ok := spamScore(v); ok && score >= threshold {
+				return fmt.Sprintf("spam: %s score %.1f >= %.1f", f.Name, score, threshold)
+			}
+		}
+	}
+	if n := len(msg.Attachments); n > maxParts {
+		return fmt.Sprintf("too many parts: %d attachments (limit %d)", n, maxParts)
+	}
+	return ""
+}
+
+// spamScore reads "default: False [12.40 / 15.00]; ..." (rspamd) or a bare
+// number.
+func spamScore(v string) (float64, bool) {
+	if i := strings.IndexByte(v, '['); i >= 0 {
+		v = v[i+1:]
+	}
+	v = strings.TrimSpace(v)
+	end := 0
+	for end < len(v) && (v[end] == '-' || v[end] == '.' || v[end] >= '0' && v[end] <= '9') {
+		end++
+	}
+	var f float64
+	if _, err := fmt.Sscanf(v[:end], "%g", &f); err != nil {
+		return 0, false
+	}
+	return f, true
+}
+
+func (d *Deliverer) quarantine(ctx context.Context, env *Envelope, raw []byte, msg *parse.Message, why string) (*mailstore.Delivery, error) {
+	var rcpts []string
+	for _, r := range env.Routes {
+		addr := r.Queue.Address
+		if r.Comment {
+			addr = r.Queue.CommentAddress
+		}
+		rcpts = append(rcpts, addr)
+	}
+	id, err := d.Store.Quarantine(ctx, why, env.MailFrom, rcpts, fromAddr(msg), msg.Subject, raw)
+	if err != nil {
+		d.log().Error("quarantine failed", "outcome", "tempfail", "err", err)
+		return nil, err
+	}
+	d.log().Info("quarantined", "quarantine", id, "reason", why, "message_id", msg.MessageID, "from", fromAddr(msg), "size", len(raw))
+	return &mailstore.Delivery{Quarantine: id, Kind: "quarantine"}, nil
+}

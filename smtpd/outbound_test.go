@@ -1,0 +1,202 @@
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-msgauth/dkim"
+	"github.com/emersion/go-smtp"
+
+	"sak/mailstore"
+	"sak/mailstore/storetest"
+	"sak/smtpd/parse"
+)
+
+func TestOutbound(t *testing.T) {
+	storetest.Each(t, testOutbound)
+}
+
+func testOutbound(t *testing.T, open storetest.Opener) {
+	ctx := context.Background()
+	pat := "pat@example.com"
+
+	t.Run("auto-reply and caseworker reply reach the relay and thread back", func(t *testing.T) {
+		r := newRig(t, open)
+		k := newSink(t)
+		w := &Outbound{Store: r.store, Relay: k.addr, Hostname: "sak.test"}
+		r.mustSend(pat, []string{"support@example.org"}, mailText("Pat <pat@example.com>", "support@example.org", "Printer on fire", "o1@example.com", "", "It burns."))
+		id := r.tickets()[0].ID
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := k.mails()
+		// The auto-reply to the requestor; the watcher hears of the new ticket.
+		if len(got) != 2 || got[0].rcpt != pat || got[0].from != "" || got[1].rcpt != "walt@example.org" {
+			t.Fatalf("relay got %d mails (%+v), want an auto-reply to %s from <> and a notice to walt", len(got), got, pat)
+		}
+		m := parse.Parse(got[0].data)
+		tag := fmt.Sprintf("[support #%d]", id)
+		if !strings.Contains(m.Subject, tag) || m.AutoSubmitted != "auto-replied" || header(m, mailstore.LoopHeader) == "" ||
+			len(m.InReplyTo) != 1 || m.InReplyTo[0] != "o1@example.com" || !strings.Contains(m.Text, fmt.Sprint(id)) {
+			t.Fatalf("auto-reply = subject %q auto %q in-reply-to %v text %q", m.Subject, m.AutoSubmitted, m.InReplyTo, m.Text)
+		}
+		// The caseworker answers from the CLI; the requestor gets it.
+		if err := r.store.Reply(ctx, "alice", id, "Unplug it."); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got = k.mails()
+		if len(got) != 3 {
+			t.Fatalf("relay got %d mails, want 3", len(got))
+		}
+		reply := parse.Parse(got[2].data)
+		if got[2].rcpt != pat || got[2].from != "support@example.org" || reply.From.Addr != "support@example.org" || reply.From.Name != "alice" ||
+			!strings.Contains(reply.Subject, tag) || !strings.Contains(reply.Text, "Unplug it.") || len(reply.References) == 0 || reply.AutoSubmitted != "" {
+			t.Fatalf("reply = %+v", reply)
+		}
+		// The requestor answers the reply without a tag: it threads back.
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Re: printer", "o2@example.com", "In-Reply-To: <"+reply.MessageID+">\r\n", "Done, thanks."))
+		if n := len(r.tickets()); n != 1 {
+			t.Fatalf("reply to sak's mail made a new ticket (%d tickets)", n)
+		}
+		// Nobody owns the ticket, so the requestor's answer goes to the
+		// watcher; then nothing is left, and nothing is sent twice.
+		if n, err := w.RunOnce(ctx); err != nil || n != 1 {
+			t.Fatalf("RunOnce = %d, %v; want the watcher's notice", n, err)
+		}
+		if n, _ := w.RunOnce(ctx); n != 0 {
+			t.Fatalf("rows claimed again after sending: %d", n)
+		}
+	})
+
+	t.Run("relay down: retried later, not lost", func(t *testing.T) {
+		r := newRig(t, open)
+		now := time.Now()
+		w := &Outbound{Store: r.store, Relay: "127.0.0.1:1", Now: func() time.Time { return now }}
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "x", "d1@example.com", "", "x"))
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := r.store.Outbox(ctx, mailstore.OutboxFilter{})
+		if len(rows) != 2 { // auto-reply and the watcher's notice
+			t.Fatalf("outbox = %+v", rows)
+		}
+		for _, row := range rows {
+			if row.Status != "pending" || row.Attempts != 1 || !row.NextAttempt.After(now) || row.LastError == "" {
+				t.Fatalf("row after relay down = %+v", row)
+			}
+		}
+		if n, _ := w.RunOnce(ctx); n != 0 {
+			t.Fatalf("retried before the backoff: %d rows", n)
+		}
+		// The relay is back and the backoff has passed.
+		k := newSink(t)
+		w.Relay = k.addr
+		if _, err := r.store.RetryOutbox(ctx, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(k.mails()); n != 2 {
+			t.Fatalf("relay got %d mails after recovery, want 2", n)
+		}
+	})
+
+	t.Run("permanent failure is recorded on the ticket", func(t *testing.T) {
+		r := newRig(t, open)
+		k := newSink(t)
+		k.setFail(&smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"})
+		w := &Outbound{Store: r.store, Relay: k.addr}
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "x", "f1@example.com", "", "x"))
+		id := r.tickets()[0].ID
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		failed, _ := r.store.Outbox(ctx, mailstore.OutboxFilter{Status: "failed"})
+		if len(failed) != 2 {
+			t.Fatalf("failed rows = %+v", failed)
+		}
+		var sf int
+		for _, x := range r.history(id) {
+			if x.Type == mailstore.TxSendFailure && strings.Contains(x.Note, "no such user") {
+				sf++
+			}
+		}
+		if sf != 2 {
+			t.Fatalf("history holds %d send failures, want 2", sf)
+		}
+	})
+
+	t.Run("workers share the outbox and send each row once", func(t *testing.T) {
+		r := newRig(t, open)
+		k := newSink(t)
+		for i := 0; i < 20; i++ {
+			r.mustSend(fmt.Sprintf("p%d@example.com", i), []string{"support@example.org"}, mailText(fmt.Sprintf("p%d@example.com", i), "support@example.org", "x", fmt.Sprintf("w%d@example.com", i), "", "x"))
+		}
+		var wg sync.WaitGroup
+		for i := 0; i < 4; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				w := &Outbound{Store: r.store, Relay: k.addr, Batch: 3}
+				for {
+					n, err := w.RunOnce(ctx)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if n == 0 {
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[string]int{}
+		for _, m := range k.mails() {
+			seen[m.rcpt+string(parse.Parse(m.data).MessageID)]++
+		}
+		if len(seen) != 40 {
+			t.Fatalf("relay got %d distinct mails, want 40 (20 auto-replies, 20 notifications)", len(seen))
+		}
+		for k, n := range seen {
+			if n != 1 {
+				t.Fatalf("%s sent %d times", k, n)
+			}
+		}
+	})
+
+	t.Run("dkim signed mail verifies", func(t *testing.T) {
+		r := newRig(t, open)
+		k := newSink(t)
+		pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+		w := &Outbound{Store: r.store, Relay: k.addr, DKIM: DKIMOptions("example.org", "sak", priv)}
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "x", "k1@example.com", "", "x"))
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := k.mails()
+		vs, err := dkim.VerifyWithOptions(bytes.NewReader(got[0].data), &dkim.VerifyOptions{
+			LookupTXT: func(domain string) ([]string, error) {
+				if domain != "sak._domainkey.example.org" {
+					return nil, fmt.Errorf("no key at %s", domain)
+				}
+				return []string{"v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(pub)}, nil
+			},
+		})
+		if err != nil || len(vs) != 1 || vs[0].Err != nil || vs[0].Domain != "example.org" {
+			t.Fatalf("verify = %+v, %v", vs, err)
+		}
+	})
+}

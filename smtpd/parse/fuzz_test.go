@@ -1,0 +1,110 @@
+package parse
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"unicode/utf8"
+)
+
+// fuzzCorpusFiles are corpus messages that seed FuzzParse besides testdata.
+var fuzzCorpusFiles = []string{
+	"sisimai/bsd__rfc3464-01.eml",
+	"sisimai/mac__lhost-exim-01.eml",
+	"cpython-email/msg_15.eml",
+	"mime4j/mimetools-testmsgs__russian.eml",
+	"mime4j/testmsgs__weird-boundary.eml",
+	"ruby-mail/multipart_report_multiple_status.eml",
+	"enmime/low-quality__bad-header-start.eml",
+}
+
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.eml"))
+	for _, name := range seeds {
+		f.Add(readTestdata(f, filepath.Base(name)))
+	}
+	if dir := findCorpus(); dir != "" {
+		for _, name := range fuzzCorpusFiles {
+			if raw, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+				f.Add(raw)
+			}
+		}
+	}
+	f.Add(nestedMultipart(60))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		m := Parse(raw)
+		checkValid(t, "fuzz input", m)
+		again := Parse(raw)
+		if !reflect.DeepEqual(m, again) {
+			t.Errorf("Parse(%q) is not deterministic", raw)
+		}
+		NewText(m.Text)
+	})
+}
+
+// findCorpus is corpusDir without a testing.TB, for fuzz seeding.
+func findCorpus() string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		c := filepath.Join(dir, "shared", "corpus")
+		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
+			return c
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+func FuzzCommands(f *testing.F) {
+	for _, s := range []string{
+		"Re: [support #42] [TAKE] [give  bob] help",
+		"[move]", "[give [take] bob]", "[[take]]", "[give[comment]bob]",
+		"SV: [opptak #7] [give kåre] Søknad", "unbalanced ] [take", "[\xff]",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, subject string) {
+		cmds, rest := Commands(subject)
+		for _, c := range cmds {
+			if c.Name == "" || (c.Name == "give" || c.Name == "move") == (c.Arg == "") {
+				t.Errorf("Commands(%q) gave %+v", subject, c)
+			}
+		}
+		again, rest2 := Commands(rest)
+		if len(again) != 0 || rest2 != rest {
+			t.Errorf("Commands(%q) = %v, %q, want no commands and the same rest", rest, again, rest2)
+		}
+	})
+}
+
+func FuzzTicketTags(f *testing.F) {
+	for _, s := range []string{"[support #42] x", "[a #1][b #2]", "[økonomi #9]", "[x #99999999999999999999]", "[[a #1]]"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, subject string) {
+		for _, tag := range TicketTags(subject) {
+			if tag.Tag == "" || tag.ID < 0 || !utf8.ValidString(tag.Tag) {
+				t.Errorf("TicketTags(%q) gave %+v", subject, tag)
+			}
+		}
+	})
+}
+
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"Foo+bar@Example.ORG", " a +b", "+@x", "İ+x@Y", "\xff@\xfe", "a@b@c+d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		n := Normalize(addr)
+		if n2 := Normalize(n); n2 != n {
+			t.Errorf("Normalize(%q) = %q, but Normalize(%q) = %q", addr, n, n, n2)
+		}
+	})
+}

@@ -1,0 +1,195 @@
+package parse
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+	"time"
+)
+
+// Limits on the work done for one message.
+const (
+	maxDepth = 50     // multipart nesting deeper than this is not split
+	maxParts = 10_000 // MIME parts beyond this are ignored
+
+	maxDefects = 100 // defects listed per message
+)
+
+// Address is one mailbox from an address header.
+type Address struct {
+	Name string // display name, decoded to UTF-8
+	Addr string // addr-spec as written; see Normalize
+}
+
+// Attachment describes a MIME part that is not part of the body text.
+type Attachment struct {
+	Name        string // filename (RFC 2231 / 2047 decoded), "" if none
+	ContentType string // e.g. "application/pdf"
+	Size        int64  // decoded size in bytes
+	Inline      bool
+}
+
+// HeaderField is one header field, name in canonical form, value unfolded
+// and decoded to UTF-8.
+type HeaderField struct {
+	Name, Value string
+}
+
+// Report is what a delivery status notification (RFC 3464) says.
+type Report struct {
+	Action            string   // worst action among recipients: failed, delayed, relayed, expanded, delivered
+	Recipients        []string // final (else original) recipients
+	Status            string   // e.g. 5.1.1, of a recipient with the worst action
+	Diagnostic        string   // its diagnostic code, without the "smtp;" type
+	OriginalMessageID string   // Message-ID of the returned message, no brackets
+}
+
+// Message is what sak keeps of a parsed mail message.
+type Message struct {
+	MessageID  string   // without angle brackets; "" when absent
+	InReplyTo  []string // message ids without brackets
+	References []string // without brackets, in order
+	Subject    string   // decoded, whitespace folded, trimmed
+
+	From    *Address // nil if absent or unparseable
+	Sender  *Address
+	ReplyTo []Address
+	To, Cc  []Address
+
+	Date time.Time // zero if absent or unparseable
+
+	AutoSubmitted   string // lower-cased, "" if absent
+	Precedence      string // lower-cased
+	ListID          string // value of List-Id
+	ListUnsubscribe bool   // List-Unsubscribe present
+
+	Header []HeaderField // all header fields in order
+
+	Text        string // body text for people, valid UTF-8
+	HTMLOnly    bool   // Text was converted from HTML
+	Attachments []Attachment
+	Report      *Report  // non-nil for delivery status notifications
+	Defects     []string // what was malformed, never fatal
+}
+
+// Parse parses a raw message. It never returns nil: malformed input gives
+// a best-effort result with the problems listed in Defects.
+func Parse(raw []byte) (msg *Message) {
+	p := newParser()
+	defer func() {
+		if r := recover(); r != nil {
+			p.defect(fmt.Sprintf("internal error: %v", r))
+			msg = p.msg
+		}
+	}()
+	raw = p.prepare(raw)
+	h, body := p.readHeader(raw, "message")
+	p.topHeader(h)
+	p.walk(h, body, 0, env{defaultType: "text/plain"})
+	p.finish()
+	return p.msg
+}
+
+// ParseReader reads a whole message from r and parses it. The only error
+// is one from reading.
+func ParseReader(r io.Reader) (*Message, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read message: %w", err)
+	}
+	return Parse(raw), nil
+}
+
+// parser holds the state of one Parse call.
+type parser struct {
+	msg   *Message
+	wd    *mime.WordDecoder
+	segs  []segment // body text found so far
+	parts int       // MIME parts seen
+	seen  map[string]bool
+}
+
+// segment is one piece of body text.
+type segment struct {
+	text string
+	html bool
+}
+
+// env is what a part inherits from the multipart that holds it.
+type env struct {
+	defaultType string // text/plain, or message/rfc822 in multipart/digest
+	related     bool   // a non-root part of multipart/related
+}
+
+func newParser() *parser {
+	p := &parser{msg: &Message{}, seen: map[string]bool{}}
+	p.wd = &mime.WordDecoder{CharsetReader: p.wordCharsetReader}
+	return p
+}
+
+// defect records a problem once, and at most maxDefects problems.
+func (p *parser) defect(s string) {
+	if p.seen[s] || len(p.msg.Defects) > maxDefects {
+		return
+	}
+	p.seen[s] = true
+	if len(p.msg.Defects) == maxDefects {
+		s = "too many defects; the rest are not listed"
+	}
+	p.msg.Defects = append(p.msg.Defects, s)
+}
+
+func (p *parser) defectf(format string, args ...any) {
+	p.defect(fmt.Sprintf(format, args...))
+}
+
+// prepare strips what precedes the header and repairs line endings.
+func (p *parser) prepare(raw []byte) []byte {
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	if hasOnlyCR(raw) {
+		p.defect("lines end in bare cr; read as lf")
+		raw = bytes.ReplaceAll(raw, []byte("\r"), []byte("\n"))
+	}
+	if bytes.HasPrefix(raw, []byte("From ")) { // mbox separator
+		_, next := nextLine(raw, 0)
+		raw = raw[next:]
+	}
+	return raw
+}
+
+// hasOnlyCR reports whether b has CR line breaks and no LF at all.
+func hasOnlyCR(b []byte) bool {
+	cr := false
+	for _, c := range b {
+		switch c {
+		case '\n':
+			return false
+		case '\r':
+			cr = true
+		}
+	}
+	return cr
+}
+
+// finish joins the body text.
+func (p *parser) finish() {
+	var parts []string
+	html := len(p.segs) > 0
+	for _, s := range p.segs {
+		parts = append(parts, s.text)
+		html = html && s.html
+	}
+	p.msg.Text = strings.Join(parts, "\n\n")
+	p.msg.HTMLOnly = html
+}
+
+// addText adds a piece of body text unless it is blank.
+func (p *parser) addText(text string, html bool) {
+	text = trimBlankLines(cleanText(text))
+	if text == "" {
+		return
+	}
+	p.segs = append(p.segs, segment{text: text, html: html})
+}

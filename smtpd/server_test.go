@@ -1,0 +1,399 @@
+package smtpd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+
+	"sak/mailstore"
+	"sak/mailstore/storetest"
+)
+
+// rig is a running sak SMTP and LMTP server on 127.0.0.1 over a store.
+type rig struct {
+	t     *testing.T
+	store *mailstore.Store
+	d     *Deliverer
+	smtp  string
+	lmtp  string
+}
+
+func newRig(t *testing.T, open storetest.Opener) *rig {
+	t.Helper()
+	s := open(t)
+	storetest.Desk(t, s)
+	return serve(t, s, Config{})
+}
+
+func serve(t *testing.T, s *mailstore.Store, cfg Config) *rig {
+	t.Helper()
+	d := &Deliverer{Store: s, Log: slog.New(slog.NewTextHandler(testWriter{t}, nil))}
+	srv := NewServer(d, cfg)
+	r := &rig{t: t, store: s, d: d}
+	for _, lmtp := range []bool{false, true} {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if lmtp {
+			r.lmtp = l.Addr().String()
+			go srv.ServeLMTP(l)
+		} else {
+			r.smtp = l.Addr().String()
+			go srv.ServeSMTP(l)
+		}
+	}
+	t.Cleanup(func() { srv.Shutdown(context.Background()) })
+	return r
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Helper()
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// send delivers one mail over SMTP and returns the server's verdict.
+func (r *rig) send(from string, to []string, msg string) error {
+	r.t.Helper()
+	c, err := smtp.Dial(r.smtp)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Hello("client.example.com"); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := c.Mail(from, nil); err != nil {
+		return err
+	}
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt, nil); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, msg); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return c.Quit()
+}
+
+func (r *rig) mustSend(from string, to []string, msg string) {
+	r.t.Helper()
+	if err := r.send(from, to, msg); err != nil {
+		r.t.Fatalf("send: %v", err)
+	}
+}
+
+func (r *rig) tickets() []mailstore.Ticket {
+	r.t.Helper()
+	ts, err := r.store.ListTickets(context.Background(), mailstore.Filter{})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return ts
+}
+
+func (r *rig) history(id int64) []mailstore.Transaction {
+	r.t.Helper()
+	h, err := r.store.History(context.Background(), id)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return h
+}
+
+func mailText(from, to, subject, msgid, extra, body string) string {
+	return fmt.Sprintf("From: %s\r\nTo: %s\r\nSubject: %s\r\nMessage-ID: <%s>\r\nDate: Fri, 27 Nov 2026 10:00:00 +0100\r\n%s\r\n%s\r\n",
+		from, to, subject, msgid, extra, body)
+}
+
+func smtpCode(err error) int {
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se.Code
+	}
+	return 0
+}
+
+func TestMailIn(t *testing.T) {
+	storetest.Each(t, testMailIn)
+}
+
+func testMailIn(t *testing.T, open storetest.Opener) {
+	ctx := context.Background()
+	pat := "pat@example.com"
+
+	t.Run("new ticket and threading", func(t *testing.T) {
+		r := newRig(t, open)
+		r.mustSend(pat, []string{"Support+urgent@Example.ORG"}, mailText("Pat <pat@example.com>", "support@example.org", "Printer on fire", "m1@example.com", "", "It burns."))
+		ts := r.tickets()
+		if len(ts) != 1 || ts[0].Queue != "support" || ts[0].Subject != "Printer on fire" || ts[0].Requestors[0] != pat {
+			t.Fatalf("tickets = %+v", ts)
+		}
+		id := ts[0].ID
+		// An auto-reply went to the requestor, with the tag.
+		out, err := r.store.Outbox(ctx, mailstore.OutboxFilter{Ticket: id, Status: "pending"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var autoreply *mailstore.OutboxRow
+		for i := range out {
+			if out[i].Kind == mailstore.KindAutoReply {
+				autoreply = &out[i]
+			}
+		}
+		if autoreply == nil || autoreply.Rcpt != pat || autoreply.MailFrom != "" {
+			t.Fatalf("outbox = %+v, want an auto-reply to %s with a null sender", out, pat)
+		}
+		tag := fmt.Sprintf("[support #%d]", id)
+		// By subject tag.
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Re: "+tag+" Printer on fire", "m2@example.com", "", "Still burning."))
+		// By In-Reply-To, naming sak's auto-reply.
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Re: printer", "m3@example.com", "In-Reply-To: <"+autoreply.MessageID+">\r\n", "Hello?"))
+		// By References only (a reply-all that lost the tag).
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Re: printer", "m4@example.com", "References: <zz@elsewhere> <m1@example.com>\r\n", "Anyone?"))
+		// Another tracker's tag with the same number: a new ticket.
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", fmt.Sprintf("[othertracker #%d] hello", id), "m5@example.com", "", "Unrelated."))
+		ts = r.tickets()
+		if len(ts) != 2 {
+			t.Fatalf("%d tickets, want 2: %+v", len(ts), ts)
+		}
+		var corr int
+		for _, x := range r.history(id) {
+			if x.Type == mailstore.TxCorrespond {
+				corr++
+			}
+		}
+		if corr != 3 {
+			t.Fatalf("ticket %d has %d replies, want 3", id, corr)
+		}
+	})
+
+	t.Run("unknown recipient is refused at RCPT", func(t *testing.T) {
+		r := newRig(t, open)
+		err := r.send(pat, []string{"nobody@example.org"}, mailText(pat, "nobody@example.org", "x", "u1@x", "", "x"))
+		var se *smtp.SMTPError
+		if !errors.As(err, &se) || se.Code != 550 || se.EnhancedCode != (smtp.EnhancedCode{5, 1, 1}) {
+			t.Fatalf("send to unknown = %v, want 550 5.1.1", err)
+		}
+		if len(r.tickets()) != 0 {
+			t.Fatal("a ticket was made")
+		}
+	})
+
+	t.Run("duplicate delivery is stored once", func(t *testing.T) {
+		r := newRig(t, open)
+		m := mailText(pat, "support@example.org", "Twice", "dup@example.com", "", "Same bytes.")
+		r.mustSend(pat, []string{"support@example.org"}, m)
+		r.mustSend(pat, []string{"support@example.org"}, m)
+		ts := r.tickets()
+		if len(ts) != 1 || len(r.history(ts[0].ID)) != 1 {
+			t.Fatalf("duplicate made %d tickets / history %+v", len(ts), r.history(ts[0].ID))
+		}
+		// Same Message-ID, other bytes: a different mail.
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Twice", "dup@example.com", "", "Other bytes."))
+		if h := r.history(ts[0].ID); len(h) != 2 {
+			t.Fatalf("changed mail with the same id: history %d, want 2", len(h))
+		}
+	})
+
+	t.Run("requestor reply reopens", func(t *testing.T) {
+		r := newRig(t, open)
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Broken", "r1@example.com", "", "Help."))
+		id := r.tickets()[0].ID
+		if err := r.store.SetStatus(ctx, "alice", id, "resolve"); err != nil {
+			t.Fatal(err)
+		}
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", fmt.Sprintf("Re: [support #%d] Broken", id), "r2@example.com", "", "Still broken."))
+		tk, _ := r.store.Ticket(ctx, id)
+		if tk.Status != mailstore.StatusOpen {
+			t.Fatalf("status after requestor reply = %s, want open", tk.Status)
+		}
+	})
+
+	t.Run("stranger and unverified caseworker become notes", func(t *testing.T) {
+		r := newRig(t, open)
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Broken", "s1@example.com", "", "Help."))
+		id := r.tickets()[0].ID
+		subj := fmt.Sprintf("Re: [support #%d] Broken", id)
+		r.mustSend("eve@example.net", []string{"support@example.org"}, mailText("eve@example.net", "support@example.org", subj, "s2@example.net", "", "I am not on it."))
+		r.mustSend("alice@example.org", []string{"support@example.org"}, mailText("alice@example.org", "support@example.org", subj+" [resolve]", "s3@example.org", "", "Forged?"))
+		h := r.history(id)
+		if len(h) != 3 || h[1].Type != mailstore.TxNote || h[1].Message.Flags[0] != mailstore.FlagNonParticipant ||
+			h[2].Type != mailstore.TxNote || h[2].Message.Flags[0] != mailstore.FlagUnverified {
+			t.Fatalf("history = %+v", h)
+		}
+		if tk, _ := r.store.Ticket(ctx, id); tk.Status != mailstore.StatusNew {
+			t.Fatalf("unverified [resolve] acted: status %s", tk.Status)
+		}
+		out, _ := r.store.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
+		for _, o := range out {
+			if o.Rcpt == pat && o.Kind != mailstore.KindAutoReply {
+				t.Fatalf("a note reached the requestor: %+v", o)
+			}
+		}
+	})
+
+	t.Run("mail to two queues makes one ticket", func(t *testing.T) {
+		r := newRig(t, open)
+		r.mustSend(pat, []string{"it-help@example.org", "support@example.org"}, mailText(pat, "it-help@example.org, support@example.org", "VPN", "q2@example.com", "", "Both?"))
+		ts := r.tickets()
+		if len(ts) != 1 || ts[0].Queue != "it-help" || len(ts[0].AlsoSentTo) != 1 || ts[0].AlsoSentTo[0] != "support" {
+			t.Fatalf("tickets = %+v", ts)
+		}
+	})
+
+	t.Run("comment address", func(t *testing.T) {
+		r := newRig(t, open)
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Broken", "c1@example.com", "", "Help."))
+		id := r.tickets()[0].ID
+		// The requestor cannot comment: it is kept as a note.
+		r.mustSend(pat, []string{"support-comment@example.org"}, mailText(pat, "support-comment@example.org", fmt.Sprintf("[support #%d] psst", id), "c2@example.com", "", "Internal?"))
+		h := r.history(id)
+		if last := h[len(h)-1]; last.Type != mailstore.TxNote {
+			t.Fatalf("requestor mail to the comment address became %s", last.Type)
+		}
+	})
+
+	t.Run("ccs are recorded", func(t *testing.T) {
+		r := newRig(t, open)
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "Broken", "cc1@example.com", "Cc: Boss <boss@example.com>, alice@example.org, it-help@example.org\r\n", "Help."))
+		tk := r.tickets()[0]
+		if len(tk.Ccs) != 1 || tk.Ccs[0] != "boss@example.com" {
+			t.Fatalf("ccs = %v, want only boss (not staff, not queue addresses)", tk.Ccs)
+		}
+	})
+
+	t.Run("no auto-reply to robots", func(t *testing.T) {
+		r := newRig(t, open)
+		cases := []struct{ from, mailFrom, extra string }{
+			{"robot@example.com", "robot@example.com", "Auto-Submitted: auto-generated\r\n"},
+			{"list@example.com", "list@example.com", "Precedence: bulk\r\n"},
+			{"list@example.com", "list@example.com", "List-Id: <l.example.com>\r\n"},
+			{"x@example.com", "", ""},
+			{"MAILER-DAEMON@example.com", "mailer-daemon@example.com", ""},
+			{"support@example.org", "support@example.org", ""},
+			{"x@example.com", "x@example.com", mailstore.LoopHeader + ": support@example.org\r\n"},
+		}
+		for i, c := range cases {
+			r.mustSend(c.mailFrom, []string{"support@example.org"}, mailText(c.from, "support@example.org", fmt.Sprintf("robot %d", i), fmt.Sprintf("robot%d@example.com", i), c.extra, "beep"))
+		}
+		if n := len(r.tickets()); n != len(cases) {
+			t.Fatalf("%d tickets, want %d", n, len(cases))
+		}
+		out, _ := r.store.Outbox(ctx, mailstore.OutboxFilter{})
+		for _, o := range out {
+			if o.Kind == mailstore.KindAutoReply {
+				t.Fatalf("auto-reply sent to a robot: %+v", o)
+			}
+		}
+	})
+
+	t.Run("auto-replies are rate limited per sender", func(t *testing.T) {
+		r := newRig(t, open)
+		for i := 0; i < 7; i++ {
+			r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", fmt.Sprintf("storm %d", i), fmt.Sprintf("storm%d@example.com", i), "", "again"))
+		}
+		out, _ := r.store.Outbox(ctx, mailstore.OutboxFilter{})
+		n := 0
+		for _, o := range out {
+			if o.Kind == mailstore.KindAutoReply {
+				n++
+			}
+		}
+		if n != 5 || len(r.tickets()) != 7 {
+			t.Fatalf("%d auto-replies for %d tickets, want 5 for 7", n, len(r.tickets()))
+		}
+	})
+
+	t.Run("LMTP answers per recipient", func(t *testing.T) {
+		r := newRig(t, open)
+		conn, err := net.Dial("tcp", r.lmtp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := smtp.NewClientLMTP(conn)
+		defer c.Close()
+		if err := c.Hello("mta.example.org"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Mail(pat, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, rcpt := range []string{"support@example.org", "it-help@example.org"} {
+			if err := c.Rcpt(rcpt, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := c.Rcpt("nobody@example.org", nil); smtpCode(err) != 550 {
+			t.Fatalf("LMTP RCPT unknown = %v, want 550", err)
+		}
+		w, err := c.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, mailText(pat, "support@example.org", "lmtp", "l1@example.com", "", "via lmtp"))
+		resp, err := w.CloseWithLMTPResponse()
+		if err != nil || len(resp) != 2 || resp["support@example.org"] == nil || resp["it-help@example.org"] == nil {
+			t.Fatalf("LMTP responses = %v, %v; want 250 for both queue recipients", resp, err)
+		}
+		if n := len(r.tickets()); n != 1 {
+			t.Fatalf("%d tickets, want 1", n)
+		}
+	})
+
+	t.Run("closed store answers 451", func(t *testing.T) {
+		r := newRig(t, open)
+		r.store.Close()
+		err := r.send(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "x", "x1@example.com", "", "x"))
+		if smtpCode(err) != 451 {
+			t.Fatalf("send to closed store = %v, want 451", err)
+		}
+	})
+}
+
+func TestLockedStoreAnswers451(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		storetest.Desk(t, s)
+		r := serve(t, s, Config{DataTimeout: 500 * 1e6})
+		// A long writer holds the store.
+		tx, err := s.DB().Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Dialect() == "postgres" {
+			if _, err := tx.Exec(`LOCK TABLE messages IN EXCLUSIVE MODE`); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := tx.Exec(`UPDATE users SET name = name WHERE id = 1`); err != nil {
+			t.Fatal(err)
+		}
+		m := mailText("pat@example.com", "support@example.org", "locked", "lock1@example.com", "", "wait")
+		if err := r.send("pat@example.com", []string{"support@example.org"}, m); smtpCode(err) != 451 {
+			t.Fatalf("send while locked = %v, want 451", err)
+		}
+		tx.Rollback()
+		r.mustSend("pat@example.com", []string{"support@example.org"}, m)
+		if n := len(r.tickets()); n != 1 {
+			t.Fatalf("%d tickets after the retry, want 1", n)
+		}
+	})
+}

@@ -1,0 +1,86 @@
+package smtpd
+
+import (
+	"io"
+	"net"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+)
+
+// sink is an SMTP relay for tests: it records what it accepts, or answers
+// every RCPT with fail when set.
+type sink struct {
+	mu   sync.Mutex
+	got  []sunk
+	fail *smtp.SMTPError
+	addr string
+}
+
+type sunk struct {
+	from, rcpt string
+	data       []byte
+}
+
+func newSink(t *testing.T) *sink {
+	t.Helper()
+	k := &sink{}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }))
+	srv.Domain = "relay.test"
+	srv.AllowInsecureAuth = true
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.addr = l.Addr().String()
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	return k
+}
+
+func (k *sink) mails() []sunk {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]sunk(nil), k.got...)
+}
+
+func (k *sink) setFail(e *smtp.SMTPError) {
+	k.mu.Lock()
+	k.fail = e
+	k.mu.Unlock()
+}
+
+type sinkSession struct {
+	k     *sink
+	from  string
+	rcpts []string
+}
+
+func (s *sinkSession) Reset()        { s.from, s.rcpts = "", nil }
+func (s *sinkSession) Logout() error { return nil }
+func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+func (s *sinkSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.k.mu.Lock()
+	defer s.k.mu.Unlock()
+	if s.k.fail != nil {
+		return s.k.fail
+	}
+	s.rcpts = append(s.rcpts, to)
+	return nil
+}
+func (s *sinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	s.k.mu.Lock()
+	defer s.k.mu.Unlock()
+	for _, rc := range s.rcpts {
+		s.k.got = append(s.k.got, sunk{from: s.from, rcpt: rc, data: b})
+	}
+	return nil
+}
