@@ -1,0 +1,44 @@
+package quarantine_test
+
+import (
+	"strings"
+	"testing"
+
+	"sak/cli/clitest"
+	"sak/mailstore"
+)
+
+func TestQuarantine(t *testing.T) {
+	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+		e.Seed()
+		spam := "From: spam@example.net\r\nTo: support@example.org\r\nSubject: Cheap \x1b[31mpills\r\nX-Spam-Flag: YES\r\nMessage-ID: <q1@example.net>\r\n\r\nBuy now.\r\n"
+		if r := e.Exec("root", spam, "mailgate", "--recipient", "support@example.org", "--sender", "spam@example.net"); r.Code != 0 {
+			t.Fatalf("mailgate: %+v", r)
+		}
+		var held []mailstore.Quarantined
+		e.JSON("root", &held, "quarantine", "list")
+		if len(held) != 1 || held[0].From != "spam@example.net" || held[0].Status != "held" {
+			t.Fatalf("quarantine = %+v", held)
+		}
+		out := e.MustRun("quarantine", "show", "1")
+		if !strings.Contains(out, "Buy now.") || strings.Contains(out, "\x1b") {
+			t.Fatalf("show:\n%q", out)
+		}
+		if r := e.RunAs("alice", "quarantine", "release", "1"); r.Code != 1 || !strings.Contains(r.Err, "only a sysadmin") {
+			t.Fatalf("release as alice: %+v", r)
+		}
+		var before []mailstore.Ticket
+		e.JSON("root", &before, "ticket", "list")
+		if out := e.MustRun("quarantine", "release", "1"); !strings.Contains(out, "released onto ticket") {
+			t.Fatalf("release: %q", out)
+		}
+		var after []mailstore.Ticket
+		e.JSON("root", &after, "ticket", "list")
+		if len(after) != len(before)+1 {
+			t.Fatalf("release made %d tickets", len(after)-len(before))
+		}
+		if r := e.Run("quarantine", "drop", "1"); r.Code != 1 || !strings.Contains(r.Err, "released already") {
+			t.Fatalf("drop after release: %+v", r)
+		}
+	})
+}

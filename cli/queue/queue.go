@@ -1,0 +1,83 @@
+// Package queue holds 'sak queue': queues, their addresses and who works
+// them.
+package queue
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+	"sak/mailstore"
+)
+
+// NewCmdQueue is the 'sak queue' group.
+func NewCmdQueue(f *cmdutil.Factory) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:     "queue <command>",
+		Short:   "Manage queues and their caseworkers",
+		Example: "  sak queue create support --address support@example.org\n  sak queue grant support alice --role caseworker\n  sak queue show support",
+		Args:    cmdutil.GroupArgs,
+		RunE:    cmdutil.GroupRun,
+	}
+	cmd.AddCommand(NewCmdCreate(f, nil), NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdGrant(f, nil), NewCmdRevoke(f, nil))
+	return cmd
+}
+
+// Roles lists the queue roles, for flag completion and checks.
+var Roles = []string{mailstore.RoleCaseworker, mailstore.RoleManager, mailstore.RoleWatcher}
+
+func validRole(role string, empty bool) error {
+	if role == "" && empty {
+		return nil
+	}
+	for _, r := range Roles {
+		if r == role {
+			return nil
+		}
+	}
+	return cmdutil.FlagErrorf("invalid role %q: use caseworker, manager or watcher", role)
+}
+
+// Detail is a queue with its members, as 'queue show -o json' prints it.
+type Detail struct {
+	*mailstore.Queue
+	Members []mailstore.Member `json:"members"`
+}
+
+func detail(ctx context.Context, s *mailstore.Store, name string) (*Detail, error) {
+	q, err := s.Queue(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.Members(ctx, q.Name)
+	if err != nil {
+		return nil, err
+	}
+	if ms == nil {
+		ms = []mailstore.Member{}
+	}
+	return &Detail{Queue: q, Members: ms}, nil
+}
+
+// completeQueues completes queue names from the database.
+func completeQueues(f *cmdutil.Factory) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		s, err := f.Store(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		qs, err := s.Queues(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var names []string
+		for _, q := range qs {
+			names = append(names, q.Name)
+		}
+		return names, cobra.ShellCompDirectiveNoFileComp
+	}
+}

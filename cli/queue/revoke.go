@@ -1,0 +1,70 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+)
+
+// RevokeOptions are the options of 'sak queue revoke'.
+type RevokeOptions struct {
+	Factory *cmdutil.Factory
+	Ctx     context.Context
+	Queue   string
+	Login   string
+	Role    string // "" for every role
+}
+
+// NewCmdRevoke is 'sak queue revoke'.
+func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Command {
+	opts := &RevokeOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "revoke NAME LOGIN [--role ROLE]",
+		Short: "Take a role on a queue from a user",
+		Long: `Take a role on a queue from a user, or every role they hold on it when
+--role is not given. Who may is as for 'sak queue grant'.`,
+		Example:           "  sak queue revoke support bob\n  sak queue revoke support mona --role manager",
+		Args:              cmdutil.ExactArgs(2),
+		ValidArgsFunction: completeQueues(f),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx, opts.Queue, opts.Login = cmd.Context(), args[0], args[1]
+			if err := validRole(opts.Role, true); err != nil {
+				return err
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return revokeRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Role, "role", "", "caseworker, manager or watcher (default every role)")
+	_ = cmd.RegisterFlagCompletionFunc("role", cobra.FixedCompletions(Roles, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func revokeRun(opts *RevokeOptions) error {
+	f := opts.Factory
+	s, err := f.Store(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.Revoke(opts.Ctx, f.As, opts.Queue, opts.Login, opts.Role); err != nil {
+		return err
+	}
+	if f.JSON() {
+		d, err := detail(opts.Ctx, s, opts.Queue)
+		if err != nil {
+			return err
+		}
+		return cmdutil.PrintJSON(f.IOStreams.Out, d)
+	}
+	if opts.Role == "" {
+		_, err = fmt.Fprintf(f.IOStreams.Out, "%s has no role on %s any more.\n", cmdutil.Sanitize(opts.Login), cmdutil.Sanitize(opts.Queue))
+	} else {
+		_, err = fmt.Fprintf(f.IOStreams.Out, "%s is no longer a %s of %s.\n", cmdutil.Sanitize(opts.Login), opts.Role, cmdutil.Sanitize(opts.Queue))
+	}
+	return err
+}

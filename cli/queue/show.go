@@ -1,0 +1,83 @@
+package queue
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+)
+
+// ShowOptions are the options of 'sak queue show'.
+type ShowOptions struct {
+	Factory *cmdutil.Factory
+	Ctx     context.Context
+	Name    string
+}
+
+// NewCmdShow is 'sak queue show'.
+func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{Factory: f}
+	return &cobra.Command{
+		Use:               "show NAME",
+		Short:             "Show a queue's addresses, tag and members",
+		Example:           "  sak queue show support\n  sak queue show support -o json | jq -r '.members[] | select(.role == \"caseworker\") | .login'",
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: completeQueues(f),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx, opts.Name = cmd.Context(), args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(opts)
+		},
+	}
+}
+
+func showRun(opts *ShowOptions) error {
+	f := opts.Factory
+	s, err := f.Store(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	d, err := detail(opts.Ctx, s, opts.Name)
+	if err != nil {
+		return err
+	}
+	if f.JSON() {
+		return cmdutil.PrintJSON(f.IOStreams.Out, d)
+	}
+	return printDetail(f, d)
+}
+
+func printDetail(f *cmdutil.Factory, d *Detail) error {
+	out := f.IOStreams.Out
+	c := cmdutil.Color{Enabled: f.IOStreams.Color}
+	field := func(name, value string) {
+		if value != "" {
+			fmt.Fprintf(out, "%-17s%s\n", name+":", cmdutil.Sanitize(value))
+		}
+	}
+	fmt.Fprintln(out, c.Bold("Queue "+cmdutil.Sanitize(d.Name)))
+	field("Address", d.Address)
+	field("Comment address", d.CommentAddress)
+	field("Subject tag", fmt.Sprintf("[%s #ID]", d.Tag))
+	field("Description", d.Description)
+	field("Created", cmdutil.FormatTime(d.Created, f.Loc()))
+	fmt.Fprintln(out)
+	if len(d.Members) == 0 {
+		_, err := fmt.Fprintf(out, "No members yet: add some with 'sak queue grant %s LOGIN --role caseworker'.\n", cmdutil.Sanitize(d.Name))
+		return err
+	}
+	t := cmdutil.NewTable(f.IOStreams,
+		cmdutil.Column{Header: "LOGIN", Max: 20},
+		cmdutil.Column{Header: "ROLE"},
+		cmdutil.Column{Header: "NAME", Max: 30, Flex: true, Min: 10},
+		cmdutil.Column{Header: "EMAIL", Flex: true, Min: 16},
+	)
+	for _, m := range d.Members {
+		t.AddRow(m.Login, m.Role, m.Name, m.Email)
+	}
+	return t.Render(out)
+}

@@ -1,0 +1,155 @@
+// Package cli is sak's command-line interface: cobra commands grouped by
+// noun (cli/db, cli/user, cli/queue, cli/ticket), one file per verb, over
+// the mailstore operations. No SQL and no business rules live here; this
+// package parses, calls the store and renders.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+	dbcmd "sak/cli/db"
+	outboxcmd "sak/cli/outbox"
+	quarantinecmd "sak/cli/quarantine"
+	queuecmd "sak/cli/queue"
+	"sak/cli/serve"
+	ticketcmd "sak/cli/ticket"
+	usercmd "sak/cli/user"
+	"sak/mailstore"
+)
+
+// Exit statuses.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1 // a refused or failed action
+	ExitUsage       = 2 // bad usage: unknown flag or command, wrong arguments
+	ExitInterrupted = 130
+)
+
+// Main runs sak with the process's arguments, streams and environment and
+// returns the exit status.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return Run(ctx, cmdutil.New(), os.Args[1:])
+}
+
+// Run runs sak with args against f and returns the exit status. Errors are
+// printed on f's error stream as one line starting "sak: ".
+func Run(ctx context.Context, f *cmdutil.Factory, args []string) int {
+	return Execute(ctx, f, NewRootCmd(f), args)
+}
+
+// Execute runs root, a command tree made by NewRootCmd over f, with args:
+// it closes f's store at the end, prints an error as one line, and maps
+// it to the exit status.
+func Execute(ctx context.Context, f *cmdutil.Factory, root *cobra.Command, args []string) int {
+	defer f.Close()
+	root.SetArgs(args)
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	errOut := f.IOStreams.ErrOut
+	fmt.Fprintf(errOut, "sak: %s\n", cmdutil.Sanitize(err.Error()))
+	var coded interface{ ExitCode() int }
+	switch {
+	case errors.As(err, &coded):
+		// A command with exit statuses of its own (mailgate's sysexits).
+		return coded.ExitCode()
+	case isUsage(err):
+		if cmd == nil {
+			cmd = root
+		}
+		fmt.Fprintf(errOut, "Run '%s --help' for usage.\n", cmd.CommandPath())
+		return ExitUsage
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	case mailstore.IsRefusal(err):
+		return ExitFailed
+	}
+	return ExitFailed
+}
+
+func isUsage(err error) bool {
+	if cmdutil.IsUsage(err) {
+		return true
+	}
+	// cobra's own usage errors that do not pass through FlagErrorFunc.
+	msg := err.Error()
+	return strings.HasPrefix(msg, "required flag(s)") || strings.HasPrefix(msg, "unknown command") ||
+		strings.HasPrefix(msg, "if any flags in the group") || strings.HasPrefix(msg, "at least one of the flags")
+}
+
+// NewRootCmd builds the sak command tree over f. The global flags default
+// to f's DB, As and Output and set them when given.
+func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "sak <command> <subcommand> [flags]",
+		Short: "sak: a mail-centric ticket tracker",
+		Long: `sak is a mail-centric ticket tracker. Mail to a queue address becomes a
+ticket; caseworkers answer by mail or from this command line.
+
+Environment:
+  SAK_DB     the database, as for --db: a file path or sqlite:PATH for
+             SQLite, postgres://… for PostgreSQL (default sak.db)
+  SAK_USER   the acting user's login, as for --as (default: your OS login)
+  NO_COLOR   when set, never colour output
+  COLUMNS    the terminal width tables are fitted to (default 100)
+
+A brand-new SQLite database is created and migrated on first use; run
+'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
+		Example: `  sak user add root --email root@example.org --sysadmin
+  sak queue create support --address support@example.org
+  sak ticket list --owner me --status new,open
+  sak ticket show 42
+  SAK_DB=postgres://sak@db/sak sak ticket take 42`,
+		Args:          cmdutil.GroupArgs,
+		RunE:          cmdutil.GroupRun,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			switch f.Output {
+			case cmdutil.OutputTable, cmdutil.OutputJSON:
+				return nil
+			}
+			return cmdutil.FlagErrorf("invalid output format %q: use table or json", f.Output)
+		},
+	}
+	root.SetIn(f.IOStreams.In)
+	root.SetOut(f.IOStreams.Out)
+	root.SetErr(f.IOStreams.ErrOut)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &cmdutil.FlagError{Err: err}
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&f.DB, "db", f.DB, "the database `DSN`: a file path, sqlite:PATH or postgres://… (env SAK_DB)")
+	pf.StringVar(&f.As, "as", f.As, "act as the user with this `LOGIN` (env SAK_USER)")
+	pf.StringVarP(&f.Output, "output", "o", cmdutil.OutputTable, "output `FORMAT`: table or json")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
+
+	root.AddCommand(dbcmd.NewCmdDB(f))
+	root.AddCommand(usercmd.NewCmdUser(f))
+	root.AddCommand(queuecmd.NewCmdQueue(f))
+	root.AddCommand(ticketcmd.NewCmdTicket(f))
+	root.AddCommand(outboxcmd.NewCmdOutbox(f))
+	root.AddCommand(quarantinecmd.NewCmdQuarantine(f))
+	root.AddCommand(serve.NewCmdServe(f, nil), serve.NewCmdMailgate(f, nil))
+
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			c.Args, c.RunE = cmdutil.GroupArgs, cmdutil.GroupRun
+			c.Example = "  source <(sak completion bash)\n  sak completion zsh > \"${fpath[1]}/_sak\"\n  sak completion fish > ~/.config/fish/completions/sak.fish"
+		}
+	}
+	return root
+}

@@ -1,0 +1,93 @@
+package serve
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+	"sak/smtpd"
+)
+
+// authFlags are the sender-authentication settings that serve and mailgate
+// share.
+type authFlags struct {
+	mode           string   // on|off
+	trustedAuthsrv []string // authserv-ids whose Authentication-Results count
+	trustedRelays  []string // CIDRs of the MTAs that add them
+}
+
+func (a *authFlags) register(cmd *cobra.Command, defaultRelays []string) {
+	cmd.Flags().StringVar(&a.mode, "auth", "on", "sender authentication for mail commands: on, or off (local testing only: anyone can then act as a caseworker)")
+	cmd.Flags().StringSliceVar(&a.trustedAuthsrv, "trusted-authserv", nil, "authserv-id whose Authentication-Results headers are trusted (repeatable)")
+	cmd.Flags().StringSliceVar(&a.trustedRelays, "trusted-relay", defaultRelays, "CIDR of the MTAs whose Authentication-Results headers are trusted (repeatable)")
+}
+
+// verifier builds the smtpd.Auth the flags describe.
+func (a *authFlags) verifier(log *slog.Logger) (*smtpd.Auth, error) {
+	auth := &smtpd.Auth{TrustedAuthserv: a.trustedAuthsrv}
+	switch a.mode {
+	case "on":
+	case "off":
+		auth.Off = true
+		log.Warn("sender authentication is OFF: any mail claiming a caseworker's address can act on tickets; use this for local testing only")
+	default:
+		return nil, cmdutil.FlagErrorf("--auth must be on or off, not %q", a.mode)
+	}
+	for _, c := range a.trustedRelays {
+		if !strings.Contains(c, "/") {
+			if ip := net.ParseIP(c); ip != nil && ip.To4() != nil {
+				c += "/32"
+			} else {
+				c += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(c)
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("--trusted-relay %q: %v", c, err)
+		}
+		auth.TrustedRelays = append(auth.TrustedRelays, n)
+	}
+	return auth, nil
+}
+
+// newLogger makes the process's logger on stderr.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, cmdutil.FlagErrorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, cmdutil.FlagErrorf("--log-format must be text or json, not %q", format)
+}
+
+// parseSize reads a byte count such as 25M, 25MiB, 512K or 1048576.
+func parseSize(in string) (int64, error) {
+	s := strings.TrimSpace(strings.ToUpper(in))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%q is not a size: use e.g. 25M, 512K or a number of bytes", in)
+	}
+	return n * mult, nil
+}

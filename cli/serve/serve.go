@@ -1,0 +1,282 @@
+// Package serve holds the commands that run sak's mail side: 'sak serve'
+// (the SMTP/LMTP daemon with its outbound worker) and 'sak mailgate' (one
+// message from an MTA pipe transport).
+package serve
+
+import (
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+	"sak/mailstore"
+	"sak/smtpd"
+)
+
+// ServeOptions are the flags of 'sak serve'.
+type ServeOptions struct {
+	Factory *cmdutil.Factory
+
+	SMTP, LMTP      string
+	Hostname        string
+	MaxSize         string
+	MaxRecipients   int
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	TLSCert, TLSKey string
+	ShutdownTimeout time.Duration
+
+	Relay             string
+	RelayUser         string
+	RelayPasswordFile string
+	RelayStartTLS     bool
+	DKIMKey           string
+	DKIMSelector      string
+	DKIMDomain        string
+
+	AutoReplyLimit  int
+	AutoReplyWindow time.Duration
+
+	LogFormat, LogLevel string
+	auth                authFlags
+
+	// Ready, when set, is called with the listeners' addresses once sak
+	// accepts mail (tests).
+	Ready func(smtp, lmtp net.Addr)
+}
+
+// NewCmdServe makes 'sak serve'.
+func NewCmdServe(f *cmdutil.Factory, runF func(*ServeOptions) error) *cobra.Command {
+	opts := &ServeOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the SMTP/LMTP daemon that turns mail into tickets",
+		Long: `Run sak's mail daemon: SMTP and/or LMTP listeners for the queue addresses,
+behind the organisation's MTA, and the worker that delivers outgoing mail
+(auto-replies, answers, notifications) from the outbox to the relay.
+
+A mail is acknowledged (250) only after it is committed to the database;
+when the database cannot commit, sak answers 451 and the MTA retries.
+Several 'sak serve' processes may share one PostgreSQL database.
+
+Without --relay, outgoing mail waits in the outbox ('sak outbox list').
+Secrets stay out of 'ps': give the database DSN in SAK_DB (or PGPASSWORD /
+~/.pgpass for PostgreSQL), and the relay password with --relay-password-file
+or SAK_RELAY_PASSWORD.`,
+		Example: `  # Try it locally on the SQLite default (sak.db), SMTP on port 2525:
+  sak serve --smtp 127.0.0.1:2525 --auth=off
+
+  # Production: LMTP behind Postfix, relay through it, PostgreSQL:
+  SAK_DB=postgres://sak@db/sak sak serve --lmtp 127.0.0.1:2424 \
+      --hostname helpdesk.example.org --relay 127.0.0.1:25 \
+      --trusted-authserv mx.example.org --trusted-relay 127.0.0.1/32`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return Serve(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.SMTP, "smtp", "", "listen for SMTP on `ADDR` (default 127.0.0.1:2525 when neither --smtp nor --lmtp is given)")
+	fl.StringVar(&opts.LMTP, "lmtp", "", "listen for LMTP on `ADDR`")
+	fl.StringVar(&opts.Hostname, "hostname", "", "host name in the greeting and in EHLO to the relay (default: this machine's name)")
+	fl.StringVar(&opts.MaxSize, "max-size", "25M", "largest message accepted (SIZE)")
+	fl.IntVar(&opts.MaxRecipients, "max-recipients", 100, "most recipients of one message")
+	fl.DurationVar(&opts.ReadTimeout, "read-timeout", 5*time.Minute, "idle time before a client is disconnected")
+	fl.DurationVar(&opts.WriteTimeout, "write-timeout", 5*time.Minute, "time to wait for a client to read a reply")
+	fl.StringVar(&opts.TLSCert, "tls-cert", "", "certificate `FILE` (PEM) for STARTTLS")
+	fl.StringVar(&opts.TLSKey, "tls-key", "", "key `FILE` (PEM) for STARTTLS")
+	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "time sessions in flight get to finish on SIGTERM")
+	fl.StringVar(&opts.Relay, "relay", "", "deliver outgoing mail to the relay at `HOST:PORT`")
+	fl.StringVar(&opts.RelayUser, "relay-user", "", "AUTH PLAIN user name for the relay")
+	fl.StringVar(&opts.RelayPasswordFile, "relay-password-file", "", "`FILE` holding the relay password (or set SAK_RELAY_PASSWORD)")
+	fl.BoolVar(&opts.RelayStartTLS, "relay-starttls", false, "require STARTTLS to the relay")
+	fl.StringVar(&opts.DKIMKey, "dkim-key", "", "sign outgoing mail with the private key in `FILE` (PEM, RSA or Ed25519)")
+	fl.StringVar(&opts.DKIMSelector, "dkim-selector", "", "DKIM selector")
+	fl.StringVar(&opts.DKIMDomain, "dkim-domain", "", "DKIM signing domain (d=)")
+	fl.IntVar(&opts.AutoReplyLimit, "autoreply-limit", 5, "most auto-replies to one sender within --autoreply-window")
+	fl.DurationVar(&opts.AutoReplyWindow, "autoreply-window", time.Hour, "window of the auto-reply limit")
+	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
+	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	opts.auth.register(cmd, []string{"127.0.0.1/32", "::1/128"})
+	return cmd
+}
+
+// Serve runs the daemon until ctx ends or SIGTERM/SIGINT arrives, then
+// shuts down gracefully.
+func Serve(ctx context.Context, opts *ServeOptions) error {
+	log, err := newLogger(opts.Factory.IOStreams.ErrOut, opts.LogFormat, opts.LogLevel)
+	if err != nil {
+		return err
+	}
+	maxSize, err := parseSize(opts.MaxSize)
+	if err != nil {
+		return cmdutil.FlagErrorf("--max-size: %v", err)
+	}
+	if (opts.TLSCert == "") != (opts.TLSKey == "") {
+		return cmdutil.FlagErrorf("--tls-cert and --tls-key go together")
+	}
+	auth, err := opts.auth.verifier(log)
+	if err != nil {
+		return err
+	}
+	if opts.SMTP == "" && opts.LMTP == "" {
+		opts.SMTP = "127.0.0.1:2525"
+	}
+	if opts.Hostname == "" {
+		opts.Hostname, _ = os.Hostname()
+	}
+	cfg := smtpd.Config{
+		Hostname: opts.Hostname, MaxMessageBytes: maxSize, MaxRecipients: opts.MaxRecipients,
+		ReadTimeout: opts.ReadTimeout, WriteTimeout: opts.WriteTimeout,
+	}
+	if opts.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(opts.TLSCert, opts.TLSKey)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	var out *smtpd.Outbound
+	if opts.Relay != "" {
+		if out, err = outbound(opts, log); err != nil {
+			return err
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	store, err := opts.Factory.Store(ctx)
+	if err != nil {
+		return err
+	}
+	mailstore.WithAutoReplyLimit(opts.AutoReplyLimit, opts.AutoReplyWindow)(store)
+	d := &smtpd.Deliverer{Store: store, Log: log, Verifier: auth}
+	srv := smtpd.NewServer(d, cfg)
+
+	var wg sync.WaitGroup
+	errc := make(chan error, 4)
+	var smtpAddr, lmtpAddr net.Addr
+	for _, l := range []struct {
+		addr  string
+		lmtp  bool
+		where *net.Addr
+	}{{opts.SMTP, false, &smtpAddr}, {opts.LMTP, true, &lmtpAddr}} {
+		if l.addr == "" {
+			continue
+		}
+		ln, err := net.Listen("tcp", l.addr)
+		if err != nil {
+			srv.Shutdown(context.Background())
+			return fmt.Errorf("listen on %s: %w", l.addr, err)
+		}
+		*l.where = ln.Addr()
+		proto := map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp]
+		log.Info("listening", "proto", proto, "addr", ln.Addr().String(), "hostname", cfg.Hostname, "db", store.String())
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var err error
+			if l.lmtp {
+				err = srv.ServeLMTP(ln)
+			} else {
+				err = srv.ServeSMTP(ln)
+			}
+			if err != nil {
+				errc <- fmt.Errorf("%s on %s: %w", proto, ln.Addr(), err)
+			}
+		}()
+	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	if out != nil {
+		out.Store = store
+		log.Info("outbound relay", "relay", opts.Relay)
+		wg.Add(1)
+		go func() { defer wg.Done(); out.Run(workCtx) }()
+	} else {
+		log.Info("no --relay: outgoing mail stays in the outbox")
+	}
+	if opts.Ready != nil {
+		opts.Ready(smtpAddr, lmtpAddr)
+	}
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing sessions in flight", "timeout", opts.ShutdownTimeout)
+	case err = <-errc:
+		log.Error("listener failed", "err", err)
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
+	defer cancel()
+	if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, context.DeadlineExceeded) {
+		log.Error("shutdown", "err", serr)
+	}
+	stopWork()
+	wg.Wait()
+	log.Info("stopped")
+	return err
+}
+
+// outbound builds the outbox worker from the relay and DKIM flags.
+func outbound(opts *ServeOptions, log *slog.Logger) (*smtpd.Outbound, error) {
+	out := &smtpd.Outbound{Relay: opts.Relay, Hostname: opts.Hostname, Username: opts.RelayUser, StartTLS: opts.RelayStartTLS, Log: log}
+	if opts.RelayUser != "" {
+		out.Password = os.Getenv("SAK_RELAY_PASSWORD")
+		if opts.RelayPasswordFile != "" {
+			b, err := os.ReadFile(opts.RelayPasswordFile)
+			if err != nil {
+				return nil, fmt.Errorf("read relay password: %w", err)
+			}
+			out.Password = strings.TrimSpace(string(b))
+		}
+	}
+	if opts.DKIMKey != "" {
+		if opts.DKIMSelector == "" || opts.DKIMDomain == "" {
+			return nil, cmdutil.FlagErrorf("--dkim-key needs --dkim-selector and --dkim-domain")
+		}
+		key, err := readKey(opts.DKIMKey)
+		if err != nil {
+			return nil, err
+		}
+		out.DKIM = smtpd.DKIMOptions(opts.DKIMDomain, opts.DKIMSelector, key)
+	}
+	return out, nil
+}
+
+// readKey reads a PEM private key (PKCS#8, PKCS#1 RSA) for DKIM signing.
+func readKey(path string) (crypto.Signer, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read DKIM key: %w", err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, fmt.Errorf("DKIM key %s: no PEM block", path)
+	}
+	if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+		if s, ok := k.(crypto.Signer); ok {
+			return s, nil
+		}
+	}
+	if k, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return k, nil
+	}
+	return nil, fmt.Errorf("DKIM key %s: not a PKCS#8 or PKCS#1 private key", path)
+}

@@ -1,0 +1,65 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+)
+
+// CommentOptions are the options of 'sak ticket comment'.
+type CommentOptions struct {
+	Factory    *cmdutil.Factory
+	Ctx        context.Context
+	ID         int64
+	Message    string
+	MessageSet bool // -m was given
+}
+
+// NewCmdComment is 'sak ticket comment'.
+func NewCmdComment(f *cmdutil.Factory, runF func(*CommentOptions) error) *cobra.Command {
+	opts := &CommentOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "comment ID [-m TEXT]",
+		Short: "Add an internal comment to a ticket",
+		Long: `Add an internal comment to a ticket. It is mailed to the owner and the
+queue's watchers, never to the requestors. The text is -m's value, or else
+read from stdin.`,
+		Example: `  sak ticket comment 42 -m "Called Pat, the printer is out of warranty."
+  sak ticket comment 42 < notes.txt`,
+		Args: cmdutil.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {
+				return err
+			}
+			opts.Ctx, opts.MessageSet = cmd.Context(), cmd.Flags().Changed("message")
+			if runF != nil {
+				return runF(opts)
+			}
+			return commentRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Message, "message", "m", "", "the comment's `text` (default: read stdin)")
+	return cmd
+}
+
+func commentRun(opts *CommentOptions) error {
+	f := opts.Factory
+	text, err := readText(f.IOStreams, opts.Message, opts.MessageSet)
+	if err != nil {
+		return err
+	}
+	s, err := f.Store(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.Comment(opts.Ctx, f.As, opts.ID, text); err != nil {
+		return err
+	}
+	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
+		return fmt.Sprintf("Comment added to ticket %d.", id)
+	})
+}

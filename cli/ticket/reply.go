@@ -1,0 +1,89 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+	"sak/mailstore"
+)
+
+// ReplyOptions are the options of 'sak ticket reply'.
+type ReplyOptions struct {
+	Factory    *cmdutil.Factory
+	Ctx        context.Context
+	ID         int64
+	Message    string
+	MessageSet bool // -m was given
+}
+
+// NewCmdReply is 'sak ticket reply'.
+func NewCmdReply(f *cmdutil.Factory, runF func(*ReplyOptions) error) *cobra.Command {
+	opts := &ReplyOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "reply ID [-m TEXT]",
+		Short: "Answer a ticket's requestors by mail",
+		Long: `Answer a ticket: the text is mailed from the queue's address to the
+requestors and Ccs, and kept on the ticket. A new ticket becomes open. The
+text is -m's value, or else read from stdin.`,
+		Example: `  sak ticket reply 42 -m "The printer is fixed; please try again."
+  sak ticket reply 42 < answer.txt`,
+		Args: cmdutil.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {
+				return err
+			}
+			opts.Ctx, opts.MessageSet = cmd.Context(), cmd.Flags().Changed("message")
+			if runF != nil {
+				return runF(opts)
+			}
+			return replyRun(opts)
+		},
+	}
+	cmd.Flags().StringVarP(&opts.Message, "message", "m", "", "the reply's `text` (default: read stdin)")
+	return cmd
+}
+
+func replyRun(opts *ReplyOptions) error {
+	f := opts.Factory
+	text, err := readText(f.IOStreams, opts.Message, opts.MessageSet)
+	if err != nil {
+		return err
+	}
+	s, err := f.Store(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.Reply(opts.Ctx, f.As, opts.ID, text); err != nil {
+		return err
+	}
+	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
+		rcpts := lastRecipients(opts.Ctx, s, id)
+		if len(rcpts) == 0 {
+			return fmt.Sprintf("Reply added to ticket %d; it has nobody to mail it to.", id)
+		}
+		return fmt.Sprintf("Reply to ticket %d queued for %s.", id, cmdutil.Sanitize(strings.Join(rcpts, ", ")))
+	})
+}
+
+// lastRecipients lists who the ticket's newest outgoing mail is queued
+// for; nil when that cannot be told.
+func lastRecipients(ctx context.Context, s *mailstore.Store, id int64) []string {
+	rows, err := s.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
+	if err != nil || len(rows) == 0 {
+		return nil
+	}
+	last := rows[len(rows)-1].MessageID
+	var rcpts []string
+	for _, r := range rows {
+		if r.MessageID == last {
+			rcpts = append(rcpts, r.Rcpt)
+		}
+	}
+	return rcpts
+}

@@ -1,0 +1,256 @@
+package ticket
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+	"sak/mailstore"
+)
+
+// ShowOptions are the options of 'sak ticket show'.
+type ShowOptions struct {
+	Factory *cmdutil.Factory
+	Ctx     context.Context
+	ID      int64
+}
+
+// Detail is a ticket with its history, as 'ticket show -o json' prints it.
+type Detail struct {
+	*mailstore.Ticket
+	Transactions []mailstore.Transaction `json:"transactions"`
+}
+
+// NewCmdShow is 'sak ticket show'.
+func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
+	opts := &ShowOptions{Factory: f}
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: "Show a ticket and its history",
+		Long: `Show a ticket: its queue, status, owner and people, then its whole history
+oldest first, with each mail's decoded text and attachments. A ticket that
+was merged shows the ticket it was merged into.`,
+		Example: "  sak ticket show 42\n  sak ticket show '#42' -o json | jq '.transactions[] | select(.type == \"correspond\")'",
+		Args:    cmdutil.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var err error
+			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {
+				return err
+			}
+			opts.Ctx = cmd.Context()
+			if runF != nil {
+				return runF(opts)
+			}
+			return showRun(opts)
+		},
+	}
+}
+
+func showRun(opts *ShowOptions) error {
+	f := opts.Factory
+	s, err := f.Store(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	id, err := s.Resolve(opts.Ctx, opts.ID)
+	if err != nil {
+		return err
+	}
+	t, err := s.Ticket(opts.Ctx, id)
+	if err != nil {
+		return err
+	}
+	txs, err := s.History(opts.Ctx, id)
+	if err != nil {
+		return err
+	}
+	if txs == nil {
+		txs = []mailstore.Transaction{}
+	}
+	ios := f.IOStreams
+	merged := ""
+	if id != opts.ID {
+		merged = fmt.Sprintf("ticket %d was merged into %d", opts.ID, id)
+	}
+	if f.JSON() {
+		if merged != "" {
+			fmt.Fprintf(ios.ErrOut, "sak: %s\n", merged)
+		}
+		return cmdutil.PrintJSON(ios.Out, Detail{Ticket: t, Transactions: txs})
+	}
+	if merged != "" {
+		fmt.Fprintln(ios.Out, strings.ToUpper(merged[:1])+merged[1:]+".")
+		fmt.Fprintln(ios.Out)
+	}
+	return printTicket(ios.Out, f, t, txs)
+}
+
+func printTicket(w io.Writer, f *cmdutil.Factory, t *mailstore.Ticket, txs []mailstore.Transaction) error {
+	c := cmdutil.Color{Enabled: f.IOStreams.Color}
+	loc := f.Loc()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %s\n", c.Bold(fmt.Sprintf("#%d", t.ID)), c.Bold(cmdutil.Sanitize(t.Subject)))
+	field := func(name, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "%-14s%s\n", name+":", value)
+		}
+	}
+	owner := t.OwnerLogin()
+	if owner == "" {
+		owner = "nobody"
+	}
+	list := func(xs []string) string { return cmdutil.Sanitize(strings.Join(xs, ", ")) }
+	field("Queue", cmdutil.Sanitize(t.Queue))
+	field("Status", c.Status(t.Status))
+	field("Owner", cmdutil.Sanitize(owner))
+	field("Requestors", list(t.Requestors))
+	field("Ccs", list(t.Ccs))
+	field("Also sent to", list(t.AlsoSentTo))
+	field("Created", cmdutil.FormatTime(t.Created, loc))
+	field("Updated", cmdutil.FormatTime(t.Updated, loc))
+	if t.Resolved != nil {
+		field("Resolved", cmdutil.FormatTime(*t.Resolved, loc))
+	}
+	b.WriteString("\n")
+	b.WriteString(c.Bold("History") + "\n")
+	actorWidth := 0
+	for _, tx := range txs {
+		actorWidth = max(actorWidth, len([]rune(actorName(tx))))
+	}
+	actorWidth = min(actorWidth, 24)
+	prevMessage := false
+	for i, tx := range txs {
+		// A mail and its text stand apart from the lines around them.
+		if i > 0 && (tx.Message != nil || prevMessage) {
+			b.WriteString("\n")
+		}
+		prevMessage = tx.Message != nil
+		actor := cmdutil.Truncate(cmdutil.Sanitize(actorName(tx)), actorWidth)
+		fmt.Fprintf(&b, "%s  %-*s  %s\n", c.Dim(cmdutil.FormatTime(tx.Created, loc)), actorWidth, actor, describe(t.ID, tx))
+		if m := tx.Message; m != nil {
+			printMessage(&b, c, t, m)
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// actorName is who acted: a login, an address, or sak itself.
+func actorName(tx mailstore.Transaction) string {
+	if tx.Actor == "" {
+		return "sak"
+	}
+	return tx.Actor
+}
+
+// indent is how far message details are indented under their line.
+const indent = "    "
+
+func printMessage(b *strings.Builder, c cmdutil.Color, t *mailstore.Ticket, m *mailstore.Message) {
+	from := "From: " + cmdutil.Sanitize(m.From)
+	for _, fl := range m.Flags {
+		from += " " + c.Red("["+cmdutil.Sanitize(fl)+"]")
+	}
+	b.WriteString(indent + from + "\n")
+	if m.Subject != "" && !strings.Contains(m.Subject, t.Subject) { // not just "[support #42] " + the ticket's
+		b.WriteString(indent + "Subject: " + cmdutil.Sanitize(m.Subject) + "\n")
+	}
+	for _, a := range m.Attachments {
+		name := a.Name
+		if name == "" {
+			name = "(unnamed)"
+		}
+		fmt.Fprintf(b, "%sAttachment: %s (%s, %s)\n", indent, cmdutil.Sanitize(name), cmdutil.Sanitize(a.ContentType), cmdutil.HumanSize(a.Size))
+	}
+	text := strings.TrimRight(cmdutil.SanitizeText(m.Text), " \t\n")
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	b.WriteString("\n")
+	for _, line := range strings.Split(text, "\n") {
+		if line == "" {
+			b.WriteString("\n")
+			continue
+		}
+		b.WriteString(indent + line + "\n")
+	}
+}
+
+// describe is a transaction as a sentence, after its time and actor.
+func describe(ticket int64, tx mailstore.Transaction) string {
+	s := cmdutil.Sanitize
+	var d string
+	switch tx.Type {
+	case mailstore.TxCreate:
+		d = "created the ticket"
+	case mailstore.TxCorrespond:
+		if strings.Contains(tx.Actor, "@") || tx.Actor == "" {
+			d = "wrote"
+		} else {
+			d = "replied to the requestors"
+		}
+	case mailstore.TxComment:
+		d = "commented"
+	case mailstore.TxStatus:
+		d = fmt.Sprintf("changed the status from %s to %s", s(tx.Old), s(tx.New))
+	case mailstore.TxTake:
+		d = "took the ticket"
+	case mailstore.TxSteal:
+		d = "stole the ticket from " + s(tx.Old)
+	case mailstore.TxGive:
+		if tx.Old == "" {
+			d = "gave the ticket to " + s(tx.New)
+		} else {
+			d = fmt.Sprintf("gave the ticket to %s (was %s)", s(tx.New), s(tx.Old))
+		}
+	case mailstore.TxMove:
+		d = fmt.Sprintf("moved the ticket from %s to %s", s(tx.Old), s(tx.New))
+	case mailstore.TxMerge:
+		d = fmt.Sprintf("merged #%d into #%s", tx.TicketID, s(tx.New))
+	case mailstore.TxMergedFrom:
+		d = "merged #" + s(tx.New) + " into this ticket"
+	case mailstore.TxAddRequest:
+		d = "added requestor " + s(tx.New)
+	case mailstore.TxAddCc:
+		d = "added Cc " + s(tx.New)
+	case mailstore.TxAlsoSentTo:
+		d = "the mail was also sent to queue " + s(tx.New)
+	case mailstore.TxNote:
+		d = "mail kept as an internal note"
+		if tx.Note != "" {
+			d += ": " + s(tx.Note)
+		}
+	case mailstore.TxSendFailure:
+		d = "could not deliver mail to " + s(tx.New)
+		if tx.Note != "" {
+			d += ": " + s(tx.Note)
+		}
+	case mailstore.TxBounce:
+		d = "a delivery report came back"
+		if tx.Note != "" {
+			d += ": " + s(tx.Note)
+		}
+	default:
+		d = s(tx.Type)
+		switch {
+		case tx.Old != "" && tx.New != "":
+			d += fmt.Sprintf(": %s → %s", s(tx.Old), s(tx.New))
+		case tx.New != "":
+			d += ": " + s(tx.New)
+		}
+		if tx.Note != "" && tx.Type != mailstore.TxNote {
+			d += " (" + s(tx.Note) + ")"
+		}
+	}
+	if tx.TicketID != ticket && tx.Type != mailstore.TxMerge {
+		d += fmt.Sprintf(" [on #%d]", tx.TicketID)
+	}
+	if tx.Via == mailstore.ViaMail && tx.Type != mailstore.TxCorrespond && tx.Type != mailstore.TxComment && tx.Actor != "" {
+		d += " by mail"
+	}
+	return d
+}

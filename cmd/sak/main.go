@@ -1,0 +1,9 @@
+package main
+
+import (
+	"os"
+
+	"sak/cli"
+)
+
+func main() { os.Exit(cli.Main()) }
