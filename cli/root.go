@@ -19,7 +19,9 @@ import (
 	outboxcmd "sak/cli/outbox"
 	quarantinecmd "sak/cli/quarantine"
 	queuecmd "sak/cli/queue"
+	searchcmd "sak/cli/search"
 	"sak/cli/serve"
+	statscmd "sak/cli/stats"
 	ticketcmd "sak/cli/ticket"
 	usercmd "sak/cli/user"
 	"sak/mailstore"
@@ -140,6 +142,7 @@ A brand-new SQLite database is created and migrated on first use; run
 	root.AddCommand(usercmd.NewCmdUser(f))
 	root.AddCommand(queuecmd.NewCmdQueue(f))
 	root.AddCommand(ticketcmd.NewCmdTicket(f))
+	root.AddCommand(searchcmd.NewCmdSearch(f, nil), statscmd.NewCmdStats(f, nil))
 	root.AddCommand(outboxcmd.NewCmdOutbox(f))
 	root.AddCommand(quarantinecmd.NewCmdQuarantine(f))
 	root.AddCommand(serve.NewCmdServe(f, nil), serve.NewCmdMailgate(f, nil))

@@ -213,6 +213,27 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 	} else {
 		log.Info("no --relay: outgoing mail stays in the outbox")
 	}
+	// Due reminders become outbox mail, with or without a relay. On
+	// PostgreSQL several sak serve processes share the work: each
+	// reminder is claimed by one of them.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Minute)
+		defer t.Stop()
+		for {
+			if n, err := store.SendDueReminders(mailstore.WithVia(workCtx, "serve")); err != nil && workCtx.Err() == nil {
+				log.Error("send reminders", "err", err)
+			} else if n > 0 {
+				log.Info("reminders queued", "count", n)
+			}
+			select {
+			case <-workCtx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	if opts.Ready != nil {
 		opts.Ready(smtpAddr, lmtpAddr)
 	}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/cli/remind"
 	"sak/mailstore"
 )
 
@@ -23,11 +25,16 @@ type ListOptions struct {
 	Owner     string // a login, "me" or "nobody"
 	Requestor string
 	Limit     int
+	// CreatedTo and UpdatedTo select tickets created, or last updated,
+	// before them (--older-than, --updated-before); zero: any time.
+	CreatedTo time.Time
+	UpdatedTo time.Time
 }
 
 // NewCmdList is 'sak ticket list'.
 func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Command {
 	opts := &ListOptions{Factory: f}
+	var olderThan, updatedBefore string
 	cmd := &cobra.Command{
 		Use:     "list [--queue Q] [--status S,...] [--owner LOGIN|me|nobody] [--requestor ADDR] [--limit N]",
 		Aliases: []string{"ls"},
@@ -50,6 +57,24 @@ the ticket they were merged into.`,
 			if opts.Limit < 0 {
 				return cmdutil.FlagErrorf("invalid limit %d: give a number of tickets, or 0 for all", opts.Limit)
 			}
+			now := time.Now
+			if f.Now != nil {
+				now = f.Now
+			}
+			if olderThan != "" {
+				d, err := remind.ParseDuration(olderThan)
+				if err != nil {
+					return cmdutil.FlagErrorf("--older-than: %v", err)
+				}
+				opts.CreatedTo = now().Add(-d)
+			}
+			if updatedBefore != "" {
+				t, err := remind.ParsePast(updatedBefore, now(), f.Loc())
+				if err != nil {
+					return cmdutil.FlagErrorf("--updated-before: %v", err)
+				}
+				opts.UpdatedTo = t
+			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -62,6 +87,8 @@ the ticket they were merged into.`,
 	fl.StringVar(&opts.Owner, "owner", "", "only tickets owned by `LOGIN`; 'me' for yours, 'nobody' for unowned")
 	fl.StringVarP(&opts.Requestor, "requestor", "r", "", "only tickets with this requestor `address`")
 	fl.IntVarP(&opts.Limit, "limit", "L", DefaultLimit, "show at most `N` tickets; 0 for all")
+	fl.StringVar(&olderThan, "older-than", "", "only tickets created more than `DURATION` ago: 2d, 3h, 1w, 1d12h")
+	fl.StringVar(&updatedBefore, "updated-before", "", "only tickets not updated since `TIME`: a duration back from now (2w), or a date (2025-01-01)")
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(mailstore.Statuses, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -77,7 +104,8 @@ func validStatus(st string) bool {
 
 // filter turns the options into the store's filter.
 func (opts *ListOptions) filter() mailstore.Filter {
-	fl := mailstore.Filter{Queues: opts.Queues, Statuses: opts.Statuses, Requestor: opts.Requestor, Limit: opts.Limit}
+	fl := mailstore.Filter{Queues: opts.Queues, Statuses: opts.Statuses, Requestor: opts.Requestor, Limit: opts.Limit,
+		CreatedTo: opts.CreatedTo, UpdatedTo: opts.UpdatedTo}
 	switch opts.Owner {
 	case "":
 	case "nobody":

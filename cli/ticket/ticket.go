@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/cli/remind"
 	"sak/mailstore"
 )
 
@@ -32,6 +33,7 @@ func NewCmdTicket(f *cmdutil.Factory) *cobra.Command {
 	for _, v := range StatusVerbs {
 		cmd.AddCommand(NewCmdStatus(f, v, nil))
 	}
+	cmd.AddCommand(remind.NewCmdRemind(f, nil), remind.NewCmdReminders(f, nil))
 	cmd.AddCommand(NewCmdGive(f, nil), NewCmdMove(f, nil), NewCmdMerge(f, nil), NewCmdComment(f, nil), NewCmdReply(f, nil), NewCmdPromote(f, nil))
 	return cmd
 }

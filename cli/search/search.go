@@ -1,0 +1,140 @@
+// Package search holds 'sak search': full-text search over ticket subjects
+// and message texts.
+package search
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+	"sak/mailstore"
+)
+
+// DefaultLimit is how many hits 'sak search' shows unless told.
+const DefaultLimit = 20
+
+// SearchOptions are the options of 'sak search'.
+type SearchOptions struct {
+	Factory  *cmdutil.Factory
+	Ctx      context.Context
+	Query    string
+	Queues   []string
+	Statuses []string
+	Limit    int
+}
+
+// NewCmdSearch is 'sak search'.
+func NewCmdSearch(f *cmdutil.Factory, runF func(*SearchOptions) error) *cobra.Command {
+	opts := &SearchOptions{Factory: f}
+	cmd := &cobra.Command{
+		Use:   "search QUERY... [--queue Q] [--status S,...] [--limit N]",
+		Short: "Find tickets by words in their subject or mail",
+		Long: `Find tickets by the words of QUERY in their subject or in the text of their
+messages. Every word must occur; case does not matter, but accents do (æ, ø
+and å are letters of their own: "sjø" does not find "sjo"), and words are
+matched as written: end a word with * to match words that begin with it
+("søk*" finds "søknad" and "søker"). Other punctuation separates words.
+
+Tickets whose subject matches come first, then the best matches. Each hit
+shows a piece of the matching text with the words in [brackets].`,
+		Example: `  sak search printer toner
+  sak search søknad --queue opptak --status new,open
+  sak search 'vpn*' --limit 5 -o json | jq -r '.[] | "\(.id) \(.subject)"'`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			opts.Query = strings.TrimSpace(strings.Join(args, " "))
+			if opts.Query == "" {
+				return cmdutil.FlagErrorf("%s: missing QUERY: give one or more words to search for", cmd.CommandPath())
+			}
+			for _, st := range opts.Statuses {
+				if !validStatus(st) {
+					return cmdutil.FlagErrorf("invalid status %q: use %s", st, strings.Join(mailstore.Statuses, ", "))
+				}
+			}
+			if opts.Limit < 0 {
+				return cmdutil.FlagErrorf("invalid limit %d: give a number of tickets, or 0 for all", opts.Limit)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return searchRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVarP(&opts.Queues, "queue", "q", nil, "only tickets in these `queues`")
+	fl.StringSliceVarP(&opts.Statuses, "status", "s", nil, "only tickets with these `statuses`: "+strings.Join(mailstore.Statuses, ","))
+	fl.IntVarP(&opts.Limit, "limit", "L", DefaultLimit, "show at most `N` tickets; 0 for all")
+	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(mailstore.Statuses, cobra.ShellCompDirectiveNoFileComp))
+	return cmd
+}
+
+func validStatus(st string) bool {
+	for _, s := range mailstore.Statuses {
+		if s == st {
+			return true
+		}
+	}
+	return false
+}
+
+// Hit is a search hit as -o json prints it.
+type Hit struct {
+	ID      int64   `json:"id"`
+	Queue   string  `json:"queue"`
+	Subject string  `json:"subject"`
+	Status  string  `json:"status"`
+	Owner   *string `json:"owner"`
+	Score   float64 `json:"score"`
+	Snippet string  `json:"snippet"`
+}
+
+func searchRun(opts *SearchOptions) error {
+	f := opts.Factory
+	s, err := f.Store(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	hits, err := s.Search(opts.Ctx, opts.Query, mailstore.SearchFilter{Queues: opts.Queues, Statuses: opts.Statuses, Limit: opts.Limit})
+	if err != nil {
+		return err
+	}
+	ios := f.IOStreams
+	if f.JSON() {
+		out := make([]Hit, len(hits))
+		for i, h := range hits {
+			out[i] = Hit{ID: h.ID, Queue: h.Queue, Subject: h.Subject, Status: h.Status, Owner: h.Owner, Score: h.Score, Snippet: h.Snippet}
+		}
+		return cmdutil.PrintJSON(ios.Out, out)
+	}
+	if len(hits) == 0 {
+		_, err := fmt.Fprintln(ios.ErrOut, "No tickets match.")
+		return err
+	}
+	c := cmdutil.Color{Enabled: ios.Color}
+	t := cmdutil.NewTable(ios,
+		cmdutil.Column{Header: "ID", Right: true},
+		cmdutil.Column{Header: "STATUS"},
+		cmdutil.Column{Header: "QUEUE", Max: 12},
+		cmdutil.Column{Header: "OWNER", Max: 10},
+		cmdutil.Column{Header: "SUBJECT", Max: 30, Flex: true, Min: 12},
+		cmdutil.Column{Header: "MATCH", Flex: true, Min: 20},
+	)
+	t.Columns[1].Paint = c.Status
+	for _, h := range hits {
+		owner := h.OwnerLogin()
+		if owner == "" {
+			owner = "-"
+		}
+		t.AddRow(fmt.Sprint(h.ID), h.Status, h.Queue, owner, h.Subject, h.Snippet)
+	}
+	if err := t.Render(ios.Out); err != nil {
+		return err
+	}
+	if opts.Limit > 0 && len(hits) == opts.Limit && ios.IsTTY {
+		fmt.Fprintf(ios.ErrOut, "Showing the best %d; use --limit N (0 for all) to see more.\n", opts.Limit)
+	}
+	return nil
+}

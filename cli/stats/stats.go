@@ -1,0 +1,209 @@
+// Package stats holds 'sak stats': the figures a service desk reports
+// about itself, per queue.
+package stats
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"sak/cli/cmdutil"
+	"sak/cli/remind"
+	"sak/mailstore"
+)
+
+// StatsOptions are the options of 'sak stats'.
+type StatsOptions struct {
+	Factory      *cmdutil.Factory
+	Ctx          context.Context
+	Queues       []string
+	Since, Until time.Time // zero: from the first ticket, up to now
+}
+
+// NewCmdStats is 'sak stats'.
+func NewCmdStats(f *cmdutil.Factory, runF func(*StatsOptions) error) *cobra.Command {
+	opts := &StatsOptions{Factory: f}
+	var since, until string
+	cmd := &cobra.Command{
+		Use:   "stats [--queue Q] [--since TIME] [--until TIME]",
+		Short: "Show per-queue figures: tickets received, resolved, waiting, response times",
+		Long: `Show, per queue and in total, the tickets received in a period (by the queue
+they are in now; merged and deleted tickets are not counted) and:
+
+  RESOLVED, REJECTED  the share of them resolved or rejected now
+  NEW, OPEN, STALLED  the queue's tickets in that status now, whenever received
+  1ST RESPONSE        the median time from a ticket's arrival to the first
+                      answer to its requestors by a caseworker, over the
+                      tickets that have one
+  RESOLUTION          the median time from arrival to resolution, over the
+                      tickets resolved now
+
+TIME is a date (2025-01-01, midnight at its start, local time), a date and
+time (2025-01-01 08:00), RFC 3339, or a span back from now (30d, 12w). The
+period includes --since and excludes --until; without them it runs from the
+first ticket up to now.`,
+		Example: `  sak stats
+  sak stats --queue support --since 2025-01-01 --until 2025-07-01
+  sak stats --since 30d -o json | jq '.total.resolved_share'`,
+		Args: cmdutil.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Ctx = cmd.Context()
+			now := time.Now
+			if f.Now != nil {
+				now = f.Now
+			}
+			var err error
+			if since != "" {
+				if opts.Since, err = remind.ParsePast(since, now(), f.Loc()); err != nil {
+					return cmdutil.FlagErrorf("--since: %v", err)
+				}
+			}
+			if until != "" {
+				if opts.Until, err = remind.ParsePast(until, now(), f.Loc()); err != nil {
+					return cmdutil.FlagErrorf("--until: %v", err)
+				}
+			}
+			if !opts.Since.IsZero() && !opts.Until.IsZero() && !opts.Since.Before(opts.Until) {
+				return cmdutil.FlagErrorf("--since %s is not before --until %s", since, until)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return statsRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringSliceVarP(&opts.Queues, "queue", "q", nil, "only these `queues`")
+	fl.StringVar(&since, "since", "", "count tickets received from `TIME` on")
+	fl.StringVar(&until, "until", "", "count tickets received before `TIME`")
+	return cmd
+}
+
+// Row is one queue's figures, or the total, as -o json prints them.
+// Shares are fractions of received (0 to 1); medians are in seconds, null
+// when there is nothing to take the median of.
+type Row struct {
+	Queue                      *string  `json:"queue"` // null for the total
+	Received                   int      `json:"received"`
+	Resolved                   int      `json:"resolved"`
+	Rejected                   int      `json:"rejected"`
+	ResolvedShare              float64  `json:"resolved_share"`
+	RejectedShare              float64  `json:"rejected_share"`
+	NowNew                     int      `json:"now_new"`
+	NowOpen                    int      `json:"now_open"`
+	NowStalled                 int      `json:"now_stalled"`
+	Responded                  int      `json:"responded"`
+	MedianFirstResponseSeconds *float64 `json:"median_first_response_seconds"`
+	MedianResolutionSeconds    *float64 `json:"median_resolution_seconds"`
+}
+
+// Report is what 'sak stats -o json' prints.
+type Report struct {
+	Since  *time.Time `json:"since"` // null: from the first ticket
+	Until  time.Time  `json:"until"`
+	Queues []Row      `json:"queues"`
+	Total  Row        `json:"total"`
+}
+
+func row(st mailstore.QueueStats, total bool) Row {
+	r := Row{Received: st.Received, Resolved: st.Resolved, Rejected: st.Rejected, ResolvedShare: st.ResolvedShare, RejectedShare: st.RejectedShare,
+		NowNew: st.NowNew, NowOpen: st.NowOpen, NowStalled: st.NowStalled, Responded: st.Responded,
+		MedianFirstResponseSeconds: seconds(st.FirstResponse), MedianResolutionSeconds: seconds(st.Resolution)}
+	if !total {
+		q := st.Queue
+		r.Queue = &q
+	}
+	return r
+}
+
+func seconds(d *time.Duration) *float64 {
+	if d == nil {
+		return nil
+	}
+	s := d.Seconds()
+	return &s
+}
+
+func statsRun(opts *StatsOptions) error {
+	f := opts.Factory
+	s, err := f.Store(opts.Ctx)
+	if err != nil {
+		return err
+	}
+	until := opts.Until
+	if until.IsZero() {
+		now := time.Now
+		if f.Now != nil {
+			now = f.Now
+		}
+		until = now()
+	}
+	rows, total, err := s.Stats(opts.Ctx, mailstore.StatsFilter{Queues: opts.Queues, Since: opts.Since, Until: until})
+	if err != nil {
+		return err
+	}
+	ios := f.IOStreams
+	if f.JSON() {
+		rep := Report{Until: until.UTC(), Queues: make([]Row, len(rows)), Total: row(*total, true)}
+		if !opts.Since.IsZero() {
+			since := opts.Since.UTC()
+			rep.Since = &since
+		}
+		for i, r := range rows {
+			rep.Queues[i] = row(r, false)
+		}
+		return cmdutil.PrintJSON(ios.Out, rep)
+	}
+	c := cmdutil.Color{Enabled: ios.Color}
+	t := cmdutil.NewTable(ios,
+		cmdutil.Column{Header: "QUEUE", Max: 24, Flex: true, Min: 8},
+		cmdutil.Column{Header: "RECEIVED", Right: true},
+		cmdutil.Column{Header: "RESOLVED", Right: true},
+		cmdutil.Column{Header: "REJECTED", Right: true},
+		cmdutil.Column{Header: "NEW", Right: true},
+		cmdutil.Column{Header: "OPEN", Right: true},
+		cmdutil.Column{Header: "STALLED", Right: true},
+		cmdutil.Column{Header: "1ST RESPONSE", Right: true},
+		cmdutil.Column{Header: "RESOLUTION", Right: true},
+	)
+	add := func(name string, st mailstore.QueueStats) {
+		t.AddRow(name, fmt.Sprint(st.Received), share(st.ResolvedShare), share(st.RejectedShare),
+			fmt.Sprint(st.NowNew), fmt.Sprint(st.NowOpen), fmt.Sprint(st.NowStalled), HumanDuration(st.FirstResponse), HumanDuration(st.Resolution))
+	}
+	for _, r := range rows {
+		add(r.Queue, r)
+	}
+	if len(rows) > 1 {
+		add("total", *total)
+	}
+	if err := t.Render(ios.Out); err != nil {
+		return err
+	}
+	if ios.IsTTY {
+		from := "the first ticket"
+		if !opts.Since.IsZero() {
+			from = cmdutil.FormatTime(opts.Since, f.Loc())
+		}
+		fmt.Fprintf(ios.ErrOut, "%s\n", c.Dim(fmt.Sprintf("Tickets received from %s to %s; NEW, OPEN and STALLED are now.", from, cmdutil.FormatTime(until, f.Loc()))))
+	}
+	return nil
+}
+
+// share prints a share of received as a percentage.
+func share(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
+
+// HumanDuration prints a median for a table: minutes under an hour, hours
+// under two days, else days; "-" for none.
+func HumanDuration(d *time.Duration) string {
+	switch {
+	case d == nil:
+		return "-"
+	case d.Round(time.Minute) < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Round(time.Minute).Minutes()))
+	case *d < 48*time.Hour:
+		return fmt.Sprintf("%.1fh", d.Hours())
+	}
+	return fmt.Sprintf("%.1fd", d.Hours()/24)
+}

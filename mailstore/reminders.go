@@ -1,0 +1,321 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Transaction types of reminders. They do not touch the ticket's updated
+// time: a reminder is not work on the ticket, and a ticket that is only
+// being reminded about stays stale for 'ticket list --updated-before'.
+const (
+	TxReminder     = "reminder"      // new_value: "#ID for LOGIN due TIME"; note: the text
+	TxReminderSent = "reminder-sent" // new_value: "#ID to ADDRESS"
+	TxReminderDone = "reminder-done" // new_value: "#ID"
+)
+
+// MaxReminderText is the longest reminder text, in characters.
+const MaxReminderText = 2000
+
+// Reminder is a note to a caseworker about a ticket, mailed to them once
+// when it is due, and open until someone marks it done.
+type Reminder struct {
+	ID        int64      `json:"id"`
+	TicketID  int64      `json:"ticket"`
+	To        string     `json:"to"` // login of the caseworker reminded
+	CreatedBy string     `json:"created_by"`
+	Created   time.Time  `json:"created"`
+	Due       time.Time  `json:"due"`
+	Text      string     `json:"text"`
+	Done      bool       `json:"done"`
+	Sent      *time.Time `json:"sent"`
+}
+
+// ReminderFilter selects reminders; zero values select everything.
+type ReminderFilter struct {
+	User   string // login of the caseworker reminded
+	Ticket int64
+	Open   bool // only those not done
+}
+
+// recordQuietly writes a transaction row without touching the ticket.
+func (o *op) recordQuietly(typ, new, note string) (int64, error) {
+	var actor sql.NullInt64
+	if o.actor != nil {
+		actor = sql.NullInt64{Int64: o.actor.ID, Valid: true}
+	}
+	var id int64
+	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note)
+		VALUES ($1, $2, $3, $4, '', $5, $6, $7) RETURNING id`,
+		o.t.id, actor, o.now, typ, new, o.via, note).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record %s on ticket %d: %w", typ, o.t.id, err)
+	}
+	return id, nil
+}
+
+// AddReminder reminds the caseworker to (a login; "" for actor) about a
+// ticket at due. The actor and the one reminded must both be caseworkers
+// of the ticket's queue. A due time in the past is mailed at once.
+func (s *Store) AddReminder(ctx context.Context, actor string, ticketID int64, due time.Time, to, text string) (*Reminder, error) {
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return nil, refuse(ErrInvalid, "a reminder needs a text")
+	case utf8.RuneCountInString(text) > MaxReminderText:
+		return nil, refuse(ErrInvalid, "the reminder text is longer than %d characters", MaxReminderText)
+	case due.IsZero():
+		return nil, refuse(ErrInvalid, "a reminder needs a time")
+	}
+	var r *Reminder
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		o := s.newOp(ctx, tx)
+		var err error
+		if o.actor, err = actorUser(ctx, tx, actor); err != nil {
+			return err
+		}
+		if err := o.lock(ticketID); err != nil {
+			return err
+		}
+		if err := o.mustWork("set reminders on"); err != nil {
+			return err
+		}
+		u := o.actor
+		if to != "" && !strings.EqualFold(to, o.actor.Login) {
+			if u, err = userByLogin(ctx, tx, to); err != nil {
+				return err
+			}
+			if u.Disabled {
+				return refuse(ErrDisabled, "user %s is disabled", u.Login)
+			}
+			ok, err := canWork(ctx, tx, u, o.t.queueID)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return refuse(ErrPermission, "cannot remind %s of ticket %d: not a caseworker of queue %s", u.Login, o.t.id, o.queue.Name)
+			}
+		}
+		r = &Reminder{TicketID: o.t.id, To: u.Login, CreatedBy: o.actor.Login, Created: fromMicros(o.now), Due: fromMicros(micros(due)), Text: text}
+		if err := tx.QueryRowContext(ctx, `INSERT INTO reminders (ticket_id, user_id, created_by, created, due, text) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			o.t.id, u.ID, o.actor.ID, o.now, micros(due), text).Scan(&r.ID); err != nil {
+			return fmt.Errorf("add reminder to ticket %d: %w", o.t.id, err)
+		}
+		_, err = o.recordQuietly(TxReminder, fmt.Sprintf("#%d for %s due %s", r.ID, u.Login, r.Due.Format(time.RFC3339)), text)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Reminders lists reminders, by due time.
+func (s *Store) Reminders(ctx context.Context, f ReminderFilter) ([]Reminder, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if f.User != "" {
+		u, err := userByLogin(ctx, s.db, f.User)
+		if err != nil {
+			return nil, err
+		}
+		where = append(where, "r.user_id = "+arg(u.ID))
+	}
+	if f.Ticket != 0 {
+		where = append(where, "r.ticket_id = "+arg(f.Ticket))
+	}
+	if f.Open {
+		where = append(where, "r.done = FALSE")
+	}
+	q := `SELECT r.id, r.ticket_id, COALESCE(u.login, u.email), COALESCE(c.login, c.email), r.created, r.due, r.text, r.done, r.sent
+		FROM reminders r JOIN users u ON u.id = r.user_id JOIN users c ON c.id = r.created_by`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY r.due, r.id"
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list reminders: %w", err)
+	}
+	defer rows.Close()
+	out := []Reminder{}
+	for rows.Next() {
+		var r Reminder
+		var created, due int64
+		var sent sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.TicketID, &r.To, &r.CreatedBy, &created, &due, &r.Text, &r.Done, &sent); err != nil {
+			return nil, fmt.Errorf("list reminders: %w", err)
+		}
+		r.Created, r.Due, r.Sent = fromMicros(created), fromMicros(due), nullTime(sent)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// DoneReminder marks a reminder on a ticket done; any caseworker of the
+// ticket's queue may. A reminder not yet mailed is then never mailed.
+func (s *Store) DoneReminder(ctx context.Context, actor string, ticketID, reminderID int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		o := s.newOp(ctx, tx)
+		var err error
+		if o.actor, err = actorUser(ctx, tx, actor); err != nil {
+			return err
+		}
+		// The reminder's row first, then the ticket's: the order
+		// SendDueReminders locks them in.
+		var onTicket int64
+		var done bool
+		err = tx.QueryRowContext(ctx, `SELECT ticket_id, done FROM reminders WHERE id = $1`+s.d.forUpdate, reminderID).Scan(&onTicket, &done)
+		if errors.Is(err, sql.ErrNoRows) {
+			return refuse(ErrNotFound, "no reminder %d", reminderID)
+		}
+		if err != nil {
+			return fmt.Errorf("read reminder %d: %w", reminderID, err)
+		}
+		if err := o.lock(ticketID); err != nil {
+			return err
+		}
+		if onTicket != ticketID {
+			// The reminder may be on a ticket merged into this one.
+			held, err := s.resolveTx(ctx, tx, onTicket)
+			if err != nil {
+				return err
+			}
+			if held != o.t.id {
+				return refuse(ErrNotFound, "reminder %d is not on ticket %d but on %d", reminderID, ticketID, onTicket)
+			}
+		}
+		if err := o.mustWork("mark reminders done on"); err != nil {
+			return err
+		}
+		if done {
+			return refuse(ErrConflict, "reminder %d is done already", reminderID)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reminders SET done = TRUE WHERE id = $1`, reminderID); err != nil {
+			return fmt.Errorf("mark reminder %d done: %w", reminderID, err)
+		}
+		_, err = o.recordQuietly(TxReminderDone, fmt.Sprintf("#%d", reminderID), "")
+		return err
+	})
+}
+
+// SendDueReminders mails every due reminder not yet mailed or done to its
+// caseworker, through the outbox, and records it on the ticket: one SQL
+// transaction per reminder, in which the reminder is claimed, its mail
+// queued and the reminder marked sent. Several processes may call it at
+// once on one database: on PostgreSQL each claims different reminders
+// (FOR UPDATE SKIP LOCKED); SQLite runs one writer at a time. It returns
+// how many reminders it sent.
+func (s *Store) SendDueReminders(ctx context.Context) (int, error) {
+	sent := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return sent, err
+		}
+		var did bool
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			did, err = s.sendReminder(ctx, tx)
+			return err
+		})
+		if err != nil {
+			return sent, err
+		}
+		if !did {
+			return sent, nil
+		}
+		sent++
+	}
+}
+
+// sendReminder claims and mails one due reminder; false when none is due.
+func (s *Store) sendReminder(ctx context.Context, tx *sql.Tx) (bool, error) {
+	o := s.newOp(ctx, tx)
+	var r Reminder
+	var userID, byID, due int64
+	err := tx.QueryRowContext(ctx, `SELECT id, ticket_id, user_id, created_by, due, text FROM reminders
+		WHERE sent IS NULL AND done = FALSE AND due <= $1 ORDER BY due, id LIMIT 1`+s.d.skipLocked, o.now).
+		Scan(&r.ID, &r.TicketID, &userID, &byID, &due, &r.Text)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("claim due reminder: %w", err)
+	}
+	r.Due = fromMicros(due)
+	if err := o.lock(r.TicketID); err != nil {
+		return false, err
+	}
+	var to, by User
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(login, ''), email, name, disabled FROM users WHERE id = $1`, userID).
+		Scan(&to.Login, &to.Email, &to.Name, &to.Disabled); err != nil {
+		return false, fmt.Errorf("read user %d: %w", userID, err)
+	}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(login, email) FROM users WHERE id = $1`, byID).Scan(&by.Login); err != nil {
+		return false, fmt.Errorf("read user %d: %w", byID, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE reminders SET sent = $1 WHERE id = $2`, o.now, r.ID); err != nil {
+		return false, fmt.Errorf("mark reminder %d sent: %w", r.ID, err)
+	}
+	if to.Disabled {
+		_, err := o.recordQuietly(TxReminderSent, fmt.Sprintf("#%d", r.ID), fmt.Sprintf("not mailed: %s is disabled", to.Login))
+		return true, err
+	}
+	txn, err := o.recordQuietly(TxReminderSent, fmt.Sprintf("#%d to %s", r.ID, to.Email), "")
+	if err != nil {
+		return false, err
+	}
+	owner, err := o.loginOf(o.t.ownerID)
+	if err != nil {
+		return false, err
+	}
+	if owner == "" {
+		owner = "nobody"
+	}
+	inReplyTo, refs, err := o.references()
+	if err != nil {
+		return false, err
+	}
+	// From the comment address: a caseworker who answers the reminder
+	// comments on the ticket, and never writes to its requestors.
+	m, err := o.compose(&outMail{
+		kind: KindNotify, fromName: o.queue.Name + " reminders", fromAddr: o.queue.CommentAddress,
+		to: []string{to.Email}, subject: taggedSubject(o.queue, o.t.id, "Reminder: "+o.t.subject),
+		inReplyTo: inReplyTo, refs: refs,
+		text: fmt.Sprintf(`Reminder %d about ticket %d in queue %s, set by %s for %s, due %s:
+
+%s
+
+Ticket:  %s
+Status:  %s, owner %s
+
+Mark it done with: sak ticket remind %d --done %d
+`, r.ID, o.t.id, o.queue.Name, by.Login, to.Login, r.Due.Format(time.RFC1123Z),
+			indentText(r.Text), o.t.subject, o.t.status, owner, o.t.id, r.ID),
+	})
+	if err != nil {
+		return false, err
+	}
+	if err := o.enqueue(KindNotify, txn, m, []string{to.Email}); err != nil {
+		return false, err
+	}
+	s.log.Info("reminder sent", "reminder", r.ID, "ticket", o.t.id, "to", to.Login)
+	return true, nil
+}
+
+func indentText(s string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = "    " + l
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,313 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Snippet marks: a search hit's snippet has each matching word between
+// SnippetStart and SnippetEnd. They are plain characters, safe on a
+// terminal.
+const (
+	SnippetStart = "["
+	SnippetEnd   = "]"
+)
+
+// SearchFilter narrows a search; zero values select everything.
+type SearchFilter struct {
+	Queues   []string
+	Statuses []string
+	Limit    int // 0: every hit
+}
+
+// SearchHit is a ticket that matches a search.
+type SearchHit struct {
+	Ticket
+	// Score is the relevance: higher is better. It compares hits of one
+	// search only, and differs between SQLite and PostgreSQL.
+	Score float64
+	// SubjectMatch is true when the ticket's subject holds every word.
+	SubjectMatch bool
+	// Snippet is a piece of the best matching message, or of the subject
+	// when no message matches, with the words marked by SnippetStart and
+	// SnippetEnd, on one line.
+	Snippet string
+}
+
+// searchSQL is what differs between the dialects: the subject and message
+// matches (as tid, score and mid), and the snippets.
+type searchSQL struct {
+	subject, body   string
+	bodySnippets    string // $1 the query; rows: message id, snippet
+	subjectSnippets string // $1 the query; rows: ticket id, snippet
+}
+
+var searchQueries = map[string]searchSQL{
+	"sqlite": {
+		subject: `SELECT rowid AS tid, -bm25(tickets_fts) AS score FROM tickets_fts WHERE tickets_fts MATCH $1`,
+		body: `SELECT m.ticket_id AS tid, m.id AS mid, -bm25(messages_fts) AS score
+			FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH $1`,
+		bodySnippets: `SELECT rowid, snippet(messages_fts, 0, '` + SnippetStart + `', '` + SnippetEnd + `', '…', 24)
+			FROM messages_fts WHERE messages_fts MATCH $1 AND rowid IN (%s)`,
+		subjectSnippets: `SELECT rowid, snippet(tickets_fts, 0, '` + SnippetStart + `', '` + SnippetEnd + `', '…', 24)
+			FROM tickets_fts WHERE tickets_fts MATCH $1 AND rowid IN (%s)`,
+	},
+	"postgres": {
+		subject: `SELECT id AS tid, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM tickets WHERE fts @@ to_tsquery('simple', $1)`,
+		body: `SELECT ticket_id AS tid, id AS mid, ts_rank(fts, to_tsquery('simple', $1)) AS score
+			FROM messages WHERE fts @@ to_tsquery('simple', $1)`,
+		bodySnippets: `SELECT id, ts_headline('simple', left(text, 100000), to_tsquery('simple', $1),
+			'StartSel="` + SnippetStart + `", StopSel="` + SnippetEnd + `", MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "')
+			FROM messages WHERE id IN (%s)`,
+		subjectSnippets: `SELECT id, ts_headline('simple', subject, to_tsquery('simple', $1),
+			'StartSel="` + SnippetStart + `", StopSel="` + SnippetEnd + `", HighlightAll=true')
+			FROM tickets WHERE id IN (%s)`,
+	},
+}
+
+// searchTerm is one word of a search; prefix matches words that begin
+// with it.
+type searchTerm struct {
+	word   string
+	prefix bool
+}
+
+// isWordRune is what a search word is made of. Dots, hyphens, @ and _
+// inside a word keep it whole ("e-post", "pat@example.com"), as both
+// databases' tokenizers see such words.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+func isJoinRune(r rune) bool { return r == '.' || r == '-' || r == '_' || r == '@' }
+
+// parseSearch splits a user's query into words. Everything else, the
+// syntax of FTS5, tsquery and SQL included, separates words and is
+// otherwise ignored. A word directly followed by * matches as a prefix.
+func parseSearch(q string) []searchTerm {
+	var terms []searchTerm
+	rs := []rune(q)
+	for i := 0; i < len(rs); {
+		if !isWordRune(rs[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(rs) && (isWordRune(rs[j]) || isJoinRune(rs[j]) && j+1 < len(rs) && isWordRune(rs[j+1])) {
+			j++
+		}
+		t := searchTerm{word: string(rs[i:j])}
+		if j < len(rs) && rs[j] == '*' && (j+1 == len(rs) || !isWordRune(rs[j+1])) {
+			t.prefix = true
+		}
+		if len(terms) < 32 { // a query is a few words, not a document
+			terms = append(terms, t)
+		}
+		i = j
+	}
+	return terms
+}
+
+// matchExpr renders the terms as the dialect's full-text query: every word
+// must match. Words hold only letters, digits, marks and . - _ @, so the
+// quotes around them cannot be escaped from.
+func matchExpr(dialect string, terms []searchTerm) string {
+	parts := make([]string, len(terms))
+	for i, t := range terms {
+		if dialect == "postgres" {
+			parts[i] = "'" + t.word + "'"
+			if t.prefix {
+				parts[i] += ":*"
+			}
+		} else {
+			parts[i] = `"` + t.word + `"`
+			if t.prefix {
+				parts[i] += "*"
+			}
+		}
+	}
+	if dialect == "postgres" {
+		return strings.Join(parts, " & ")
+	}
+	return strings.Join(parts, " ")
+}
+
+// Search finds tickets by the words of query in their subject or in the
+// text of their messages; every word must match, as written (case aside:
+// no stemming, so "søknad" does not find "søknader", but "søknad*" does).
+// Tickets whose subject matches come first, then by relevance. A hit on a
+// ticket merged into another counts for the ticket it was merged into.
+func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]SearchHit, error) {
+	terms := parseSearch(query)
+	if len(terms) == 0 {
+		if strings.TrimSpace(query) == "" {
+			return nil, refuse(ErrInvalid, "nothing to search for: give one or more words")
+		}
+		return nil, refuse(ErrInvalid, "nothing to search for in %q: give one or more words", query)
+	}
+	match := matchExpr(s.d.name, terms)
+	sq := searchQueries[s.d.name]
+
+	args := []any{match}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	var where []string
+	if len(f.Queues) > 0 {
+		var ps []string
+		for _, name := range f.Queues {
+			q, err := queueByName(ctx, s.db, name)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, arg(q.ID))
+		}
+		where = append(where, "t.queue_id IN ("+strings.Join(ps, ", ")+")")
+	}
+	if len(f.Statuses) > 0 {
+		var ps []string
+		for _, st := range f.Statuses {
+			if !validStatus(st) {
+				return nil, refuse(ErrInvalid, "status %q is not one of %s", st, strings.Join(Statuses, ", "))
+			}
+			ps = append(ps, arg(st))
+		}
+		where = append(where, "t.status IN ("+strings.Join(ps, ", ")+")")
+	}
+	// The best message of each ticket, the subject weighted double, and
+	// a hit on a merged ticket moved to the ticket it was merged into.
+	q := `WITH subj AS (` + sq.subject + `),
+		body AS (` + sq.body + `),
+		best AS (SELECT tid, mid, score FROM (SELECT tid, mid, score, ROW_NUMBER() OVER (PARTITION BY tid ORDER BY score DESC, mid DESC) AS rn FROM body) b WHERE rn = 1),
+		hits AS (
+			SELECT tid, 1 AS subj, 2 * score AS score, CAST(NULL AS BIGINT) AS mid, tid AS stid FROM subj
+			UNION ALL
+			SELECT tid, 0, score, mid, NULL FROM best
+		)
+		SELECT t.id, MAX(h.subj), SUM(h.score), MAX(h.mid), MAX(h.stid)
+		FROM hits h JOIN tickets x ON x.id = h.tid JOIN tickets t ON t.id = COALESCE(x.merged_into, x.id)`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " GROUP BY t.id ORDER BY 2 DESC, 3 DESC, 1 DESC"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search %q: %w", query, err)
+	}
+	defer rows.Close()
+	type rank struct {
+		id        int64
+		subj      bool
+		score     float64
+		mid, stid sql.NullInt64
+	}
+	var ranks []rank
+	for rows.Next() {
+		var r rank
+		var subj int64
+		if err := rows.Scan(&r.id, &subj, &r.score, &r.mid, &r.stid); err != nil {
+			return nil, fmt.Errorf("search %q: %w", query, err)
+		}
+		r.subj = subj > 0
+		ranks = append(ranks, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search %q: %w", query, err)
+	}
+	rows.Close()
+	if len(ranks) == 0 {
+		return []SearchHit{}, nil
+	}
+
+	// The tickets, and the snippets of their best message or subject.
+	ids := make([]string, len(ranks))
+	var mids, stids []string
+	for i, r := range ranks {
+		ids[i] = fmt.Sprint(r.id) // integers from the database: safe to inline
+		if r.mid.Valid {
+			mids = append(mids, fmt.Sprint(r.mid.Int64))
+		} else if r.stid.Valid {
+			stids = append(stids, fmt.Sprint(r.stid.Int64))
+		}
+	}
+	tickets, err := s.ticketsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	bodySnips, err := s.snippets(ctx, sq.bodySnippets, match, mids)
+	if err != nil {
+		return nil, err
+	}
+	subjSnips, err := s.snippets(ctx, sq.subjectSnippets, match, stids)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]SearchHit, 0, len(ranks))
+	for _, r := range ranks {
+		t, ok := tickets[r.id]
+		if !ok {
+			continue // deleted since: gone
+		}
+		h := SearchHit{Ticket: *t, Score: r.score, SubjectMatch: r.subj}
+		if r.mid.Valid {
+			h.Snippet = bodySnips[r.mid.Int64]
+		} else if r.stid.Valid {
+			h.Snippet = subjSnips[r.stid.Int64]
+		}
+		hits = append(hits, h)
+	}
+	return hits, nil
+}
+
+// ticketsByID reads tickets with their people.
+func (s *Store) ticketsByID(ctx context.Context, ids []string) (map[int64]*Ticket, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+` WHERE t.id IN (`+strings.Join(ids, ",")+`)`)
+	if err != nil {
+		return nil, fmt.Errorf("read tickets: %w", err)
+	}
+	defer rows.Close()
+	var ts []*Ticket
+	byID := map[int64]*Ticket{}
+	for rows.Next() {
+		t, err := scanTicket(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read tickets: %w", err)
+		}
+		ts = append(ts, t)
+		byID[t.ID] = t
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read tickets: %w", err)
+	}
+	rows.Close()
+	return byID, s.fillPeople(ctx, ts)
+}
+
+// snippets runs one of the snippet queries for ids (decimal strings).
+func (s *Store) snippets(ctx context.Context, query, match string, ids []string) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(query, strings.Join(ids, ",")), match)
+	if err != nil {
+		return nil, fmt.Errorf("search snippets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var snip string
+		if err := rows.Scan(&id, &snip); err != nil {
+			return nil, fmt.Errorf("search snippets: %w", err)
+		}
+		out[id] = strings.Join(strings.Fields(snip), " ")
+	}
+	return out, rows.Err()
+}

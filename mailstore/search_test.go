@@ -1,0 +1,223 @@
+package mailstore_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sak/mailstore"
+	"sak/mailstore/storetest"
+)
+
+// fixedClock is a settable clock, safe for concurrent readers.
+type fixedClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fixedClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fixedClock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+func mustDo(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newTicket(t testing.TB, s *mailstore.Store, actor, queue, subject, text string) int64 {
+	t.Helper()
+	id, err := s.CreateTicket(context.Background(), actor, mailstore.NewTicket{Queue: queue, Requestors: []string{"pat@example.com"}, Subject: subject, Text: text})
+	if err != nil {
+		t.Fatalf("CreateTicket(%q): %v", subject, err)
+	}
+	return id
+}
+
+func hitIDs(hits []mailstore.SearchHit) []int64 {
+	ids := []int64{}
+	for _, h := range hits {
+		ids = append(ids, h.ID)
+	}
+	return ids
+}
+
+func sameIDs(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		s := open(t)
+		storetest.Desk(t, s)
+
+		printer := newTicket(t, s, "alice", "support", "Printer on fire", "It burns.")
+		mustDo(t, s.Reply(ctx, "alice", printer, "First answer: have you tried turning it off?"))
+		mustDo(t, s.Reply(ctx, "bob", printer, "Second answer: we are looking at it."))
+		mustDo(t, s.Reply(ctx, "alice", printer, "Third answer: the toner cartridge was empty\nand has been replaced."))
+		order := newTicket(t, s, "bob", "support", "Toner order for the third floor", "Please order more.")
+		it := newTicket(t, s, "carol", "it-help", "Laptop", "My laptop needs toner too, apparently.")
+		norsk := newTicket(t, s, "alice", "support", "Søknad om opptak", "Huset ligger ved sjø og fjell. Jeg ønsker å søke, og liker blåbærsyltetøy.")
+		plain := newTicket(t, s, "alice", "support", "Soknad", "Huset ligger ved sjo.")
+
+		search := func(t *testing.T, q string, f mailstore.SearchFilter) []mailstore.SearchHit {
+			t.Helper()
+			hits, err := s.Search(ctx, q, f)
+			if err != nil {
+				t.Fatalf("Search(%q, %+v): %v", q, f, err)
+			}
+			return hits
+		}
+
+		t.Run("word in the body of the third reply", func(t *testing.T) {
+			hits := search(t, "cartridge", mailstore.SearchFilter{})
+			if got := hitIDs(hits); !sameIDs(got, []int64{printer}) {
+				t.Fatalf("Search(cartridge) = %v, want [%d]", got, printer)
+			}
+			h := hits[0]
+			if h.Subject != "Printer on fire" || h.Queue != "support" || h.Status != mailstore.StatusOpen || h.SubjectMatch {
+				t.Errorf("hit = %+v, want the open support ticket 'Printer on fire', matched in the body", h)
+			}
+			if !strings.Contains(h.Snippet, "[cartridge]") || strings.Contains(h.Snippet, "\n") {
+				t.Errorf("snippet = %q, want [cartridge] marked, on one line", h.Snippet)
+			}
+			if len(h.Requestors) != 1 || h.Requestors[0] != "pat@example.com" {
+				t.Errorf("requestors = %v", h.Requestors)
+			}
+		})
+
+		t.Run("subject match ranks above body match", func(t *testing.T) {
+			hits := search(t, "toner", mailstore.SearchFilter{})
+			got := hitIDs(hits)
+			if len(got) != 3 || got[0] != order {
+				t.Fatalf("Search(toner) = %v, want %d (subject) first of three", got, order)
+			}
+			if !hits[0].SubjectMatch || hits[1].SubjectMatch || hits[2].SubjectMatch {
+				t.Errorf("subject matches = %v %v %v, want true false false", hits[0].SubjectMatch, hits[1].SubjectMatch, hits[2].SubjectMatch)
+			}
+			// No message of the order ticket says toner: the snippet is the subject.
+			if !strings.Contains(hits[0].Snippet, "[Toner]") {
+				t.Errorf("subject snippet = %q, want [Toner] marked", hits[0].Snippet)
+			}
+			if hits[0].Score <= 0 {
+				t.Errorf("score = %v, want > 0", hits[0].Score)
+			}
+			// Every word must match.
+			if got := hitIDs(search(t, "toner third", mailstore.SearchFilter{})); !sameIDs(got, []int64{order, printer}) {
+				t.Errorf("Search(toner third) = %v, want [%d %d]", got, order, printer)
+			}
+			if got := hitIDs(search(t, "toner", mailstore.SearchFilter{Limit: 1})); !sameIDs(got, []int64{order}) {
+				t.Errorf("Search(toner, limit 1) = %v, want [%d]", got, order)
+			}
+		})
+
+		t.Run("queue and status filters", func(t *testing.T) {
+			if got := hitIDs(search(t, "toner", mailstore.SearchFilter{Queues: []string{"it-help"}})); !sameIDs(got, []int64{it}) {
+				t.Errorf("Search(toner, it-help) = %v, want [%d]", got, it)
+			}
+			if got := hitIDs(search(t, "toner", mailstore.SearchFilter{Statuses: []string{mailstore.StatusOpen}})); !sameIDs(got, []int64{printer}) {
+				t.Errorf("Search(toner, open) = %v, want [%d]", got, printer)
+			}
+			if got := hitIDs(search(t, "toner", mailstore.SearchFilter{Queues: []string{"support"}, Statuses: []string{mailstore.StatusNew}})); !sameIDs(got, []int64{order}) {
+				t.Errorf("Search(toner, support, new) = %v, want [%d]", got, order)
+			}
+			_, err := s.Search(ctx, "toner", mailstore.SearchFilter{Queues: []string{"nope"}})
+			if !errors.Is(err, mailstore.ErrUnknownQueue) {
+				t.Errorf("Search in unknown queue: err = %v, want ErrUnknownQueue", err)
+			}
+			_, err = s.Search(ctx, "toner", mailstore.SearchFilter{Statuses: []string{"nope"}})
+			if !errors.Is(err, mailstore.ErrInvalid) {
+				t.Errorf("Search with unknown status: err = %v, want ErrInvalid", err)
+			}
+		})
+
+		t.Run("Norwegian words", func(t *testing.T) {
+			for _, tc := range []struct {
+				q    string
+				want []int64
+			}{
+				{"sjø", []int64{norsk}},
+				{"sjo", []int64{plain}},
+				{"søknad", []int64{norsk}},
+				{"SØKNAD", []int64{norsk}},
+				{"soknad", []int64{plain}},
+				{"blåbærsyltetøy", []int64{norsk}},
+				{"blabaersyltetoy", []int64{}},
+				{"ønsker å", []int64{norsk}},
+				{"søk*", []int64{norsk}},
+			} {
+				hits := search(t, tc.q, mailstore.SearchFilter{})
+				if got := hitIDs(hits); !sameIDs(got, tc.want) {
+					t.Errorf("Search(%q) = %v, want %v", tc.q, got, tc.want)
+				}
+			}
+			hits := search(t, "sjø", mailstore.SearchFilter{})
+			if len(hits) == 1 && !strings.Contains(hits[0].Snippet, "[sjø]") {
+				t.Errorf("snippet = %q, want [sjø] marked", hits[0].Snippet)
+			}
+		})
+
+		t.Run("query syntax is harmless", func(t *testing.T) {
+			for _, q := range []string{`foo" OR 1=1 --`, "a*b", "NEAR(", "'", `"`, "--", "toner) OR (it", `'; DROP TABLE tickets; --`,
+				"toner:*", "!toner", "toner & !laptop", "\u0301", "a\u0301", "٣", "ﬁ", "\u200d", strings.Repeat("x", 3000), strings.Repeat("a ", 100), "^toner", "toner NOT laptop", "*", "a AND", "col:toner", "{toner}", `\`, "toner\x00"} {
+				hits, err := s.Search(ctx, q, mailstore.SearchFilter{})
+				if err != nil && !errors.Is(err, mailstore.ErrInvalid) {
+					t.Errorf("Search(%q): err = %v, want nil or a refusal", q, err)
+				}
+				for _, h := range hits {
+					if h.ID == 0 {
+						t.Errorf("Search(%q): empty hit", q)
+					}
+				}
+			}
+			// Operators are words: "toner NOT laptop" needs the word "not".
+			if got := hitIDs(search(t, "toner NOT laptop", mailstore.SearchFilter{})); len(got) != 0 {
+				t.Errorf("Search(toner NOT laptop) = %v, want none", got)
+			}
+			if got := hitIDs(search(t, `toner" OR "laptop`, mailstore.SearchFilter{})); len(got) != 0 {
+				t.Errorf(`Search(toner" OR "laptop) = %v, want none`, got)
+			}
+			if _, err := s.Ticket(ctx, printer); err != nil {
+				t.Fatalf("tickets table after the attempts: %v", err)
+			}
+		})
+
+		t.Run("empty query is refused", func(t *testing.T) {
+			for _, q := range []string{"", "   ", "'", "*"} {
+				_, err := s.Search(ctx, q, mailstore.SearchFilter{})
+				if !errors.Is(err, mailstore.ErrInvalid) {
+					t.Errorf("Search(%q): err = %v, want ErrInvalid", q, err)
+				}
+			}
+		})
+
+		t.Run("merged ticket hits count for its target", func(t *testing.T) {
+			dup := newTicket(t, s, "alice", "support", "Printer still burning", "The toaster next to it is fine.")
+			mustDo(t, s.Merge(ctx, "alice", dup, printer))
+			if got := hitIDs(search(t, "toaster", mailstore.SearchFilter{})); !sameIDs(got, []int64{printer}) {
+				t.Errorf("Search(toaster) after merge = %v, want [%d]", got, printer)
+			}
+		})
+	})
+}
