@@ -75,7 +75,9 @@ func (s *Server) newSMTP(lmtp bool) *smtp.Server {
 	srv := smtp.NewServer(&backend{s: s})
 	srv.Domain = s.cfg.Hostname
 	srv.LMTP = lmtp
-	srv.MaxMessageBytes = s.cfg.MaxMessageBytes
+	// go-smtp refuses a message of exactly MaxMessageBytes; the limit
+	// it enforces is one more, and deliver refuses what is over ours.
+	srv.MaxMessageBytes = s.cfg.MaxMessageBytes + 1
 	srv.MaxRecipients = s.cfg.MaxRecipients
 	srv.MaxLineLength = s.cfg.MaxLineLength
 	srv.ReadTimeout = s.cfg.ReadTimeout
@@ -174,6 +176,9 @@ func (s *session) deliver(r io.Reader) error {
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return replyFor(err)
+	}
+	if int64(len(raw)) > s.s.cfg.MaxMessageBytes {
+		return smtp.ErrDataTooLarge
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.s.cfg.DataTimeout)
 	defer cancel()
