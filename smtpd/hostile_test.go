@@ -165,7 +165,7 @@ func TestHostileInput(t *testing.T) {
 			h := fmt.Sprintf(head, over)
 			// The server counts the bytes of the message as sent, with
 			// the final CRLF before the dot.
-			body := lines((1<<20)-len(h)-2+over)
+			body := lines((1 << 20) - len(h) - 2 + over)
 			c := dialRaw(t, r.smtp)
 			c.envelope()
 			want := map[int]string{0: "250", 1: "552"}[over]
