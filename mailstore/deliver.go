@@ -96,18 +96,33 @@ func (s *Store) Deliver(ctx context.Context, in *Incoming) (*Delivery, error) {
 	if _, ok := ctx.Value(viaKey{}).(string); !ok {
 		ctx = WithVia(ctx, ViaMail)
 	}
+	return s.commit(ctx, in)
+}
+
+// deliverOnce runs one delivery inside tx, under a savepoint so that its
+// failure undoes only its own work: refused commands are undone and the
+// mail kept without them, and a duplicate that a concurrent transaction
+// stored first is found on a second try.
+func (s *Store) deliverOnce(ctx context.Context, tx *sql.Tx, in *Incoming) (*Delivery, error) {
 	runCommands := true
+	in.refused = nil // the whole batch may be run again
 	for attempt := 0; ; attempt++ {
-		var d *Delivery
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			var err error
-			d, err = s.deliver(ctx, tx, in, runCommands)
-			return err
-		})
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT delivery`); err != nil {
+			return nil, fmt.Errorf("savepoint: %w", err)
+		}
+		d, err := s.deliver(ctx, tx, in, runCommands)
+		if err == nil {
+			if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT delivery`); err != nil {
+				return nil, fmt.Errorf("release savepoint: %w", err)
+			}
+			return d, nil
+		}
+		if _, rerr := tx.ExecContext(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT delivery`); rerr != nil {
+			return nil, fmt.Errorf("%w (and rollback to savepoint: %v)", err, rerr)
+		}
+		tx.ExecContext(context.WithoutCancel(ctx), `RELEASE SAVEPOINT delivery`)
 		var ce *commandError
 		switch {
-		case err == nil:
-			return d, nil
 		case errors.As(err, &ce) && runCommands:
 			// The commands changed nothing; keep the mail and tell why.
 			runCommands = false
@@ -129,9 +144,9 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	}
 	// 1. The same mail again.
 	var dup int64
-	err := tx.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND sha256 = $2`, in.MessageID, in.Hash()).Scan(&dup)
+	err := o.tx.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND sha256 = $2`, in.MessageID, in.Hash()).Scan(&dup)
 	if err == nil {
-		if id, err := s.resolveTx(ctx, tx, dup); err == nil {
+		if id, err := s.resolveTx(ctx, o.tx, dup); err == nil {
 			dup = id
 		}
 		return &Delivery{Ticket: dup, Duplicate: true, Kind: "duplicate"}, nil
@@ -141,7 +156,7 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	}
 	// 2. A delivery report about a mail sak sent goes on its ticket.
 	if in.BounceOf != "" {
-		if id, ok, err := lookupMessageID(ctx, tx, in.BounceOf); err != nil {
+		if id, ok, err := lookupMessageID(ctx, o.tx, in.BounceOf); err != nil {
 			return nil, err
 		} else if ok {
 			return o.bounce(id, in)

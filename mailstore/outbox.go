@@ -53,7 +53,7 @@ func (o *op) send(mailFrom, kind string, txn int64, m *outMail, rcpts []string) 
 	if len(rcpts) == 0 {
 		return nil
 	}
-	secret, err := replySecret(o.ctx, o.tx)
+	secret, err := o.s.replySecret(o.ctx, o.tx)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func (s *Store) Queue(ctx context.Context, name string) (*Queue, error) {
 // it is the comment address. addr must be normalised: lower case, no
 // +detail.
 func (s *Store) QueueByAddress(ctx context.Context, addr string) (*Queue, bool, error) {
-	return queueByAddress(ctx, s.db, addr)
+	return queueByAddress(ctx, cachedDB{s}, addr)
 }
 
 func queueByName(ctx context.Context, q querier, name string) (*Queue, error) {

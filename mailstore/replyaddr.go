@@ -24,8 +24,20 @@ import (
 
 const replySecretKey = "reply_secret"
 
-// replySecret reads the secret, making it on first use.
-func replySecret(ctx context.Context, q querier) ([]byte, error) {
+// replySecret reads the secret, making it on first use. It never changes,
+// so the store keeps it once read.
+func (s *Store) replySecret(ctx context.Context, q querier) ([]byte, error) {
+	if v, ok := s.secret.Load().([]byte); ok {
+		return v, nil
+	}
+	v, err := readReplySecret(ctx, q)
+	if err == nil {
+		s.secret.Store(v)
+	}
+	return v, err
+}
+
+func readReplySecret(ctx context.Context, q querier) ([]byte, error) {
 	var b [32]byte
 	rand.Read(b[:])
 	if _, err := q.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
@@ -80,7 +92,7 @@ func (o *op) signedTicket(in *Incoming) (int64, error) {
 		if r.Detail == "" {
 			continue
 		}
-		secret, err := replySecret(o.ctx, o.tx)
+		secret, err := o.s.replySecret(o.ctx, o.tx)
 		if err != nil {
 			return 0, err
 		}

@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -54,6 +55,10 @@ type Store struct {
 	// At most autoReplyLimit auto-replies per sender in autoReplyWindow.
 	autoReplyLimit  int
 	autoReplyWindow time.Duration
+
+	gc     committers // group commit of deliveries
+	stmts  stmtCache
+	secret atomic.Value // []byte: the reply-address secret, once read
 }
 
 // Option configures Open.
@@ -165,8 +170,12 @@ func redactDSN(dsn string) string {
 	return u.String()
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close finishes the deliveries in flight and closes the database.
+func (s *Store) Close() error {
+	s.stopCommitters()
+	s.closeStmts()
+	return s.db.Close()
+}
 
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }

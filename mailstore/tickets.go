@@ -54,7 +54,7 @@ type ticketRow struct {
 type op struct {
 	s     *Store
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    querier // the transaction, through prepared statements
 	now   int64
 	via   string
 	actor *User // nil when sak itself or an unknown sender acts
@@ -63,7 +63,7 @@ type op struct {
 }
 
 func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {
-	return &op{s: s, ctx: ctx, tx: tx, now: micros(s.now()), via: viaOf(ctx)}
+	return &op{s: s, ctx: ctx, tx: cachedTx{tx: tx, s: s}, now: micros(s.now()), via: viaOf(ctx)}
 }
 
 // lock reads the ticket for change, following merges to the ticket that

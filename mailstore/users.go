@@ -203,7 +203,7 @@ func actorUser(ctx context.Context, q querier, login string) (*User, error) {
 
 // ensureUser returns the user with this address, creating a requestor for an
 // address sak has not seen. name is kept only for a new user.
-func ensureUser(ctx context.Context, tx *sql.Tx, addr, name string, now int64) (*User, error) {
+func ensureUser(ctx context.Context, tx querier, addr, name string, now int64) (*User, error) {
 	addr = strings.ToLower(addr)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, created) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING`,
 		addr, name, now); err != nil {

@@ -126,7 +126,10 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 		Routes:     env.Routes,
 		InReplyTo:  msg.InReplyTo,
 		References: msg.References,
-		NewText:    parse.NewText(msg.Text),
+	}
+	if len(cmds) > 0 {
+		// Only a reply with commands asks whether anything new was written.
+		in.NewText = parse.NewText(msg.Text)
 	}
 	if msg.From != nil {
 		in.From, in.FromName = strings.ToLower(msg.From.Addr), msg.From.Name

@@ -64,6 +64,11 @@ func isQuoteHeader(lines []string, i int) bool {
 // isAttribution matches "On Mon, 4 Mar 2024 ... wrote:"; a digit or an
 // address must be present so that prose like "I wrote:" is not taken.
 func isAttribution(s string) bool {
+	// The cheap test first: the regular expression backtracks on every
+	// line of a long mail.
+	if !strings.HasSuffix(s, ":") {
+		return false
+	}
 	return attributionRE.MatchString(s) && strings.ContainsAny(s, "0123456789@")
 }
 

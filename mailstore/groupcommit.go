@@ -1,0 +1,168 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Group commit. Every delivery must be durable before its 250, and a
+// durable commit costs an fsync. Deliveries that arrive while a commit is
+// in progress wait in a queue; a committer takes all that are waiting, runs
+// each under a savepoint of one transaction, commits once, and only then
+// answers each of them. A delivery that fails is undone alone (its
+// savepoint); a commit that fails fails every delivery in it, and each
+// gets a temporary error. SQLite has one committer (it has one writer);
+// PostgreSQL has several, on connections of their own.
+
+// maxBatch bounds the deliveries one commit carries.
+const maxBatch = 64
+
+type commitReq struct {
+	ctx  context.Context
+	in   *Incoming
+	done chan commitRes
+}
+
+type commitRes struct {
+	d   *Delivery
+	err error
+}
+
+// ErrClosed is returned for work given to a closed store.
+var ErrClosed = errors.New("store closed")
+
+type committers struct {
+	once     sync.Once
+	stopOnce sync.Once
+	reqs     chan *commitReq
+	stop     chan struct{}
+	wg       sync.WaitGroup
+}
+
+func (s *Store) startCommitters() {
+	s.gc.once.Do(func() {
+		n := 1
+		if s.d.name == "postgres" {
+			n = 4
+		}
+		s.gc.reqs = make(chan *commitReq)
+		s.gc.stop = make(chan struct{})
+		for i := 0; i < n; i++ {
+			s.gc.wg.Add(1)
+			go s.commitLoop()
+		}
+	})
+}
+
+// stopCommitters ends the committers; deliveries in flight finish first.
+func (s *Store) stopCommitters() {
+	s.gc.once.Do(func() {}) // never start them after this
+	s.gc.stopOnce.Do(func() {
+		if s.gc.stop != nil {
+			close(s.gc.stop)
+			s.gc.wg.Wait()
+		}
+	})
+}
+
+// commit hands a delivery to a committer and waits for its outcome.
+func (s *Store) commit(ctx context.Context, in *Incoming) (*Delivery, error) {
+	s.startCommitters()
+	if s.gc.stop == nil {
+		return nil, ErrClosed
+	}
+	r := &commitReq{ctx: ctx, in: in, done: make(chan commitRes, 1)}
+	select {
+	case s.gc.reqs <- r:
+	case <-s.gc.stop:
+		return nil, ErrClosed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	// Once taken, the delivery's outcome is awaited even if ctx ends: it
+	// may be committing, and its caller must not be told otherwise. The
+	// batch ends by this delivery's deadline at the latest.
+	res := <-r.done
+	return res.d, res.err
+}
+
+func (s *Store) commitLoop() {
+	defer s.gc.wg.Done()
+	for {
+		var batch []*commitReq
+		select {
+		case r := <-s.gc.reqs:
+			batch = append(batch, r)
+		case <-s.gc.stop:
+			return
+		}
+	fill:
+		for len(batch) < maxBatch {
+			select {
+			case r := <-s.gc.reqs:
+				batch = append(batch, r)
+			default:
+				break fill
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+// runBatch delivers the batch in one transaction and answers each request
+// after the commit.
+func (s *Store) runBatch(batch []*commitReq) {
+	results := make([]commitRes, len(batch))
+	// The batch must end by the earliest deadline among its deliveries:
+	// each caller answers 451 when its deadline passes, so committing
+	// later would store a mail whose sender was told to retry.
+	deadline := time.Now().Add(2 * time.Minute)
+	for _, r := range batch {
+		if d, ok := r.ctx.Deadline(); ok && d.Before(deadline) {
+			deadline = d
+		}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for i, r := range batch {
+			results[i] = commitRes{}
+			if err := r.ctx.Err(); err != nil {
+				results[i].err = err
+				continue
+			}
+			// The request's values (via) with the batch's deadline: one
+			// caller giving up must not break the others' transaction.
+			rctx := mergedCtx{Context: ctx, values: r.ctx}
+			results[i].d, results[i].err = s.deliverOnce(rctx, tx, r.in)
+			if results[i].err != nil && isTxFatal(results[i].err) {
+				return results[i].err
+			}
+		}
+		return nil
+	})
+	for i, r := range batch {
+		res := results[i]
+		if err != nil {
+			res = commitRes{err: err}
+		}
+		r.done <- res
+	}
+}
+
+// isTxFatal reports an error after which the transaction cannot go on.
+func isTxFatal(err error) bool {
+	return errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// mergedCtx takes its deadline and cancellation from Context and its
+// values from values.
+type mergedCtx struct {
+	context.Context
+	values context.Context
+}
+
+func (c mergedCtx) Value(key any) any { return c.values.Value(key) }
