@@ -186,6 +186,11 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 func (o *op) thread(in *Incoming) (int64, bool, error) {
 	ctx, tx := o.ctx, o.tx
 	for _, t := range in.Tags {
+		// A tag of the tracker sak replaced (RT's $rtname or an RT
+		// queue's tag) names the ticket that RT ticket became.
+		if id, ok, err := importedTicket(ctx, tx, t.Tag, t.ID); err != nil || ok {
+			return id, false, err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queues WHERE LOWER(tag) = LOWER($1)`, t.Tag).Scan(&n); err != nil {
 			return 0, false, fmt.Errorf("look up subject tag: %w", err)

@@ -7,12 +7,13 @@ import (
 	"time"
 )
 
-// Units of ParseDuration. A month or a year has no fixed length: give
-// weeks or days.
+// Units of ParseDuration. A year is 365 days (for spans like "stats
+// --since 3y"); a month has no fixed length: give weeks or days.
 var units = []struct {
 	name string
 	d    time.Duration
 }{
+	{"y", 365 * 24 * time.Hour},
 	{"w", 7 * 24 * time.Hour},
 	{"d", 24 * time.Hour},
 	{"h", time.Hour},
@@ -24,9 +25,9 @@ var units = []struct {
 const maxDuration = 100 * 365 * 24 * time.Hour
 
 // ParseDuration reads a span of time as people type it: a number and a
-// unit, w (weeks), d (days), h, m (minutes) or s, or several of them, as
-// in "2d", "3h", "90m", "1w", "1d12h". Days and weeks are 24 and 168
-// hours.
+// unit, y (365 days), w (weeks), d (days), h, m (minutes) or s, or several
+// of them, as in "2d", "3h", "90m", "1w", "1d12h", "3y". Days and weeks are
+// 24 and 168 hours.
 func ParseDuration(s string) (time.Duration, error) {
 	in := strings.TrimSpace(s)
 	if in == "" {
@@ -52,7 +53,7 @@ func ParseDuration(s string) (time.Duration, error) {
 			}
 		}
 		if unit == 0 {
-			return 0, fmt.Errorf("invalid duration %q: a number needs a unit, w, d, h, m or s (as in 2d, 3h, 90m, 1w)", s)
+			return 0, fmt.Errorf("invalid duration %q: a number needs a unit, y, w, d, h, m or s (as in 2d, 3h, 90m, 1w, 3y)", s)
 		}
 		if time.Duration(n) > maxDuration/unit || total+time.Duration(n)*unit > maxDuration {
 			return 0, fmt.Errorf("duration %q is too long", s)

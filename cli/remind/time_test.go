@@ -15,6 +15,7 @@ func TestParseDuration(t *testing.T) {
 		{"3h", 3 * time.Hour, true},
 		{"90m", 90 * time.Minute, true},
 		{"1w", 7 * 24 * time.Hour, true},
+		{"3y", 3 * 365 * 24 * time.Hour, true},
 		{"1d12h", 36 * time.Hour, true},
 		{" 2D ", 48 * time.Hour, true},
 		{"45s", 45 * time.Second, true},

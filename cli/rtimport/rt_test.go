@@ -1,0 +1,118 @@
+package rtimport
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sak/cli/cmdutil"
+)
+
+func TestFlags(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		ok    bool
+		check func(*RTOptions) bool
+	}{
+		{"from", []string{"--from", "sqlite:rt.db"}, true, func(o *RTOptions) bool { return o.From == "sqlite:rt.db" && o.BatchSize == 100 }},
+		{"queue map", []string{"--from", "x", "--queue-map", "General=support,IT=it-help", "--queue-map", "Opptak=opptak"}, true,
+			func(o *RTOptions) bool {
+				return o.QueueMap["general"] == "support" && o.QueueMap["it"] == "it-help" && o.QueueMap["opptak"] == "opptak"
+			}},
+		{"since", []string{"--from", "x", "--since", "2024-01-01"}, true, func(o *RTOptions) bool { return o.Since.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) }},
+		{"rtname", []string{"--from", "x", "--rtname", "rt.example.org"}, true, func(o *RTOptions) bool { return o.RTName == "rt.example.org" }},
+		{"no from", []string{}, false, nil},
+		{"bad map", []string{"--from", "x", "--queue-map", "General"}, false, nil},
+		{"bad since", []string{"--from", "x", "--since", "yesterday-ish"}, false, nil},
+		{"argument", []string{"--from", "x", "extra"}, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ios, _, _ := cmdutil.TestStreams()
+			f := &cmdutil.Factory{IOStreams: ios, Location: time.UTC, Now: func() time.Time { return time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC) }}
+			var got *RTOptions
+			cmd := NewCmdImportRT(f, func(o *RTOptions) error { got = o; return nil })
+			cmd.SetArgs(tc.args)
+			cmd.SetOut(io.Discard)
+			cmd.SetErr(io.Discard)
+			err := cmd.Execute()
+			if (err == nil) != tc.ok {
+				t.Fatalf("Execute(%q) err = %v, want ok %v", tc.args, err, tc.ok)
+			}
+			if tc.ok && !tc.check(got) {
+				t.Errorf("Execute(%q) options = %+v", tc.args, got)
+			}
+		})
+	}
+}
+
+func fixture(t *testing.T) string {
+	t.Helper()
+	dir, _ := os.Getwd()
+	for {
+		p := filepath.Join(dir, "..", "shared", "fixtures", "rt5", "rt5-sample.sqlite")
+		if _, err := os.Stat(p); err == nil {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cp := filepath.Join(t.TempDir(), "rt.sqlite")
+			if err := os.WriteFile(cp, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			return cp
+		}
+		if up := filepath.Dir(dir); up != dir {
+			dir = up
+			continue
+		}
+		if os.Getenv("CI") == "true" {
+			t.Fatal("the RT fixture ../shared/fixtures/rt5 is missing")
+		}
+		t.Skip("no RT fixture ../shared/fixtures/rt5")
+	}
+}
+
+func TestImportJSON(t *testing.T) {
+	rtdb := fixture(t)
+	ios, stdout, stderr := cmdutil.TestStreams()
+	f := &cmdutil.Factory{IOStreams: ios, DB: filepath.Join(t.TempDir(), "sak.db"), Output: cmdutil.OutputJSON, Location: time.UTC, Now: time.Now}
+	defer f.Close()
+	cmd := NewCmdImportRT(f, nil)
+	cmd.SetArgs([]string{"--from", "sqlite:" + rtdb})
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("import: %v\n%s", err, stderr)
+	}
+	var sum struct {
+		Source  string         `json:"source"`
+		Tickets int            `json:"tickets"`
+		Mails   int            `json:"mails"`
+		Skipped map[string]int `json:"skipped"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatalf("%v: %s", err, stdout)
+	}
+	if sum.Source != "rt.bench" || sum.Tickets != 42 || sum.Mails != 215 || len(sum.Skipped) == 0 {
+		t.Errorf("summary = %+v", sum)
+	}
+	if !strings.Contains(stderr.String(), "import progress") {
+		t.Errorf("no progress on stderr: %s", stderr)
+	}
+
+	// Again, as a table: nothing new.
+	ios2, stdout2, _ := cmdutil.TestStreams()
+	f2 := &cmdutil.Factory{IOStreams: ios2, DB: f.DB, Output: cmdutil.OutputTable, Location: time.UTC, Now: time.Now}
+	defer f2.Close()
+	cmd = NewCmdImportRT(f2, nil)
+	cmd.SetArgs([]string{"--from", rtdb})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if out := stdout2.String(); !strings.Contains(out, "RT rt.bench imported") || !strings.Contains(out, "tickets") {
+		t.Errorf("table output:\n%s", out)
+	}
+}
