@@ -56,6 +56,8 @@ type Store struct {
 	autoReplyLimit  int
 	autoReplyWindow time.Duration
 
+	noSync bool // SQLite commits without fsync: bulk loads only
+
 	gc     committers // group commit of deliveries
 	stmts  stmtCache
 	secret atomic.Value // []byte: the reply-address secret, once read
@@ -75,6 +77,11 @@ func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = no
 func WithAutoReplyLimit(n int, window time.Duration) Option {
 	return func(s *Store) { s.autoReplyLimit, s.autoReplyWindow = n, window }
 }
+
+// WithoutSync makes SQLite commits return before they are on disk. It is
+// for filling a store in bulk (benchmark data sets), never for serving
+// mail: a crash loses the last commits.
+func WithoutSync() Option { return func(s *Store) { s.noSync = true } }
 
 // Open opens the store named by dsn: a file path or sqlite:PATH for SQLite,
 // postgres://… or postgresql://… for PostgreSQL. It does not create or
@@ -109,7 +116,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		if err := createPrivate(p); err != nil {
 			return nil, err
 		}
-		s.db, err = sql.Open("sqlite", sqliteURL(p))
+		s.db, err = sql.Open("sqlite", sqliteURL(p, !s.noSync))
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", p, err)
 		}
@@ -130,11 +137,15 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 // immediate "database is locked", foreign keys, synchronous=FULL so that a
 // commit that returned is on disk, and BEGIN IMMEDIATE so that a read-check-
 // write transaction never fails half-way on a lock upgrade.
-func sqliteURL(p string) string {
+func sqliteURL(p string, durable bool) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "synchronous(FULL)")
+	if durable {
+		q.Add("_pragma", "synchronous(FULL)")
+	} else {
+		q.Add("_pragma", "synchronous(OFF)")
+	}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	return "file:" + (&url.URL{Path: p}).EscapedPath() + "?" + q.Encode()

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# make bench: ingest over SMTP against a null sink on SQLite and
+# PostgreSQL, and query timings as whole processes on a generated store.
+# Prints a table and appends it, with date, commit and machine, to
+# BENCHMARKS.md.
+#
+#   TICKETS=50000 scripts/bench.sh      (make bench)
+#   TICKETS=700000 scripts/bench.sh     (make bench-scale: the seed scale)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TICKETS=${TICKETS:-50000}
+MSGS=${MSGS:-3000}
+CONNS=${CONNS:-16}
+PG=${SAK_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
+CACHE=${BENCH_CACHE:-.bench}
+mkdir -p "$CACHE" bin
+go build -o bin/sak ./cmd/sak
+go build -o bin/sakload ./cmd/sakload
+go build -o bin/sakgen ./cmd/sakgen
+work=$(mktemp -d)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+export SAK_USER=root PGOPTIONS=--client-min-messages=warning
+rows=()
+row() { rows+=("$(printf '| %s | %s |' "$1" "$2")"); printf '%-58s %s\n' "$1" "$2"; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+# ingest DSN LABEL: sak serve on DSN under sakload, beside the null sink.
+ingest() {
+  local dsn=$1 label=$2 port
+  port=$(free_port)
+  SAK_DB=$dsn bin/sak db migrate >/dev/null
+  SAK_DB=$dsn bin/sak user add root --email root@example.org --sysadmin >/dev/null 2>&1 || true
+  SAK_DB=$dsn bin/sak queue create support --address support@example.org >/dev/null 2>&1 || true
+  SAK_DB=$dsn bin/sak serve --smtp 127.0.0.1:$port --log-level warn 2>"$work/serve-$label.log" &
+  local pid=$!; pids+=($pid)
+  for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+  bin/sakload -target 127.0.0.1:$port -n "$MSGS" -c "$CONNS" -db "$dsn" -json -label "$label" > "$work/load-$label.json"
+  local rss; rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+  kill $pid; wait $pid 2>/dev/null || true
+  python3 - "$work/load-$label.json" "$label" "$rss" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); label = sys.argv[2]; rss = int(sys.argv[3])
+s, n = r["sak"], r["null"]
+print(f"ingest {label}\t{s['msgs_per_sec']:.0f} msg/s (p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms) = {100*r['ratio']:.1f}% of null sink {n['msgs_per_sec']:.0f} msg/s; {r['verified']} verified, {r['missing']} missing; serve peak RSS {rss/1024:.0f} MiB")
+PY
+}
+
+# timing LABEL CMD...: median wall time of 5 runs of a whole process.
+timing() {
+  local label=$1; shift
+  local ts=()
+  for _ in 1 2 3 4 5; do
+    local t0 t1; t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N)
+    ts+=($(( (t1 - t0) / 1000 )))
+  done
+  local med; med=$(printf '%s\n' "${ts[@]}" | sort -n | sed -n 3p)
+  row "$label" "$(awk -v u="$med" 'BEGIN{printf "%.1f ms (median of 5)", u/1000}')"
+}
+
+echo "== ingest: $MSGS messages, $CONNS connections"
+while IFS=$'\t' read -r k v; do row "$k" "$v"; done < <(ingest "$work/ingest.db" sqlite)
+schema="bench_$$"
+psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null
+pgdsn="$PG&search_path=$schema"
+while IFS=$'\t' read -r k v; do row "$k" "$v"; done < <(ingest "$pgdsn" postgres)
+psql "$PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
+
+echo "== queries on a store of $TICKETS tickets"
+store="$CACHE/store-$TICKETS-v$(ls mailstore/migrations/sqlite | wc -l).db"
+if [ ! -f "$store" ]; then
+  t0=$(date +%s)
+  bin/sakgen --db "$store.tmp" --tickets "$TICKETS" 2>"$work/gen.log"
+  mv "$store.tmp" "$store"; rm -f "$store.tmp-wal" "$store.tmp-shm"
+  row "generate $TICKETS tickets (sakgen)" "$(( $(date +%s) - t0 )) s, $(tail -1 "$work/gen.log")"
+fi
+export SAK_DB=$store
+q=q000
+big=$(sqlite3 "$store" "SELECT ticket_id FROM transactions GROUP BY ticket_id ORDER BY COUNT(*) DESC LIMIT 1")
+ntx=$(bin/sak ticket show "$big" -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["transactions"]))')
+timing "sak ticket list --queue $q --status open" bin/sak ticket list --queue $q --status open
+timing "sak ticket show $big ($ntx transactions)" bin/sak ticket show "$big"
+timing "sak search vitnemål" bin/sak search vitnemål
+timing "sak stats --queue $q --since 3y" bin/sak stats --queue $q --since 3y
+raw=$(sqlite3 "$store" "SELECT COALESCE(SUM(size), 0) FROM messages")
+msgs=$(sqlite3 "$store" "SELECT COUNT(*) FROM messages")
+size=$(stat -c %s "$store")
+row "SQLite size / (1.5 x raw mail + 1 KiB per mail)" "$(python3 -c "print(f'{$size/2**20:.0f} MiB / {(1.5*$raw+1024*$msgs)/2**20:.0f} MiB = {$size/(1.5*$raw+1024*$msgs):.2f} ($msgs mails, {$raw/2**20:.0f} MiB raw)')")"
+
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo "+dirty")
+machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+{
+  echo
+  echo "### $(date -u +%Y-%m-%dT%H:%MZ), commit $commit, TICKETS=$TICKETS"
+  echo
+  echo "Machine: $machine. Command: \`TICKETS=$TICKETS scripts/bench.sh\`."
+  echo
+  echo "| what | result |"
+  echo "| --- | --- |"
+  printf '%s\n' "${rows[@]}"
+} >> BENCHMARKS.md
+echo "appended to BENCHMARKS.md"
