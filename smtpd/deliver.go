@@ -42,6 +42,7 @@ type Deliverer struct {
 	SpamScore float64
 	// MaxParts quarantines mail with more attachments than this; 0 means 500.
 	MaxParts int
+	Metrics  *Metrics // counts deliveries when set
 }
 
 // Route finds the queue an envelope recipient addresses. Case and a
@@ -63,11 +64,12 @@ func detail(addr string) string {
 }
 
 // Deliver parses raw and stores it as the envelope routes it.
-func (d *Deliverer) Deliver(ctx context.Context, env *Envelope, raw []byte) (*mailstore.Delivery, error) {
+func (d *Deliverer) Deliver(ctx context.Context, env *Envelope, raw []byte) (res *mailstore.Delivery, err error) {
+	start := time.Now()
+	defer func() { d.Metrics.Delivered(res, err, start) }()
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, ErrUnusable
 	}
-	start := time.Now()
 	msg := parse.Parse(raw)
 	if why := d.quarantineReason(msg); why != "" {
 		return d.quarantine(ctx, env, raw, msg, why)

@@ -33,6 +33,7 @@ type Outbound struct {
 	TLSConfig *tls.Config
 	DKIM      *dkim.SignOptions // sign outgoing mail when set
 	Log       *slog.Logger
+	Metrics   *Metrics // counts sends when set
 
 	Poll   time.Duration // how often to look for due rows; default 2s
 	Batch  int           // rows per claim; default 20
@@ -73,6 +74,7 @@ func (w *Outbound) Run(ctx context.Context) error {
 	for {
 		n, err := w.RunOnce(ctx)
 		if err != nil && ctx.Err() == nil {
+			w.Metrics.DBError()
 			w.Log.Error("outbox", "err", err)
 		}
 		if n == w.Batch && err == nil {
@@ -116,11 +118,13 @@ func (w *Outbound) RunOnce(ctx context.Context) (int, error) {
 		var se *smtp.SMTPError
 		switch {
 		case err == nil:
+			w.Metrics.Sent("sent")
 			if err := w.Store.MarkSent(ctx, r.ID); err != nil {
 				return len(rows), err
 			}
 			w.Log.Info("sent", "outbox", r.ID, "ticket", r.TicketID, "kind", r.Kind, "rcpt", r.Rcpt)
 		case errors.As(err, &se) && se.Code >= 500:
+			w.Metrics.Sent("failed")
 			w.Log.Warn("send failed permanently", "outbox", r.ID, "ticket", r.TicketID, "rcpt", r.Rcpt, "err", err)
 			if err := w.Store.MarkFailed(ctx, r.ID, err.Error()); err != nil {
 				return len(rows), err
@@ -144,11 +148,13 @@ func (w *Outbound) RunOnce(ctx context.Context) (int, error) {
 func (w *Outbound) retry(ctx context.Context, r mailstore.OutboxRow, cause error) {
 	now := w.Now()
 	if now.Sub(r.Created) > w.MaxAge {
+		w.Metrics.Sent("failed")
 		if err := w.Store.MarkFailed(ctx, r.ID, "gave up after "+w.MaxAge.String()+": "+cause.Error()); err != nil {
 			w.Log.Error("outbox", "outbox", r.ID, "err", err)
 		}
 		return
 	}
+	w.Metrics.Sent("deferred")
 	delay := time.Minute << min(r.Attempts, 6)
 	if delay > time.Hour {
 		delay = time.Hour

@@ -162,6 +162,7 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	defer cancel()
 	r, err := s.s.d.Route(ctx, to)
 	if err != nil {
+		s.s.d.Metrics.Routed(err)
 		if !errors.Is(err, mailstore.ErrUnknownQueue) {
 			s.log.Error("route recipient", "rcpt", to, "err", err)
 		}

@@ -12,10 +12,11 @@ func NewCmdDB(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "db <command>",
 		Short:   "Manage the database",
-		Example: "  sak db migrate\n  sak --db postgres://sak@db.example.org/sak db migrate",
+		Example: "  sak db migrate\n  sak db check\n  sak --db postgres://sak@db.example.org/sak db migrate",
 		Args:    cmdutil.GroupArgs,
 		RunE:    cmdutil.GroupRun,
 	}
 	cmd.AddCommand(NewCmdMigrate(f, nil))
+	cmd.AddCommand(NewCmdCheck(f, nil))
 	return cmd
 }

@@ -54,6 +54,13 @@ type ServeOptions struct {
 	LogFormat, LogLevel string
 	auth                authFlags
 
+	// Metrics is the address of the HTTP listener for /metrics, /healthz
+	// and /readyz; "" for none.
+	Metrics string
+	// MetricsReady, when set, is called with the metrics listener's
+	// address before Ready (tests).
+	MetricsReady func(net.Addr)
+
 	// Ready, when set, is called with the listeners' addresses once sak
 	// accepts mail (tests).
 	Ready func(smtp, lmtp net.Addr)
@@ -114,6 +121,7 @@ or SAK_RELAY_PASSWORD.`,
 	fl.DurationVar(&opts.AutoReplyWindow, "autoreply-window", time.Hour, "window of the auto-reply limit")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fl.StringVar(&opts.Metrics, "metrics", "", "serve Prometheus /metrics, /healthz and /readyz over HTTP on `ADDR` (e.g. 127.0.0.1:9125)")
 	opts.auth.register(cmd, []string{"127.0.0.1/32", "::1/128"})
 	return cmd
 }
@@ -168,6 +176,17 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 	}
 	mailstore.WithAutoReplyLimit(opts.AutoReplyLimit, opts.AutoReplyWindow)(store)
 	d := &smtpd.Deliverer{Store: store, Log: log, Verifier: auth}
+	var ops *opsServer
+	if opts.Metrics != "" {
+		if ops, err = startOps(opts.Metrics, store, log); err != nil {
+			return err
+		}
+		defer ops.shutdown()
+		d.Metrics = ops.metrics
+		if opts.MetricsReady != nil {
+			opts.MetricsReady(ops.addr)
+		}
+	}
 	srv := smtpd.NewServer(d, cfg)
 
 	var wg sync.WaitGroup
@@ -207,6 +226,9 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 	defer stopWork()
 	if out != nil {
 		out.Store = store
+		if ops != nil {
+			out.Metrics = ops.metrics
+		}
 		log.Info("outbound relay", "relay", opts.Relay)
 		wg.Add(1)
 		go func() { defer wg.Done(); out.Run(workCtx) }()

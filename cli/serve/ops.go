@@ -1,0 +1,80 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"sak/mailstore"
+	"sak/smtpd"
+)
+
+// opsServer is the HTTP listener of --metrics: Prometheus metrics and the
+// health checks a supervisor or load balancer polls.
+//
+//	/metrics  Prometheus text exposition (smtpd.Metrics)
+//	/healthz  200 while the process runs
+//	/readyz   200 when the database answers and its schema is this sak's;
+//	          503 with the reason otherwise
+type opsServer struct {
+	addr    net.Addr
+	metrics *smtpd.Metrics
+	srv     *http.Server
+	log     *slog.Logger
+}
+
+func startOps(addr string, store *mailstore.Store, log *slog.Logger) (*opsServer, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s for metrics: %w", addr, err)
+	}
+	o := &opsServer{addr: ln.Addr(), metrics: smtpd.NewMetrics(store), log: log}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(o.metrics.Registry, promhttp.HandlerOpts{
+		// A database that is down must not hide the counters.
+		ErrorHandling: promhttp.ContinueOnError,
+		ErrorLog:      slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := store.CheckSchema(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "not ready: %v\n", err)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	o.srv = &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
+	}
+	go func() {
+		if err := o.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener failed", "addr", o.addr.String(), "err", err)
+		}
+	}()
+	log.Info("listening", "proto", "http", "addr", o.addr.String(), "paths", "/metrics /healthz /readyz")
+	return o, nil
+}
+
+func (o *opsServer) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := o.srv.Shutdown(ctx); err != nil {
+		o.srv.Close()
+	}
+}
