@@ -158,7 +158,10 @@ func (o *op) without(addrs []string, drop ...string) []string {
 // references returns the Message-ID of the ticket's newest message and the
 // ticket's thread (oldest first, at most 10) for References.
 func (o *op) references() (string, []string, error) {
-	rows, err := o.tx.QueryContext(o.ctx, `SELECT msgid FROM messages WHERE ticket_id = $1 AND msgid <> '' ORDER BY id DESC LIMIT 10`, o.t.id)
+	// Only mail the requestors saw: a note's Message-ID would tell them
+	// that there is mail on the ticket they were not shown.
+	rows, err := o.tx.QueryContext(o.ctx, `SELECT m.msgid FROM messages m JOIN transactions x ON x.id = m.txn_id
+		WHERE m.ticket_id = $1 AND m.msgid <> '' AND x.type IN ('create', 'correspond') ORDER BY m.id DESC LIMIT 10`, o.t.id)
 	if err != nil {
 		return "", nil, fmt.Errorf("read thread of ticket %d: %w", o.t.id, err)
 	}

@@ -249,6 +249,16 @@ func testMailIn(t *testing.T, open storetest.Opener) {
 				t.Fatalf("a note reached the requestor: %+v", o)
 			}
 		}
+		// A caseworker's answer does not reveal the notes, not even by
+		// their Message-IDs in References.
+		if err := r.store.Reply(ctx, "alice", id, "We are on it."); err != nil {
+			t.Fatal(err)
+		}
+		out, _ = r.store.Outbox(ctx, mailstore.OutboxFilter{Ticket: id, Status: "pending"})
+		raw, _ := r.store.OutboxRaw(ctx, out[len(out)-1].ID)
+		if !strings.Contains(string(raw), "We are on it.") || strings.Contains(string(raw), "s2@example.net") || strings.Contains(string(raw), "s3@example.org") {
+			t.Fatalf("the answer to the requestor names a note:\n%s", raw)
+		}
 	})
 
 	t.Run("mail to two queues makes one ticket", func(t *testing.T) {
