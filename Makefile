@@ -2,7 +2,7 @@
 GO      ?= go
 PKGS    ?= ./...
 
-.PHONY: all build test vet fmt-check fuzz bench bench-scale clean e2e
+.PHONY: all build test vet fmt-check fuzz bench bench-scale clean e2e torture
 
 all: build
 
@@ -20,6 +20,11 @@ vet:
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# The fault tests alone (they also run in 'make test'): sak serve killed
+# under load, PostgreSQL connections dropped, two daemons on one database.
+torture:
+	$(GO) test -count=1 -v -run . ./torture
 
 # Each fuzz target for FUZZTIME (default 60s).
 FUZZTIME ?= 60s

@@ -16,6 +16,7 @@ import (
 
 	"sak/cli/cmdutil"
 	dbcmd "sak/cli/db"
+	importcmd "sak/cli/importcmd"
 	outboxcmd "sak/cli/outbox"
 	quarantinecmd "sak/cli/quarantine"
 	queuecmd "sak/cli/queue"
@@ -143,6 +144,7 @@ A brand-new SQLite database is created and migrated on first use; run
 	root.AddCommand(queuecmd.NewCmdQueue(f))
 	root.AddCommand(ticketcmd.NewCmdTicket(f))
 	root.AddCommand(searchcmd.NewCmdSearch(f, nil), statscmd.NewCmdStats(f, nil))
+	root.AddCommand(importcmd.NewCmdImport(f))
 	root.AddCommand(outboxcmd.NewCmdOutbox(f))
 	root.AddCommand(quarantinecmd.NewCmdQuarantine(f))
 	root.AddCommand(serve.NewCmdServe(f, nil), serve.NewCmdMailgate(f, nil))
