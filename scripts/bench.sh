@@ -68,6 +68,40 @@ pgdsn="$PG&search_path=$schema"
 while IFS=$'\t' read -r k v; do row "$k" "$v"; done < <(ingest "$pgdsn" postgres)
 psql "$PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
 
+# big: RSS growth of one 20 MiB message (a base64 attachment) on SQLite.
+big_message() {
+  local dsn="$work/big.db" port
+  port=$(free_port)
+  SAK_DB=$dsn bin/sak user add root --email root@example.org --sysadmin >/dev/null 2>&1
+  SAK_DB=$dsn bin/sak queue create support --address support@example.org >/dev/null
+  SAK_DB=$dsn bin/sak serve --smtp 127.0.0.1:$port --log-level warn --max-size 64M 2>"$work/serve-big.log" &
+  local pid=$!; pids+=($pid)
+  for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
+  python3 - $port <<'PY'
+import smtplib, sys
+from email.message import EmailMessage
+m = EmailMessage(); m["From"] = "big@example.com"; m["To"] = "support@example.org"; m["Subject"] = "warm-up"
+m.set_content("small")
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1])); s.send_message(m); s.quit()
+PY
+  local before; before=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
+  python3 - $port <<'PY'
+import smtplib, sys, os
+from email.message import EmailMessage
+m = EmailMessage(); m["From"] = "big@example.com"; m["To"] = "support@example.org"; m["Subject"] = "20 MiB"
+m.set_content("see attachment")
+m.add_attachment(os.urandom(15 * 2**20), maintype="application", subtype="octet-stream", filename="big.bin")
+raw = m.as_bytes()
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1])); s.sendmail("big@example.com", ["support@example.org"], raw); s.quit()
+print(len(raw), file=open(os.environ["BIGSIZE"], "w"))
+PY
+  local peak size; peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status); size=$(cat "$BIGSIZE")
+  kill $pid; wait $pid 2>/dev/null || true
+  row "one $(( size / 1048576 )) MiB message: serve RSS growth" "$(( (peak - before) / 1024 )) MiB ($(awk -v g=$(( (peak - before) * 1024 )) -v s=$size 'BEGIN{printf "%.1f", g/s}') x its size; RSS $(( before / 1024 )) -> peak $(( peak / 1024 )) MiB)"
+}
+export BIGSIZE="$work/bigsize"
+big_message
+
 echo "== queries on a store of $TICKETS tickets"
 store="$CACHE/store-$TICKETS-v$(ls mailstore/migrations/sqlite | wc -l).db"
 if [ ! -f "$store" ]; then
