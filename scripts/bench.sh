@@ -44,7 +44,7 @@ ingest() {
 import json, sys
 r = json.load(open(sys.argv[1])); label = sys.argv[2]; rss = int(sys.argv[3])
 s, n = r["sak"], r["null"]
-print(f"ingest {label}\t{s['msgs_per_sec']:.0f} msg/s (p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms) = {100*r['ratio']:.1f}% of null sink {n['msgs_per_sec']:.0f} msg/s; {r['verified']} verified, {r['missing']} missing; serve peak RSS {rss/1024:.0f} MiB")
+print(f"ingest {label}\t{s['msgs_per_sec']:.0f} msg/s (p50 {s['p50_ms']:.1f} ms, p99 {s['p99_ms']:.1f} ms) = {100*r['ratio']:.1f}% of null sink {n['msgs_per_sec']:.0f} msg/s; {r.get('verified',0)} verified, {r.get('missing',0)} missing; serve peak RSS {rss/1024:.0f} MiB")
 PY
 }
 
@@ -103,7 +103,7 @@ export BIGSIZE="$work/bigsize"
 big_message
 
 echo "== queries on a store of $TICKETS tickets"
-store="$CACHE/store-$TICKETS-v$(ls mailstore/migrations/sqlite | wc -l).db"
+store="$CACHE/store-$TICKETS-v$(ls mailstore/migrations/sqlite | wc -l)-$(cat cmd/sakgen/main.go mailstore/migrations/sqlite/* | sha1sum | cut -c1-8).db"
 if [ ! -f "$store" ]; then
   t0=$(date +%s)
   bin/sakgen --db "$store.tmp" --tickets "$TICKETS" 2>"$work/gen.log"
