@@ -143,27 +143,11 @@ func (s *Store) ListTickets(ctx context.Context, f Filter) ([]Ticket, error) {
 	if !f.IncludeAll {
 		where = append(where, "t.merged_into IS NULL")
 	}
-	if len(f.Queues) > 0 {
-		var ps []string
-		for _, name := range f.Queues {
-			q, err := queueByName(ctx, s.db, name)
-			if err != nil {
-				return nil, err
-			}
-			ps = append(ps, arg(q.ID))
-		}
-		where = append(where, "t.queue_id IN ("+strings.Join(ps, ", ")+")")
+	qs, err := s.queueStatusWhere(ctx, arg, f.Queues, f.Statuses)
+	if err != nil {
+		return nil, err
 	}
-	if len(f.Statuses) > 0 {
-		var ps []string
-		for _, st := range f.Statuses {
-			if !validStatus(st) {
-				return nil, refuse(ErrInvalid, "status %q is not one of %s", st, strings.Join(Statuses, ", "))
-			}
-			ps = append(ps, arg(st))
-		}
-		where = append(where, "t.status IN ("+strings.Join(ps, ", ")+")")
-	}
+	where = append(where, qs...)
 	switch {
 	case f.NoOwner:
 		where = append(where, "t.owner_id IS NULL")
@@ -216,6 +200,35 @@ func (s *Store) ListTickets(ctx context.Context, f Filter) ([]Ticket, error) {
 		out[i] = *t
 	}
 	return out, nil
+}
+
+// queueStatusWhere makes the conditions on t.queue_id and t.status that
+// select tickets in the named queues and with the given statuses; arg
+// adds a query argument and returns its placeholder.
+func (s *Store) queueStatusWhere(ctx context.Context, arg func(any) string, queues, statuses []string) ([]string, error) {
+	var where []string
+	if len(queues) > 0 {
+		var ps []string
+		for _, name := range queues {
+			q, err := queueByName(ctx, s.db, name)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, arg(q.ID))
+		}
+		where = append(where, "t.queue_id IN ("+strings.Join(ps, ", ")+")")
+	}
+	if len(statuses) > 0 {
+		var ps []string
+		for _, st := range statuses {
+			if !validStatus(st) {
+				return nil, refuse(ErrInvalid, "status %q is not one of %s", st, strings.Join(Statuses, ", "))
+			}
+			ps = append(ps, arg(st))
+		}
+		where = append(where, "t.status IN ("+strings.Join(ps, ", ")+")")
+	}
+	return where, nil
 }
 
 func validStatus(st string) bool {

@@ -156,27 +156,9 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 		args = append(args, v)
 		return fmt.Sprintf("$%d", len(args))
 	}
-	var where []string
-	if len(f.Queues) > 0 {
-		var ps []string
-		for _, name := range f.Queues {
-			q, err := queueByName(ctx, s.db, name)
-			if err != nil {
-				return nil, err
-			}
-			ps = append(ps, arg(q.ID))
-		}
-		where = append(where, "t.queue_id IN ("+strings.Join(ps, ", ")+")")
-	}
-	if len(f.Statuses) > 0 {
-		var ps []string
-		for _, st := range f.Statuses {
-			if !validStatus(st) {
-				return nil, refuse(ErrInvalid, "status %q is not one of %s", st, strings.Join(Statuses, ", "))
-			}
-			ps = append(ps, arg(st))
-		}
-		where = append(where, "t.status IN ("+strings.Join(ps, ", ")+")")
+	where, err := s.queueStatusWhere(ctx, arg, f.Queues, f.Statuses)
+	if err != nil {
+		return nil, err
 	}
 	// The best message of each ticket, the subject weighted double, and
 	// a hit on a merged ticket moved to the ticket it was merged into.

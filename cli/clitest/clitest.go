@@ -7,12 +7,8 @@ package clitest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,10 +16,9 @@ import (
 	"testing"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for making test schemas
-
 	"sak/cli"
 	"sak/cli/cmdutil"
+	"sak/mailstore/storetest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files with the output the tests get")
@@ -211,44 +206,8 @@ func Golden(t testing.TB, path string, got string) {
 }
 
 // PostgresDSN makes a schema of its own for the test in the database named
-// by SAK_TEST_POSTGRES and returns a DSN that uses it; the schema is
-// dropped at cleanup. It skips without the variable, except under CI,
-// where a skip would hide a failure. Copied from postgresDSN in
-// mailstore/storetest_test.go.
+// by SAK_TEST_POSTGRES and returns a DSN that uses it (storetest's).
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
-	base := os.Getenv("SAK_TEST_POSTGRES")
-	if base == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("SAK_TEST_POSTGRES is not set under CI: the PostgreSQL tests must run")
-		}
-		t.Skip("SAK_TEST_POSTGRES not set")
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "sak_test_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() {
-		db, err := sql.Open("pgx", base)
-		if err != nil {
-			return
-		}
-		defer db.Close()
-		db.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return storetest.PostgresDSN(t)
 }
