@@ -3,6 +3,7 @@ package mailstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -121,10 +122,13 @@ func (s *Store) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, error)
 func (s *Store) OutboxRaw(ctx context.Context, id int64) ([]byte, error) {
 	var raw []byte
 	err := s.db.QueryRowContext(ctx, `SELECT raw FROM outbox WHERE id = $1`, id).Scan(&raw)
-	if err == sql.ErrNoRows {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, refuse(ErrNotFound, "no outbox row %d", id)
 	}
-	return raw, err
+	if err != nil {
+		return nil, fmt.Errorf("read outbox row %d: %w", id, err)
+	}
+	return raw, nil
 }
 
 // people lists the addresses of the ticket's requestors or Ccs.
