@@ -273,7 +273,14 @@ func (o *op) isStaff(u *User) (bool, error) {
 	return canWork(o.ctx, o.tx, u, o.t.queueID)
 }
 
-func (o *op) isQueueAddress(addr string) (bool, error) {
+// isQueueAddress reports whether addr is an address of a queue: one the
+// mail was delivered to is known without asking the database.
+func (o *op) isQueueAddress(addr string, in *Incoming) (bool, error) {
+	for _, r := range in.Routes {
+		if strings.EqualFold(addr, r.Queue.Address) || strings.EqualFold(addr, r.Queue.CommentAddress) {
+			return true, nil
+		}
+	}
 	_, _, err := queueByAddress(o.ctx, o.tx, addr)
 	if errors.Is(err, ErrUnknownQueue) {
 		return false, nil
@@ -292,13 +299,17 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 		return nil, err
 	}
 	o.actor = from
-	requestors := []string{}
 	if from != nil {
-		requestors = append(requestors, from.Email)
+		if own, err := o.isQueueAddress(from.Email, in); err != nil {
+			return nil, err
+		} else if !own {
+			if _, err := o.addUser(from, "requestor"); err != nil {
+				return nil, err
+			}
+		}
 	}
-	requestors = append(requestors, in.ReplyTo...)
-	for _, r := range requestors {
-		if own, err := o.isQueueAddress(r); err != nil {
+	for _, r := range in.ReplyTo {
+		if own, err := o.isQueueAddress(r, in); err != nil {
 			return nil, err
 		} else if own {
 			continue
@@ -307,7 +318,7 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 			return nil, err
 		}
 	}
-	if err := o.addCcs(in.Recipients); err != nil {
+	if err := o.addCcs(in); err != nil {
 		return nil, err
 	}
 	txn, err := o.record(TxCreate, "", "", "")
@@ -317,6 +328,7 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
 		return nil, err
 	}
+	o.t.firstMsgID = in.MessageID
 	seen := map[int64]bool{route.Queue.ID: true}
 	for _, r := range in.Routes[1:] {
 		if seen[r.Queue.ID] {
@@ -344,9 +356,9 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 
 // addCcs adds the header recipients of a requestor's mail as Ccs, except
 // sak's own addresses, staff, and people on the ticket already.
-func (o *op) addCcs(addrs []string) error {
-	for _, a := range addrs {
-		if own, err := o.isQueueAddress(a); err != nil {
+func (o *op) addCcs(in *Incoming) error {
+	for _, a := range in.Recipients {
+		if own, err := o.isQueueAddress(a, in); err != nil {
 			return err
 		} else if own {
 			continue
@@ -466,7 +478,7 @@ func (o *op) requestorReply(in *Incoming, from *User) error {
 	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
 		return err
 	}
-	if err := o.addCcs(in.Recipients); err != nil {
+	if err := o.addCcs(in); err != nil {
 		return err
 	}
 	if o.t.status == StatusResolved || o.t.status == StatusStalled {

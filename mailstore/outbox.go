@@ -162,6 +162,9 @@ func (o *op) without(addrs []string, drop ...string) []string {
 // references returns the Message-ID of the ticket's newest message and the
 // ticket's thread (oldest first, at most 10) for References.
 func (o *op) references() (string, []string, error) {
+	if o.t.justCreated && o.t.firstMsgID != "" {
+		return o.t.firstMsgID, []string{o.t.firstMsgID}, nil
+	}
 	// Only mail the requestors saw: a note's Message-ID would tell them
 	// that there is mail on the ticket they were not shown.
 	rows, err := o.tx.QueryContext(o.ctx, `SELECT m.msgid FROM messages m JOIN transactions x ON x.id = m.txn_id

@@ -47,6 +47,8 @@ type ticketRow struct {
 	ownerID     sql.NullInt64
 	mergedInto  sql.NullInt64
 	justCreated bool
+	updated     int64  // tickets.updated as this op last wrote it; 0 when not written
+	firstMsgID  string // the Message-ID of a just-created ticket's first mail
 }
 
 // op is one operation in progress: its transaction, its actor and the
@@ -117,8 +119,11 @@ func (o *op) record(typ, old, new, note string) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("record %s on ticket %d: %w", typ, o.t.id, err)
 	}
-	if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET updated = $1 WHERE id = $2`, o.now, o.t.id); err != nil {
-		return 0, fmt.Errorf("touch ticket %d: %w", o.t.id, err)
+	if o.t.updated != o.now {
+		if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET updated = $1 WHERE id = $2`, o.now, o.t.id); err != nil {
+			return 0, fmt.Errorf("touch ticket %d: %w", o.t.id, err)
+		}
+		o.t.updated = o.now
 	}
 	return id, nil
 }
@@ -432,7 +437,7 @@ func (o *op) insertTicket(q *Queue, subject string) error {
 	if err != nil {
 		return fmt.Errorf("create ticket in %s: %w", q.Name, err)
 	}
-	o.t = &ticketRow{id: id, queueID: q.ID, subject: subject, status: StatusNew, justCreated: true}
+	o.t = &ticketRow{id: id, queueID: q.ID, subject: subject, status: StatusNew, justCreated: true, updated: o.now}
 	o.queue = q
 	return nil
 }
@@ -444,9 +449,15 @@ func (o *op) addPerson(addr, name, role string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	return o.addUser(u, role)
+}
+
+// addUser adds a known user as a requestor or Cc; it reports whether the
+// user was new on the ticket.
+func (o *op) addUser(u *User, role string) (bool, error) {
 	res, err := o.tx.ExecContext(o.ctx, `INSERT INTO ticket_people (ticket_id, role, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, o.t.id, role, u.ID)
 	if err != nil {
-		return false, fmt.Errorf("add %s %s to ticket %d: %w", role, addr, o.t.id, err)
+		return false, fmt.Errorf("add %s %s to ticket %d: %w", role, u.Email, o.t.id, err)
 	}
 	n, err := res.RowsAffected()
 	return n > 0, err

@@ -205,9 +205,18 @@ func actorUser(ctx context.Context, q querier, login string) (*User, error) {
 // address sak has not seen. name is kept only for a new user.
 func ensureUser(ctx context.Context, tx querier, addr, name string, now int64) (*User, error) {
 	addr = strings.ToLower(addr)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO users (email, name, created) VALUES ($1, $2, $3) ON CONFLICT (email) DO NOTHING`,
-		addr, name, now); err != nil {
+	// Most mail comes from someone sak knows: one look-up.
+	u, err := userByEmail(ctx, tx, addr)
+	if !errors.Is(err, ErrUnknownUser) {
+		return u, err
+	}
+	u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (email, name, created) VALUES ($1, $2, $3)
+		ON CONFLICT (email) DO NOTHING RETURNING `+userCols, addr, name, now))
+	if errors.Is(err, sql.ErrNoRows) {
+		return userByEmail(ctx, tx, addr) // added concurrently
+	}
+	if err != nil {
 		return nil, fmt.Errorf("add requestor %s: %w", addr, err)
 	}
-	return userByEmail(ctx, tx, addr)
+	return u, nil
 }
