@@ -1,4 +1,4 @@
-package mailstore
+package mailstore_test
 
 import (
 	"context"
@@ -7,19 +7,22 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"sak/mailstore"
+	"sak/mailstore/storetest"
 )
 
-func TestSQLite(t *testing.T)   { runStoreSuite(t, openSQLite) }
-func TestPostgres(t *testing.T) { runStoreSuite(t, openPostgres) }
+func TestSQLite(t *testing.T)   { runStoreSuite(t, storetest.SQLite) }
+func TestPostgres(t *testing.T) { runStoreSuite(t, storetest.Postgres) }
 
 // world is a small organisation: two queues and their people.
 type world struct {
-	s       *Store
-	support *Queue
-	ithelp  *Queue
+	s       *mailstore.Store
+	support *mailstore.Queue
+	ithelp  *mailstore.Queue
 }
 
-func setup(t *testing.T, s *Store) *world {
+func setup(t *testing.T, s *mailstore.Store) *world {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -28,39 +31,39 @@ func setup(t *testing.T, s *Store) *world {
 			t.Fatal(err)
 		}
 	}
-	_, err := s.AddUser(ctx, "", NewUser{Login: "root", Email: "root@example.org", Name: "Root", Sysadmin: true})
+	_, err := s.AddUser(ctx, "", mailstore.NewUser{Login: "root", Email: "root@example.org", Name: "Root", Sysadmin: true})
 	must(err)
 	for _, u := range []string{"alice", "bob", "carol", "mona", "walt", "dave"} {
-		_, err := s.AddUser(ctx, "root", NewUser{Login: u, Email: u + "@example.org", Name: strings.ToUpper(u[:1]) + u[1:]})
+		_, err := s.AddUser(ctx, "root", mailstore.NewUser{Login: u, Email: u + "@example.org", Name: strings.ToUpper(u[:1]) + u[1:]})
 		must(err)
 	}
 	w := &world{s: s}
-	w.support, err = s.CreateQueue(ctx, "root", NewQueue{Name: "support", Address: "support@example.org"})
+	w.support, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "support", Address: "support@example.org"})
 	must(err)
-	w.ithelp, err = s.CreateQueue(ctx, "root", NewQueue{Name: "it-help", Address: "it-help@example.org", Tag: "IT"})
+	w.ithelp, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "it-help", Address: "it-help@example.org", Tag: "IT"})
 	must(err)
-	must(s.Grant(ctx, "root", "support", "alice", RoleCaseworker))
-	must(s.Grant(ctx, "root", "support", "bob", RoleCaseworker))
-	must(s.Grant(ctx, "root", "it-help", "carol", RoleCaseworker))
-	must(s.Grant(ctx, "root", "support", "mona", RoleManager))
-	must(s.Grant(ctx, "root", "support", "walt", RoleWatcher))
+	must(s.Grant(ctx, "root", "support", "alice", mailstore.RoleCaseworker))
+	must(s.Grant(ctx, "root", "support", "bob", mailstore.RoleCaseworker))
+	must(s.Grant(ctx, "root", "it-help", "carol", mailstore.RoleCaseworker))
+	must(s.Grant(ctx, "root", "support", "mona", mailstore.RoleManager))
+	must(s.Grant(ctx, "root", "support", "walt", mailstore.RoleWatcher))
 	return w
 }
 
 func (w *world) ticket(t *testing.T) int64 {
 	t.Helper()
-	id, err := w.s.CreateTicket(context.Background(), "alice", NewTicket{Queue: "support", Requestors: []string{"Pat <pat@example.com>"}, Subject: "Printer on fire", Text: "It burns."})
+	id, err := w.s.CreateTicket(context.Background(), "alice", mailstore.NewTicket{Queue: "support", Requestors: []string{"Pat <pat@example.com>"}, Subject: "Printer on fire", Text: "It burns."})
 	if err != nil {
 		t.Fatalf("CreateTicket: %v", err)
 	}
 	return id
 }
 
-func (w *world) get(t *testing.T, id int64) *Ticket {
+func (w *world) get(t *testing.T, id int64) *mailstore.Ticket {
 	t.Helper()
 	tk, err := w.s.Ticket(context.Background(), id)
 	if err != nil {
-		t.Fatalf("Ticket(%d): %v", id, err)
+		t.Fatalf("mailstore.Ticket(%d): %v", id, err)
 	}
 	return tk
 }
@@ -68,7 +71,7 @@ func (w *world) get(t *testing.T, id int64) *Ticket {
 func (w *world) count(t *testing.T, query string, args ...any) int {
 	t.Helper()
 	var n int
-	if err := w.s.db.QueryRow(query, args...).Scan(&n); err != nil {
+	if err := w.s.DB().QueryRow(query, args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
@@ -84,7 +87,7 @@ func wantErr(t *testing.T, what string, err, kind error, contains string) {
 	}
 }
 
-func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
+func runStoreSuite(t *testing.T, open storetest.Opener) {
 	ctx := context.Background()
 
 	t.Run("migrate is idempotent and versions are checked", func(t *testing.T) {
@@ -99,45 +102,45 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		if err != nil || v != s.CodeVersion() {
 			t.Fatalf("SchemaVersion = %d, %v; want %d", v, err, s.CodeVersion())
 		}
-		if _, err := s.db.Exec(`INSERT INTO schema_migrations (version, applied) VALUES (99, 0)`); err != nil {
+		if _, err := s.DB().Exec(`INSERT INTO schema_migrations (version, applied) VALUES (99, 0)`); err != nil {
 			t.Fatal(err)
 		}
 		err = s.CheckSchema(ctx)
-		wantErr(t, "CheckSchema on newer schema", err, ErrSchema, fmt.Sprintf("version 99 is newer than this sak's version %d", s.CodeVersion()))
-		wantErr(t, "Migrate on newer schema", s.Migrate(ctx), ErrSchema, "upgrade sak")
+		wantErr(t, "CheckSchema on newer schema", err, mailstore.ErrSchema, fmt.Sprintf("version 99 is newer than this sak's version %d", s.CodeVersion()))
+		wantErr(t, "Migrate on newer schema", s.Migrate(ctx), mailstore.ErrSchema, "upgrade sak")
 	})
 
 	t.Run("unknown ticket", func(t *testing.T) {
 		_, err := open(t).Ticket(ctx, 999)
-		wantErr(t, "Ticket(999)", err, ErrNotFound, "no ticket 999")
+		wantErr(t, "mailstore.Ticket(999)", err, mailstore.ErrNotFound, "no ticket 999")
 	})
 
 	t.Run("bootstrap and user permissions", func(t *testing.T) {
 		s := open(t)
-		_, err := s.AddUser(ctx, "", NewUser{Login: "alice", Email: "alice@example.org"})
-		wantErr(t, "first user not sysadmin", err, ErrPermission, "--sysadmin")
-		if _, err := s.AddUser(ctx, "", NewUser{Login: "root", Email: "root@example.org", Sysadmin: true}); err != nil {
+		_, err := s.AddUser(ctx, "", mailstore.NewUser{Login: "alice", Email: "alice@example.org"})
+		wantErr(t, "first user not sysadmin", err, mailstore.ErrPermission, "--sysadmin")
+		if _, err := s.AddUser(ctx, "", mailstore.NewUser{Login: "root", Email: "root@example.org", Sysadmin: true}); err != nil {
 			t.Fatalf("bootstrap: %v", err)
 		}
-		_, err = s.AddUser(ctx, "", NewUser{Login: "eve", Email: "eve@example.org", Sysadmin: true})
-		wantErr(t, "second bootstrap", err, ErrUnknownUser, "--as")
-		if _, err := s.AddUser(ctx, "root", NewUser{Login: "alice", Email: "Alice@Example.org"}); err != nil {
+		_, err = s.AddUser(ctx, "", mailstore.NewUser{Login: "eve", Email: "eve@example.org", Sysadmin: true})
+		wantErr(t, "second bootstrap", err, mailstore.ErrUnknownUser, "--as")
+		if _, err := s.AddUser(ctx, "root", mailstore.NewUser{Login: "alice", Email: "Alice@Example.org"}); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.AddUser(ctx, "alice", NewUser{Login: "eve", Email: "eve@example.org"})
-		wantErr(t, "non-admin adds", err, ErrPermission, "only a sysadmin")
-		_, err = s.AddUser(ctx, "root", NewUser{Login: "alice2", Email: "alice@example.org"})
-		wantErr(t, "address taken", err, ErrConflict, "address of user alice")
-		_, err = s.AddUser(ctx, "root", NewUser{Login: "Bad Login", Email: "x@example.org"})
-		wantErr(t, "bad login", err, ErrInvalid, "not valid")
-		_, err = s.AddUser(ctx, "root", NewUser{Login: "x", Email: "not-an-address"})
-		wantErr(t, "bad address", err, ErrInvalid, "not a mail address")
-		wantErr(t, "disable last sysadmin", s.DisableUser(ctx, "root", "root"), ErrConflict, "last sysadmin")
+		_, err = s.AddUser(ctx, "alice", mailstore.NewUser{Login: "eve", Email: "eve@example.org"})
+		wantErr(t, "non-admin adds", err, mailstore.ErrPermission, "only a sysadmin")
+		_, err = s.AddUser(ctx, "root", mailstore.NewUser{Login: "alice2", Email: "alice@example.org"})
+		wantErr(t, "address taken", err, mailstore.ErrConflict, "address of user alice")
+		_, err = s.AddUser(ctx, "root", mailstore.NewUser{Login: "Bad Login", Email: "x@example.org"})
+		wantErr(t, "bad login", err, mailstore.ErrInvalid, "not valid")
+		_, err = s.AddUser(ctx, "root", mailstore.NewUser{Login: "x", Email: "not-an-address"})
+		wantErr(t, "bad address", err, mailstore.ErrInvalid, "not a mail address")
+		wantErr(t, "disable last sysadmin", s.DisableUser(ctx, "root", "root"), mailstore.ErrConflict, "last sysadmin")
 		if err := s.DisableUser(ctx, "root", "alice"); err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.CreateQueue(ctx, "alice", NewQueue{Name: "q", Address: "q@example.org"})
-		wantErr(t, "disabled acts", err, ErrDisabled, "alice is disabled")
+		_, err = s.CreateQueue(ctx, "alice", mailstore.NewQueue{Name: "q", Address: "q@example.org"})
+		wantErr(t, "disabled acts", err, mailstore.ErrDisabled, "alice is disabled")
 		us, err := s.Users(ctx)
 		if err != nil || len(us) != 2 || us[0].Login != "alice" || !us[0].Disabled || us[0].Email != "alice@example.org" {
 			t.Fatalf("Users = %+v, %v", us, err)
@@ -150,33 +153,33 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		if w.support.CommentAddress != "support-comment@example.org" || w.support.Tag != "support" {
 			t.Fatalf("support = %+v", w.support)
 		}
-		_, err := s.CreateQueue(ctx, "alice", NewQueue{Name: "x", Address: "x@example.org"})
-		wantErr(t, "caseworker creates queue", err, ErrPermission, "only a sysadmin")
-		_, err = s.CreateQueue(ctx, "root", NewQueue{Name: "support", Address: "s2@example.org"})
-		wantErr(t, "duplicate queue", err, ErrConflict, "exists already")
-		_, err = s.CreateQueue(ctx, "root", NewQueue{Name: "other", Address: "support-comment@example.org"})
-		wantErr(t, "address taken", err, ErrConflict, "address of queue support")
+		_, err := s.CreateQueue(ctx, "alice", mailstore.NewQueue{Name: "x", Address: "x@example.org"})
+		wantErr(t, "caseworker creates queue", err, mailstore.ErrPermission, "only a sysadmin")
+		_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "support", Address: "s2@example.org"})
+		wantErr(t, "duplicate queue", err, mailstore.ErrConflict, "exists already")
+		_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "other", Address: "support-comment@example.org"})
+		wantErr(t, "address taken", err, mailstore.ErrConflict, "address of queue support")
 		q, comment, err := s.QueueByAddress(ctx, "support-comment@example.org")
 		if err != nil || q.Name != "support" || !comment {
 			t.Fatalf("QueueByAddress = %v, %v, %v", q, comment, err)
 		}
 		_, _, err = s.QueueByAddress(ctx, "nobody@example.org")
-		wantErr(t, "unknown address", err, ErrUnknownQueue, "nobody@example.org")
+		wantErr(t, "unknown address", err, mailstore.ErrUnknownQueue, "nobody@example.org")
 
 		// Managers grant on their own queue only; caseworkers not at all.
-		if err := s.Grant(ctx, "mona", "support", "dave", RoleCaseworker); err != nil {
+		if err := s.Grant(ctx, "mona", "support", "dave", mailstore.RoleCaseworker); err != nil {
 			t.Fatalf("manager grants: %v", err)
 		}
-		wantErr(t, "manager on other queue", s.Grant(ctx, "mona", "it-help", "dave", RoleCaseworker), ErrPermission, "only its managers")
-		wantErr(t, "caseworker grants", s.Grant(ctx, "alice", "support", "dave", RoleWatcher), ErrPermission, "only its managers")
-		wantErr(t, "grant twice", s.Grant(ctx, "mona", "support", "dave", RoleCaseworker), ErrConflict, "already")
-		wantErr(t, "bad role", s.Grant(ctx, "root", "support", "dave", "boss"), ErrInvalid, "not one of")
-		wantErr(t, "unknown queue", s.Grant(ctx, "root", "nope", "dave", RoleWatcher), ErrUnknownQueue, "sak queue list")
-		wantErr(t, "unknown user", s.Grant(ctx, "root", "support", "nope", RoleWatcher), ErrUnknownUser, "sak user list")
+		wantErr(t, "manager on other queue", s.Grant(ctx, "mona", "it-help", "dave", mailstore.RoleCaseworker), mailstore.ErrPermission, "only its managers")
+		wantErr(t, "caseworker grants", s.Grant(ctx, "alice", "support", "dave", mailstore.RoleWatcher), mailstore.ErrPermission, "only its managers")
+		wantErr(t, "grant twice", s.Grant(ctx, "mona", "support", "dave", mailstore.RoleCaseworker), mailstore.ErrConflict, "already")
+		wantErr(t, "bad role", s.Grant(ctx, "root", "support", "dave", "boss"), mailstore.ErrInvalid, "not one of")
+		wantErr(t, "unknown queue", s.Grant(ctx, "root", "nope", "dave", mailstore.RoleWatcher), mailstore.ErrUnknownQueue, "sak queue list")
+		wantErr(t, "unknown user", s.Grant(ctx, "root", "support", "nope", mailstore.RoleWatcher), mailstore.ErrUnknownUser, "sak user list")
 		if err := s.Revoke(ctx, "mona", "support", "dave", ""); err != nil {
 			t.Fatalf("revoke: %v", err)
 		}
-		wantErr(t, "revoke again", s.Revoke(ctx, "mona", "support", "dave", ""), ErrConflict, "no role")
+		wantErr(t, "revoke again", s.Revoke(ctx, "mona", "support", "dave", ""), mailstore.ErrConflict, "no role")
 		ms, err := s.Members(ctx, "support")
 		if err != nil || len(ms) != 4 {
 			t.Fatalf("Members = %+v, %v", ms, err)
@@ -188,20 +191,20 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		w := setup(t, s)
 		id := w.ticket(t)
 		tk := w.get(t, id)
-		if tk.Status != StatusNew || tk.Queue != "support" || tk.Owner != nil || len(tk.Requestors) != 1 || tk.Requestors[0] != "pat@example.com" {
+		if tk.Status != mailstore.StatusNew || tk.Queue != "support" || tk.Owner != nil || len(tk.Requestors) != 1 || tk.Requestors[0] != "pat@example.com" {
 			t.Fatalf("ticket = %+v", tk)
 		}
-		_, err := s.CreateTicket(ctx, "carol", NewTicket{Queue: "support", Requestors: []string{"x@example.com"}, Subject: "s"})
-		wantErr(t, "other queue's caseworker", err, ErrPermission, "not a caseworker")
-		_, err = s.CreateTicket(ctx, "alice", NewTicket{Queue: "nope", Requestors: []string{"x@example.com"}, Subject: "s"})
-		wantErr(t, "unknown queue", err, ErrUnknownQueue, "nope")
-		_, err = s.CreateTicket(ctx, "alice", NewTicket{Queue: "support", Requestors: []string{"x@example.com"}, Subject: " "})
-		wantErr(t, "no subject", err, ErrInvalid, "subject")
+		_, err := s.CreateTicket(ctx, "carol", mailstore.NewTicket{Queue: "support", Requestors: []string{"x@example.com"}, Subject: "s"})
+		wantErr(t, "other queue's caseworker", err, mailstore.ErrPermission, "not a caseworker")
+		_, err = s.CreateTicket(ctx, "alice", mailstore.NewTicket{Queue: "nope", Requestors: []string{"x@example.com"}, Subject: "s"})
+		wantErr(t, "unknown queue", err, mailstore.ErrUnknownQueue, "nope")
+		_, err = s.CreateTicket(ctx, "alice", mailstore.NewTicket{Queue: "support", Requestors: []string{"x@example.com"}, Subject: " "})
+		wantErr(t, "no subject", err, mailstore.ErrInvalid, "subject")
 		if n := w.count(t, `SELECT COUNT(*) FROM tickets`); n != 1 {
 			t.Fatalf("refused creates left %d tickets, want 1", n)
 		}
 		h, err := s.History(ctx, id)
-		if err != nil || len(h) != 1 || h[0].Type != TxCreate || h[0].Actor != "alice" || h[0].Message == nil || h[0].Message.Text != "It burns." {
+		if err != nil || len(h) != 1 || h[0].Type != mailstore.TxCreate || h[0].Actor != "alice" || h[0].Message == nil || h[0].Message.Text != "It burns." {
 			t.Fatalf("History = %+v, %v", h, err)
 		}
 	})
@@ -213,12 +216,12 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 			actor string
 			kind  error
 		}{
-			{"pat@example.com", ErrUnknownUser}, // a requestor has no login
-			{"carol", ErrPermission},            // caseworker of another queue
-			{"walt", ErrPermission},             // a watcher only
-			{"alice", nil},                      // caseworker
-			{"mona", nil},                       // manager
-			{"root", nil},                       // sysadmin
+			{"pat@example.com", mailstore.ErrUnknownUser}, // a requestor has no login
+			{"carol", mailstore.ErrPermission},            // caseworker of another queue
+			{"walt", mailstore.ErrPermission},             // a watcher only
+			{"alice", nil},                                // caseworker
+			{"mona", nil},                                 // manager
+			{"root", nil},                                 // sysadmin
 		} {
 			id := w.ticket(t)
 			err := s.Take(ctx, tc.actor, id)
@@ -236,37 +239,37 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		s := open(t)
 		w := setup(t, s)
 		id := w.ticket(t)
-		wantErr(t, "steal unowned", s.Steal(ctx, "bob", id), ErrConflict, "take it instead")
+		wantErr(t, "steal unowned", s.Steal(ctx, "bob", id), mailstore.ErrConflict, "take it instead")
 		if err := s.Take(ctx, "alice", id); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, "take again", s.Take(ctx, "alice", id), ErrConflict, "yours already")
-		wantErr(t, "take owned", s.Take(ctx, "bob", id), ErrConflict, fmt.Sprintf("ticket %d is owned by alice: steal it instead", id))
+		wantErr(t, "take again", s.Take(ctx, "alice", id), mailstore.ErrConflict, "yours already")
+		wantErr(t, "take owned", s.Take(ctx, "bob", id), mailstore.ErrConflict, fmt.Sprintf("ticket %d is owned by alice: steal it instead", id))
 		if err := s.Steal(ctx, "bob", id); err != nil {
 			t.Fatal(err)
 		}
 		if o := w.get(t, id).OwnerLogin(); o != "bob" {
 			t.Fatalf("owner after steal = %q", o)
 		}
-		wantErr(t, "give to non-caseworker", s.Give(ctx, "bob", id, "carol"), ErrPermission, "carol is not a caseworker of queue support")
-		wantErr(t, "give to unknown", s.Give(ctx, "bob", id, "zed"), ErrUnknownUser, "zed")
+		wantErr(t, "give to non-caseworker", s.Give(ctx, "bob", id, "carol"), mailstore.ErrPermission, "carol is not a caseworker of queue support")
+		wantErr(t, "give to unknown", s.Give(ctx, "bob", id, "zed"), mailstore.ErrUnknownUser, "zed")
 		if err := s.Give(ctx, "bob", id, "alice"); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, "move to unknown", s.Move(ctx, "alice", id, "nope"), ErrUnknownQueue, "nope")
-		wantErr(t, "move to same", s.Move(ctx, "alice", id, "support"), ErrConflict, "already")
-		wantErr(t, "move by other queue", s.Move(ctx, "carol", id, "it-help"), ErrPermission, "not a caseworker")
+		wantErr(t, "move to unknown", s.Move(ctx, "alice", id, "nope"), mailstore.ErrUnknownQueue, "nope")
+		wantErr(t, "move to same", s.Move(ctx, "alice", id, "support"), mailstore.ErrConflict, "already")
+		wantErr(t, "move by other queue", s.Move(ctx, "carol", id, "it-help"), mailstore.ErrPermission, "not a caseworker")
 		if err := s.Move(ctx, "alice", id, "it-help"); err != nil {
 			t.Fatal(err)
 		}
 		// In it-help now: alice is no caseworker there, carol is.
-		wantErr(t, "resolve after move", s.SetStatus(ctx, "alice", id, "resolve"), ErrPermission, "it-help")
+		wantErr(t, "resolve after move", s.SetStatus(ctx, "alice", id, "resolve"), mailstore.ErrPermission, "it-help")
 		if err := s.SetStatus(ctx, "carol", id, "resolve"); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, "resolve twice", s.SetStatus(ctx, "carol", id, "resolve"), ErrConflict, "resolved already")
+		wantErr(t, "resolve twice", s.SetStatus(ctx, "carol", id, "resolve"), mailstore.ErrConflict, "resolved already")
 		tk := w.get(t, id)
-		if tk.Status != StatusResolved || tk.Resolved == nil || tk.Queue != "it-help" || tk.OwnerLogin() != "alice" {
+		if tk.Status != mailstore.StatusResolved || tk.Resolved == nil || tk.Queue != "it-help" || tk.OwnerLogin() != "alice" {
 			t.Fatalf("ticket = %+v", tk)
 		}
 		for _, v := range []string{"open", "stall", "reject", "open"} {
@@ -274,7 +277,7 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 				t.Fatalf("%s: %v", v, err)
 			}
 		}
-		if tk := w.get(t, id); tk.Status != StatusOpen || tk.Resolved != nil {
+		if tk := w.get(t, id); tk.Status != mailstore.StatusOpen || tk.Resolved != nil {
 			t.Fatalf("after reopen: %+v", tk)
 		}
 		h, err := s.History(ctx, id)
@@ -296,10 +299,10 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		w := setup(t, s)
 		id := w.ticket(t)
 		before := w.count(t, `SELECT COUNT(*) FROM transactions`)
-		err := s.Act(ctx, "alice", id, Action{Name: "take"}, Action{Name: "resolve"}, Action{Name: "move", Arg: "nope"})
-		wantErr(t, "third action fails", err, ErrUnknownQueue, "nope")
+		err := s.Act(ctx, "alice", id, mailstore.Action{Name: "take"}, mailstore.Action{Name: "resolve"}, mailstore.Action{Name: "move", Arg: "nope"})
+		wantErr(t, "third action fails", err, mailstore.ErrUnknownQueue, "nope")
 		tk := w.get(t, id)
-		if tk.Owner != nil || tk.Status != StatusNew {
+		if tk.Owner != nil || tk.Status != mailstore.StatusNew {
 			t.Fatalf("refused actions changed the ticket: %+v", tk)
 		}
 		if after := w.count(t, `SELECT COUNT(*) FROM transactions`); after != before {
@@ -328,7 +331,7 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 				switch {
 				case err == nil:
 					wins++
-				case errors.Is(err, ErrConflict):
+				case errors.Is(err, mailstore.ErrConflict):
 				default:
 					t.Fatalf("round %d: take failed with %v", round, err)
 				}
@@ -346,12 +349,12 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		s := open(t)
 		w := setup(t, s)
 		a, b := w.ticket(t), w.ticket(t)
-		wantErr(t, "merge into self", s.Merge(ctx, "alice", a, a), ErrInvalid, "itself")
-		wantErr(t, "merge by outsider", s.Merge(ctx, "carol", a, b), ErrPermission, "not a caseworker")
+		wantErr(t, "merge into self", s.Merge(ctx, "alice", a, a), mailstore.ErrInvalid, "itself")
+		wantErr(t, "merge by outsider", s.Merge(ctx, "carol", a, b), mailstore.ErrPermission, "not a caseworker")
 		if err := s.Merge(ctx, "alice", a, b); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, "merge twice", s.Merge(ctx, "alice", a, b), ErrConflict, "merged into")
+		wantErr(t, "merge twice", s.Merge(ctx, "alice", a, b), mailstore.ErrConflict, "merged into")
 		// Acting on the merged ticket acts on its target.
 		if err := s.Take(ctx, "bob", a); err != nil {
 			t.Fatal(err)
@@ -362,7 +365,7 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		if r, err := s.Resolve(ctx, a); err != nil || r != b {
 			t.Fatalf("Resolve(%d) = %d, %v; want %d", a, r, err, b)
 		}
-		ts, err := s.ListTickets(ctx, Filter{})
+		ts, err := s.ListTickets(ctx, mailstore.Filter{})
 		if err != nil || len(ts) != 1 || ts[0].ID != b {
 			t.Fatalf("list after merge = %+v, %v", ts, err)
 		}
@@ -372,7 +375,7 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		}
 		creates := 0
 		for _, x := range h {
-			if x.Type == TxCreate {
+			if x.Type == mailstore.TxCreate {
 				creates++
 			}
 		}
@@ -388,25 +391,25 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		if err := s.Take(ctx, "bob", id); err != nil {
 			t.Fatal(err)
 		}
-		wantErr(t, "empty reply", s.Reply(ctx, "alice", id, "  \n"), ErrInvalid, "empty")
-		wantErr(t, "outsider reply", s.Reply(ctx, "carol", id, "hi"), ErrPermission, "not a caseworker")
+		wantErr(t, "empty reply", s.Reply(ctx, "alice", id, "  \n"), mailstore.ErrInvalid, "empty")
+		wantErr(t, "outsider reply", s.Reply(ctx, "carol", id, "hi"), mailstore.ErrPermission, "not a caseworker")
 		if err := s.Reply(ctx, "alice", id, "We are on it."); err != nil {
 			t.Fatal(err)
 		}
-		rows, err := s.Outbox(ctx, OutboxFilter{Ticket: id})
-		if err != nil || len(rows) != 1 || rows[0].Rcpt != "pat@example.com" || rows[0].Kind != KindCorrespond || rows[0].MailFrom != "support@example.org" {
+		rows, err := s.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
+		if err != nil || len(rows) != 1 || rows[0].Rcpt != "pat@example.com" || rows[0].Kind != mailstore.KindCorrespond || rows[0].MailFrom != "support@example.org" {
 			t.Fatalf("outbox after reply = %+v, %v", rows, err)
 		}
 		raw, err := s.OutboxRaw(ctx, rows[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{fmt.Sprintf("Subject: [support #%d] Printer on fire", id), `From: "Alice" <support@example.org>`, "We are on it.", LoopHeader + ": support@example.org"} {
+		for _, want := range []string{fmt.Sprintf("Subject: [support #%d] Printer on fire", id), `From: "Alice" <support@example.org>`, "We are on it.", mailstore.LoopHeader + ": support@example.org"} {
 			if !strings.Contains(string(raw), want) {
 				t.Errorf("reply mail lacks %q:\n%s", want, raw)
 			}
 		}
-		if st := w.get(t, id).Status; st != StatusOpen {
+		if st := w.get(t, id).Status; st != mailstore.StatusOpen {
 			t.Fatalf("status after first reply = %s, want open", st)
 		}
 		// The reply's Message-ID threads back to the ticket.
@@ -416,7 +419,7 @@ func runStoreSuite(t *testing.T, open func(*testing.T) *Store) {
 		if err := s.Comment(ctx, "alice", id, "Internal: check the toner."); err != nil {
 			t.Fatal(err)
 		}
-		rows, err = s.Outbox(ctx, OutboxFilter{Ticket: id})
+		rows, err = s.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
 		if err != nil {
 			t.Fatal(err)
 		}
