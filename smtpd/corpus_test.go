@@ -12,32 +12,13 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"sak/internal/shared"
 	"sak/mailstore"
 	"sak/mailstore/storetest"
 )
 
-// corpusFiles lists the real-world mails in ../shared/corpus, found by
-// walking up from the test's directory. Without the corpus the test skips,
-// except under CI, where it must be there.
-func corpusFiles(t *testing.T) []string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for ; dir != "/" && dir != "."; dir = filepath.Dir(dir) {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			files, _ := filepath.Glob(filepath.Join(c, "*", "*.eml"))
-			if len(files) == 0 {
-				t.Fatalf("no .eml files in %s", c)
-			}
-			return files
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("../shared/corpus not found")
-	}
-	t.Skip("../shared/corpus not found")
-	return nil
-}
+// corpusFiles lists the real-world mails in ../shared/corpus.
+func corpusFiles(t *testing.T) []string { return shared.CorpusFiles(t) }
 
 // TestCorpus delivers every corpus mail through the mailgate path (the
 // Deliverer) and through SMTP: none may fail, each is stored with its

@@ -8,33 +8,19 @@ import (
 	"path/filepath"
 	"testing"
 
+	"sak/internal/shared"
 	"sak/mailstore"
 )
 
-// fixtureDir finds ../shared/fixtures/rt5 by walking up from the working
-// directory; it skips without it, except under CI.
+// fixtureDir is ../shared/fixtures/rt5; without it the test skips (fails
+// under CI).
 func fixtureDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
+	dir := shared.Dir(t, "fixtures/rt5")
+	if _, err := os.Stat(filepath.Join(dir, "rt5-sample.sqlite")); err != nil {
+		t.Fatalf("the RT fixture: %v", err)
 	}
-	for {
-		p := filepath.Join(dir, "..", "shared", "fixtures", "rt5")
-		if _, err := os.Stat(filepath.Join(p, "rt5-sample.sqlite")); err == nil {
-			return p
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			break
-		}
-		dir = up
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("the RT fixture ../shared/fixtures/rt5 is missing")
-	}
-	t.Skip("no RT fixture ../shared/fixtures/rt5")
-	return ""
+	return dir
 }
 
 // fixtureCopy copies the fixture database into the test's directory

@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"sak/internal/shared"
+
 	"bytes"
 	"errors"
 	"fmt"
@@ -206,27 +208,8 @@ func trim(s string) string {
 	return s
 }
 
-// corpusFiles lists the mails of ../shared/corpus, found by walking up from
-// the test's directory; it skips without them, except under CI.
-func corpusFiles(t testing.TB) []string {
-	t.Helper()
-	dir, _ := os.Getwd()
-	for ; dir != "/" && dir != "."; dir = filepath.Dir(dir) {
-		c := filepath.Join(dir, "shared", "corpus")
-		if st, err := os.Stat(c); err == nil && st.IsDir() {
-			files, _ := filepath.Glob(filepath.Join(c, "*", "*.eml"))
-			if len(files) == 0 {
-				t.Fatalf("no .eml files in %s", c)
-			}
-			return files
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("../shared/corpus not found")
-	}
-	t.Skip("../shared/corpus not found")
-	return nil
-}
+// corpusFiles lists the mails of ../shared/corpus.
+func corpusFiles(t testing.TB) []string { return shared.CorpusFiles(t) }
 
 func TestQuoteRoundTrip(t *testing.T) {
 	for _, s := range []string{"", "From a\n", ">From a\n>>From b\nFrom c", "x\r\nFrom y\r\n>From z\r\n", "no from here"} {

@@ -1,6 +1,8 @@
 package parse
 
 import (
+	"sak/internal/shared"
+
 	"bytes"
 	"io/fs"
 	"os"
@@ -10,32 +12,8 @@ import (
 	"testing"
 )
 
-// corpusDir finds shared/corpus by walking up from the working directory.
-// It skips the test when the corpus is absent, except under CI, where that
-// is a failure.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			break
-		}
-		dir = parent
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("shared/corpus not found above the working directory")
-	}
-	t.Skip("shared/corpus not found above the working directory")
-	return ""
-}
+// corpusDir is ../shared/corpus; without it the test skips (fails under CI).
+func corpusDir(t testing.TB) string { return shared.Dir(t, "corpus") }
 
 // corpusFiles lists the .eml files under the corpus, relative to it.
 func corpusFiles(t testing.TB, dir string) []string {

@@ -1,6 +1,8 @@
 package parse
 
 import (
+	"sak/internal/shared"
+
 	"os"
 	"path/filepath"
 	"reflect"
@@ -43,24 +45,8 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// findCorpus is corpusDir without a testing.TB, for fuzz seeding.
-func findCorpus() string {
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		c := filepath.Join(dir, "shared", "corpus")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
-}
+// findCorpus is ../shared/corpus, or "" without it, for fuzz seeding.
+func findCorpus() string { return shared.Find("corpus") }
 
 func FuzzCommands(f *testing.F) {
 	for _, s := range []string{
