@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -22,6 +23,9 @@ import (
 //	/healthz  200 while the process runs
 //	/readyz   200 when the database answers and its schema is this sak's;
 //	          503 with the reason otherwise
+//	/debug/pprof/  Go's profiles (CPU, heap, goroutines), for finding
+//	          where a busy daemon spends its time; the listener belongs on
+//	          loopback or a management network
 type opsServer struct {
 	addr    net.Addr
 	metrics *smtpd.Metrics
@@ -56,18 +60,25 @@ func startOps(addr string, store *mailstore.Store, log *slog.Logger) (*opsServer
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	o.srv = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelError),
+		// A CPU profile or trace runs as many seconds as asked (default
+		// 30); the write timeout leaves room for a minute's.
+		WriteTimeout: 90 * time.Second,
+		ErrorLog:     slog.NewLogLogger(log.Handler(), slog.LevelError),
 	}
 	go func() {
 		if err := o.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			log.Error("metrics listener failed", "addr", o.addr.String(), "err", err)
 		}
 	}()
-	log.Info("listening", "proto", "http", "addr", o.addr.String(), "paths", "/metrics /healthz /readyz")
+	log.Info("listening", "proto", "http", "addr", o.addr.String(), "paths", "/metrics /healthz /readyz /debug/pprof/")
 	return o, nil
 }
 
