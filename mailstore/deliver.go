@@ -96,6 +96,7 @@ func (s *Store) Deliver(ctx context.Context, in *Incoming) (*Delivery, error) {
 	if _, ok := ctx.Value(viaKey{}).(string); !ok {
 		ctx = WithVia(ctx, ViaMail)
 	}
+	in.Hash()
 	return s.commit(ctx, in)
 }
 

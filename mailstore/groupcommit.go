@@ -127,23 +127,15 @@ func (s *Store) runBatch(batch []*commitReq) {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for i, r := range batch {
-			results[i] = commitRes{}
-			if err := r.ctx.Err(); err != nil {
-				results[i].err = err
-				continue
-			}
-			// The request's values (via) with the batch's deadline: one
-			// caller giving up must not break the others' transaction.
-			rctx := mergedCtx{Context: ctx, values: r.ctx}
-			results[i].d, results[i].err = s.deliverOnce(rctx, tx, r.in)
-			if results[i].err != nil && isTxFatal(results[i].err) {
-				return results[i].err
-			}
-		}
-		return nil
-	})
+	// First without savepoints: a savepoint per delivery costs statements,
+	// and on SQLite a statement journal and a flush of the full-text
+	// index's pending terms each. Almost every delivery succeeds; when one
+	// fails, the whole batch is undone and run again, each delivery under
+	// a savepoint of its own so that the failure undoes only its work.
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.deliverBatch(ctx, tx, batch, results, false) })
+	if errors.Is(err, errRerun) {
+		err = s.inTx(ctx, func(tx *sql.Tx) error { return s.deliverBatch(ctx, tx, batch, results, true) })
+	}
 	for i, r := range batch {
 		res := results[i]
 		if err != nil {
@@ -151,6 +143,37 @@ func (s *Store) runBatch(batch []*commitReq) {
 		}
 		r.done <- res
 	}
+}
+
+// errRerun undoes a batch that is to be run again with savepoints.
+var errRerun = errors.New("a delivery failed: run the batch again with savepoints")
+
+// deliverBatch runs the batch's deliveries in tx, recording each outcome
+// in results. Without savepoints, the first failure ends it with errRerun.
+func (s *Store) deliverBatch(ctx context.Context, tx *sql.Tx, batch []*commitReq, results []commitRes, savepoints bool) error {
+	for i, r := range batch {
+		results[i] = commitRes{}
+		if err := r.ctx.Err(); err != nil {
+			results[i].err = err
+			continue
+		}
+		// The request's values (via) with the batch's deadline: one
+		// caller giving up must not break the others' transaction.
+		rctx := mergedCtx{Context: ctx, values: r.ctx}
+		if !savepoints {
+			r.in.refused = nil
+			results[i].d, results[i].err = s.deliver(rctx, tx, r.in, true)
+			if results[i].err != nil {
+				return errRerun
+			}
+			continue
+		}
+		results[i].d, results[i].err = s.deliverOnce(rctx, tx, r.in)
+		if results[i].err != nil && isTxFatal(results[i].err) {
+			return results[i].err
+		}
+	}
+	return nil
 }
 
 // isTxFatal reports an error after which the transaction cannot go on.

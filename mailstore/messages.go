@@ -22,12 +22,19 @@ type Mail struct {
 	Attachments []Attachment
 	Flags       []string
 	Outgoing    bool
+
+	hash    string // Hash, once computed
+	hashLen int    // of Raw's length then
 }
 
-// Hash is the hex SHA-256 of the raw bytes.
+// Hash is the hex SHA-256 of the raw bytes. It is computed once; Deliver
+// computes it before a delivery waits for the single committer.
 func (m *Mail) Hash() string {
-	h := sha256.Sum256(m.Raw)
-	return hex.EncodeToString(h[:])
+	if m.hash == "" || m.hashLen != len(m.Raw) {
+		h := sha256.Sum256(m.Raw)
+		m.hash, m.hashLen = hex.EncodeToString(h[:]), len(m.Raw)
+	}
+	return m.hash
 }
 
 // storeMessage stores m on the locked ticket under transaction txn, and

@@ -1,0 +1,19 @@
+package mailstore
+
+import "context"
+
+// DeliverBatch delivers ins as one group-commit batch, as the committer
+// would had they all been waiting at once, and returns each outcome.
+func DeliverBatch(ctx context.Context, s *Store, ins []*Incoming) ([]*Delivery, []error) {
+	batch := make([]*commitReq, len(ins))
+	for i, in := range ins {
+		batch[i] = &commitReq{ctx: WithVia(ctx, ViaMail), in: in, done: make(chan commitRes, 1)}
+	}
+	s.runBatch(batch)
+	ds, errs := make([]*Delivery, len(ins)), make([]error, len(ins))
+	for i, r := range batch {
+		res := <-r.done
+		ds[i], errs[i] = res.d, res.err
+	}
+	return ds, errs
+}
