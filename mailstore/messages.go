@@ -37,6 +37,12 @@ func (m *Mail) Hash() string {
 	return m.hash
 }
 
+// rawChunk is the size of the pieces a large mail is stored in: the first
+// in messages.raw, the rest in message_chunks. The database driver copies
+// a value it is given, and SQLite copies it again into the row it writes;
+// in pieces, a mail of 20 MiB is held in memory once, not three times.
+const rawChunk = 1 << 20
+
 // storeMessage stores m on the locked ticket under transaction txn, and
 // indexes its Message-ID for threading.
 func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
@@ -44,13 +50,20 @@ func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 	if !m.Date.IsZero() {
 		date = micros(m.Date)
 	}
+	first := m.Raw[:min(len(m.Raw), rawChunk)]
 	var id int64
 	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO messages (ticket_id, txn_id, msgid, outgoing, from_addr, subject, date, size, sha256, headers, text, flags, raw)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		o.t.id, txn, m.MessageID, m.Outgoing, strings.ToLower(m.From), m.Subject, date, len(m.Raw), m.Hash(),
-		m.Header, m.Text, strings.Join(m.Flags, ","), m.Raw).Scan(&id)
+		m.Header, m.Text, strings.Join(m.Flags, ","), first).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store message on ticket %d: %w", o.t.id, err)
+	}
+	for seq, off := 1, len(first); off < len(m.Raw); seq, off = seq+1, off+rawChunk {
+		chunk := m.Raw[off:min(len(m.Raw), off+rawChunk)]
+		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO message_chunks (message_id, seq, data) VALUES ($1, $2, $3)`, id, seq, chunk); err != nil {
+			return 0, fmt.Errorf("store message on ticket %d: %w", o.t.id, err)
+		}
 	}
 	for _, a := range m.Attachments {
 		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO attachments (message_id, name, content_type, size) VALUES ($1, $2, $3, $4)`,

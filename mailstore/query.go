@@ -347,15 +347,40 @@ func (s *Store) mergedIDs(ctx context.Context, id int64) ([]string, error) {
 	return ids, nil
 }
 
-// RawMessage returns the bytes of a stored message exactly as they came.
+// RawMessage returns the bytes of a stored message exactly as they came:
+// its first piece and, for a large mail, the rest (see rawChunk).
 func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {
 	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT raw FROM messages WHERE id = $1`, id).Scan(&raw)
+	var size int64
+	err := s.db.QueryRowContext(ctx, `SELECT raw, size FROM messages WHERE id = $1`, id).Scan(&raw, &size)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, refuse(ErrNotFound, "no message %d", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read message %d: %w", id, err)
 	}
-	return raw, nil
+	if int64(len(raw)) >= size {
+		return raw, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT data FROM message_chunks WHERE message_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read message %d: %w", id, err)
+	}
+	defer rows.Close()
+	whole := make([]byte, 0, size)
+	whole = append(whole, raw...)
+	for rows.Next() {
+		var chunk []byte
+		if err := rows.Scan(&chunk); err != nil {
+			return nil, fmt.Errorf("read message %d: %w", id, err)
+		}
+		whole = append(whole, chunk...)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read message %d: %w", id, err)
+	}
+	if int64(len(whole)) != size {
+		return nil, fmt.Errorf("read message %d: %d of its %d bytes are stored", id, len(whole), size)
+	}
+	return whole, nil
 }

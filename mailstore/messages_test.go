@@ -1,0 +1,65 @@
+package mailstore_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"sak/mailstore"
+	"sak/mailstore/storetest"
+)
+
+// TestLargeMailInPieces stores mails around and well above the 1 MiB piece
+// size and reads each back byte for byte.
+func TestLargeMailInPieces(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		storetest.Desk(t, s)
+		ctx := context.Background()
+		q, err := s.Queue(ctx, "support")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(1, 2))
+		for _, size := range []int{1 << 20, 1<<20 + 1, 5<<20 + 12345} {
+			head := fmt.Sprintf("From: pat@example.com\r\nMessage-ID: <big%d@x>\r\nSubject: %d bytes\r\n\r\n", size, size)
+			raw := make([]byte, size)
+			for i := range raw {
+				raw[i] = 'A' + byte(rng.IntN(26))
+			}
+			copy(raw, head)
+			in := &mailstore.Incoming{
+				Mail:   mailstore.Mail{Raw: raw, MessageID: fmt.Sprintf("big%d@x", size), From: "pat@example.com", Subject: "big"},
+				Routes: []mailstore.Route{{Queue: q}},
+			}
+			d, err := s.Deliver(ctx, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := s.History(ctx, d.Ticket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := h[0].Message
+			if m == nil || m.Size != int64(size) {
+				t.Fatalf("%d bytes: stored message %+v", size, m)
+			}
+			got, err := s.RawMessage(ctx, m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, raw) {
+				t.Fatalf("%d bytes stored, %d read back, equal %v", size, len(got), bytes.Equal(got, raw))
+			}
+			var pieces int
+			if err := s.DB().QueryRow(`SELECT COUNT(*) FROM message_chunks WHERE message_id = $1`, m.ID).Scan(&pieces); err != nil {
+				t.Fatal(err)
+			}
+			if want := (size - 1) / (1 << 20); pieces != want {
+				t.Errorf("%d bytes in %d pieces besides the first, want %d", size, pieces, want)
+			}
+		}
+	})
+}
