@@ -353,7 +353,9 @@ func (p *parser) decodedSize(cte string, body []byte) int64 {
 
 // decodeBase64 decodes base64 leniently: white space and stray characters
 // are skipped, and padding may appear between concatenated chunks. When
-// keep is false only the decoded size is computed.
+// keep is false only the decoded size is computed. It runs on every byte of
+// every base64 part of every mail (attachments are sized by it), so it
+// looks each byte up in a table.
 func decodeBase64(src []byte, keep bool) (out []byte, size int, clean bool) {
 	clean = true
 	if keep {
@@ -361,6 +363,7 @@ func decodeBase64(src []byte, keep bool) (out []byte, size int, clean bool) {
 	}
 	var quad [4]byte
 	n := 0
+	// flush ends a group of n < 4 sextets, at padding or the end.
 	flush := func() {
 		if n == 1 {
 			clean = false
@@ -375,16 +378,24 @@ func decodeBase64(src []byte, keep bool) (out []byte, size int, clean bool) {
 		n, quad = 0, [4]byte{}
 	}
 	for _, c := range src {
-		v, ok := base64Value(c)
-		switch {
-		case ok:
+		v := base64Table[c]
+		if v < 64 {
 			quad[n] = v
-			if n++; n == 4 {
-				flush()
+			if n++; n < 4 {
+				continue
 			}
-		case c == '=':
+			if keep {
+				out = append(out, quad[0]<<2|quad[1]>>4, quad[1]<<4|quad[2]>>2, quad[2]<<6|quad[3])
+			}
+			size += 3
+			n = 0
+			continue
+		}
+		switch v {
+		case b64Pad:
 			flush()
-		case c != ' ' && c != '\t' && c != '\r' && c != '\n':
+		case b64Space:
+		default:
 			clean = false
 		}
 	}
@@ -392,21 +403,27 @@ func decodeBase64(src []byte, keep bool) (out []byte, size int, clean bool) {
 	return out, size, clean
 }
 
-func base64Value(c byte) (byte, bool) {
-	switch {
-	case 'A' <= c && c <= 'Z':
-		return c - 'A', true
-	case 'a' <= c && c <= 'z':
-		return c - 'a' + 26, true
-	case '0' <= c && c <= '9':
-		return c - '0' + 52, true
-	case c == '+':
-		return 62, true
-	case c == '/':
-		return 63, true
+// base64Table maps a byte to its sextet (0-63), or to b64Pad, b64Space or
+// b64Stray.
+const (
+	b64Pad   = 0x40
+	b64Space = 0x41
+	b64Stray = 0xff
+)
+
+var base64Table = func() (t [256]byte) {
+	for i := range t {
+		t[i] = b64Stray
 	}
-	return 0, false
-}
+	for i, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") {
+		t[c] = byte(i)
+	}
+	t['='] = b64Pad
+	for _, c := range []byte(" \t\r\n") {
+		t[c] = b64Space
+	}
+	return t
+}()
 
 // decodeQP decodes quoted-printable (RFC 2045 6.7) leniently: an '=' that
 // starts no valid escape is kept as written.
