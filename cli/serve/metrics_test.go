@@ -113,6 +113,11 @@ func TestMetrics(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 
+		// Go's profiles for an operator's go tool pprof.
+		if code, body := get(t, base+"/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile:") {
+			t.Errorf("GET /debug/pprof/goroutine = %d %.80q, want a goroutine profile", code, body)
+		}
+
 		// The database goes away: the process is up, not ready.
 		if e.DSN == "" || strings.HasPrefix(e.DSN, "postgres") {
 			dropSchema(t, e.DSN)
