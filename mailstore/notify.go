@@ -10,17 +10,20 @@ import (
 // unless the sender has had autoReplyLimit of them within the window. It is
 // sent with a null reverse-path, as RFC 3834 asks of automatic responses.
 func (o *op) autoReply(txn int64, to, subject string) error {
-	var n int
+	// One statement counts and records: the row is written only while the
+	// sender is under the limit.
 	since := o.now - o.s.autoReplyWindow.Microseconds()
-	if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $2`, to, since).Scan(&n); err != nil {
+	res, err := o.tx.ExecContext(o.ctx, `INSERT INTO autoreplies (sender, created)
+		SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT) WHERE (SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $3) < $4`,
+		to, o.now, since, o.s.autoReplyLimit)
+	if err != nil {
 		return fmt.Errorf("count auto-replies to %s: %w", to, err)
 	}
-	if n >= o.s.autoReplyLimit {
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("count auto-replies to %s: %w", to, err)
+	} else if n == 0 {
 		o.s.log.Info("auto-reply rate limit reached", "sender", to, "ticket", o.t.id, "limit", o.s.autoReplyLimit)
 		return nil
-	}
-	if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO autoreplies (sender, created) VALUES ($1, $2)`, to, o.now); err != nil {
-		return fmt.Errorf("count auto-reply to %s: %w", to, err)
 	}
 	tag := subjectTag(o.queue, o.t.id)
 	inReplyTo, refs, err := o.references()

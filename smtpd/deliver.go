@@ -193,11 +193,15 @@ func (d *Deliverer) noAutoReply(ctx context.Context, env *Envelope, msg *parse.M
 	case msg.Report != nil:
 		return "delivery report", nil
 	}
-	for _, a := range []string{env.MailFrom, fromAddr(msg)} {
+	addrs := []string{parse.Normalize(env.MailFrom)}
+	if a := parse.Normalize(fromAddr(msg)); a != addrs[0] {
+		addrs = append(addrs, a) // usually the same address: asked once
+	}
+	for _, a := range addrs {
 		if a == "" {
 			continue
 		}
-		if _, _, err := d.Store.QueueByAddress(ctx, parse.Normalize(a)); err == nil {
+		if _, _, err := d.Store.QueueByAddress(ctx, a); err == nil {
 			return "sak's own address", nil
 		} else if !errors.Is(err, mailstore.ErrUnknownQueue) {
 			return "", err

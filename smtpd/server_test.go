@@ -333,6 +333,26 @@ func testMailIn(t *testing.T, open storetest.Opener) {
 		}
 	})
 
+	t.Run("mail from one of sak's own addresses is not answered", func(t *testing.T) {
+		r := newRig(t, open)
+		// The envelope's sender, the From header's, both, and neither is
+		// a queue's address.
+		r.mustSend("it-help@example.org", []string{"support@example.org"}, mailText(pat, "support@example.org", "envelope", "own1@example.com", "", "hi"))
+		r.mustSend(pat, []string{"support@example.org"}, mailText("IT-Help@example.org", "support@example.org", "header", "own2@example.com", "", "hi"))
+		r.mustSend("it-help@example.org", []string{"support@example.org"}, mailText("it-help@example.org", "support@example.org", "both", "own3@example.com", "", "hi"))
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "neither", "own4@example.com", "", "hi"))
+		out, _ := r.store.Outbox(ctx, mailstore.OutboxFilter{})
+		var acks []string
+		for _, o := range out {
+			if o.Kind == mailstore.KindAutoReply {
+				acks = append(acks, o.Rcpt)
+			}
+		}
+		if len(r.tickets()) != 4 || len(acks) != 1 || acks[0] != pat {
+			t.Fatalf("auto-replies to %v for %d tickets, want one to %s for 4", acks, len(r.tickets()), pat)
+		}
+	})
+
 	t.Run("LMTP answers per recipient", func(t *testing.T) {
 		r := newRig(t, open)
 		conn, err := net.Dial("tcp", r.lmtp)
