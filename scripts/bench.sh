@@ -6,6 +6,9 @@
 #
 #   TICKETS=50000 scripts/bench.sh      (make bench)
 #   TICKETS=700000 scripts/bench.sh     (make bench-scale: the seed scale)
+#   ONLY=queries STORE=FILE TICKETS=N scripts/bench.sh
+#                                       (the query part alone, on a store
+#                                        sakgen made before; it is migrated)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TICKETS=${TICKETS:-50000}
@@ -60,6 +63,7 @@ timing() {
   row "$label" "$(awk -v u="$med" 'BEGIN{printf "%.1f ms (median of 5)", u/1000}')"
 }
 
+if [ "${ONLY:-}" != queries ]; then
 echo "== ingest: $MSGS messages, $CONNS connections"
 while IFS=$'\t' read -r k v; do row "$k" "$v"; done < <(ingest "$work/ingest.db" sqlite)
 schema="bench_$$"
@@ -101,9 +105,10 @@ PY
 }
 export BIGSIZE="$work/bigsize"
 big_message
+fi
 
 echo "== queries on a store of $TICKETS tickets"
-store="$CACHE/store-$TICKETS-v$(ls mailstore/migrations/sqlite | wc -l)-$(cat cmd/sakgen/main.go mailstore/migrations/sqlite/* | sha1sum | cut -c1-8).db"
+store=${STORE:-"$CACHE/store-$TICKETS-v$(ls mailstore/migrations/sqlite | wc -l)-$(cat cmd/sakgen/main.go mailstore/migrations/sqlite/* | sha1sum | cut -c1-8).db"}
 if [ ! -f "$store" ]; then
   t0=$(date +%s)
   bin/sakgen --db "$store.tmp" --tickets "$TICKETS" 2>"$work/gen.log"
@@ -111,15 +116,19 @@ if [ ! -f "$store" ]; then
   row "generate $TICKETS tickets (sakgen)" "$(( $(date +%s) - t0 )) s, $(tail -1 "$work/gen.log")"
 fi
 export SAK_DB=$store
+bin/sak db migrate >/dev/null
+# sql QUERY: the first column of the first row, through Python's sqlite3
+# module (the sqlite3 shell is not on every machine).
+sql() { python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])' "$store" "$1"; }
 q=q000
-big=$(sqlite3 "$store" "SELECT ticket_id FROM transactions GROUP BY ticket_id ORDER BY COUNT(*) DESC LIMIT 1")
+big=$(sql "SELECT ticket_id FROM transactions GROUP BY ticket_id ORDER BY COUNT(*) DESC LIMIT 1")
 ntx=$(bin/sak ticket show "$big" -o json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["transactions"]))')
 timing "sak ticket list --queue $q --status open" bin/sak ticket list --queue $q --status open
 timing "sak ticket show $big ($ntx transactions)" bin/sak ticket show "$big"
 timing "sak search vitnemål" bin/sak search vitnemål
 timing "sak stats --queue $q --since 3y" bin/sak stats --queue $q --since 3y
-raw=$(sqlite3 "$store" "SELECT COALESCE(SUM(size), 0) FROM messages")
-msgs=$(sqlite3 "$store" "SELECT COUNT(*) FROM messages")
+raw=$(sql "SELECT COALESCE(SUM(size), 0) FROM messages")
+msgs=$(sql "SELECT COUNT(*) FROM messages")
 size=$(stat -c %s "$store")
 row "SQLite size / (1.5 x raw mail + 1 KiB per mail)" "$(python3 -c "print(f'{$size/2**20:.0f} MiB / {(1.5*$raw+1024*$msgs)/2**20:.0f} MiB = {$size/(1.5*$raw+1024*$msgs):.2f} ($msgs mails, {$raw/2**20:.0f} MiB raw)')")"
 
@@ -129,7 +138,7 @@ machine="$(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /pro
   echo
   echo "### $(date -u +%Y-%m-%dT%H:%MZ), commit $commit, TICKETS=$TICKETS"
   echo
-  echo "Machine: $machine. Command: \`TICKETS=$TICKETS scripts/bench.sh\`."
+  echo "Machine: $machine. Command: \`TICKETS=$TICKETS${ONLY:+ ONLY=$ONLY}${STORE:+ STORE=$STORE} scripts/bench.sh\`."
   echo
   echo "| what | result |"
   echo "| --- | --- |"
