@@ -43,8 +43,7 @@ func (m *Mail) Hash() string {
 // in pieces, a mail of 20 MiB is held in memory once, not three times.
 const rawChunk = 1 << 20
 
-// storeMessage stores m on the locked ticket under transaction txn, and
-// indexes its Message-ID for threading.
+// storeMessage stores m on the locked ticket under transaction txn.
 func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 	var date any
 	if !m.Date.IsZero() {
@@ -71,14 +70,13 @@ func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 			return 0, fmt.Errorf("store attachment of message %d: %w", id, err)
 		}
 	}
-	if err := o.indexMessageID(m.MessageID); err != nil {
-		return 0, err
-	}
+	// A trigger (migration 8) indexes m's Message-ID for threading.
 	return id, nil
 }
 
 // indexMessageID remembers that a Message-ID belongs to the ticket. The
-// first ticket to claim an id keeps it.
+// first ticket to claim an id keeps it. Mail stored or queued is indexed by
+// triggers (migration 8); this is for ids of no stored mail.
 func (o *op) indexMessageID(msgid string) error {
 	if msgid == "" {
 		return nil

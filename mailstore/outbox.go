@@ -27,7 +27,7 @@ type OutboxRow struct {
 }
 
 // enqueue writes m to the outbox, one row per recipient, in the operation's
-// transaction, and indexes its Message-ID so that replies thread back.
+// transaction; a trigger indexes its Message-ID so that replies thread back.
 func (o *op) enqueue(kind string, txn int64, m *Mail, rcpts []string) error {
 	return o.enqueueFrom(o.queue.Address, kind, txn, m, rcpts)
 }
@@ -43,7 +43,7 @@ func (o *op) enqueueFrom(mailFrom, kind string, txn int64, m *Mail, rcpts []stri
 			return fmt.Errorf("queue %s mail to %s: %w", kind, r, err)
 		}
 	}
-	return o.indexMessageID(m.MessageID)
+	return nil // a trigger (migration 8) indexes the Message-ID
 }
 
 // send queues m to each recipient as a copy of its own whose Reply-To is
