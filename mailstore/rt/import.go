@@ -77,6 +77,9 @@ type importer struct {
 	staff   map[int64]string           // RT user id → sak login
 	people  map[int64]*mailstore.ImportPerson
 	cfNames map[int64]string
+	// mergedFrom holds, by RT ticket id, the MergedInto links that
+	// target it, oldest first.
+	mergedFrom map[int64][]Link
 }
 
 // Import imports the RT database into the store: queues, caseworkers and
@@ -453,6 +456,16 @@ func (x *importer) importTickets(ctx context.Context) error {
 		}
 	}
 	x.sum.FromTransaction, x.sum.ToTransaction = r.From, r.To
+	mergeLinks, err := x.db.MergeLinks(ctx)
+	if err != nil {
+		return err
+	}
+	x.mergedFrom = map[int64][]Link{}
+	for _, l := range mergeLinks {
+		if n := x.local(l.Target); n != 0 {
+			x.mergedFrom[n] = append(x.mergedFrom[n], l)
+		}
+	}
 	f := TicketFilter{After: r.After, TxnAfter: r.From, TxnUpTo: r.To, Since: x.opts.Since}
 	total, err := x.db.CountTickets(ctx, f)
 	if err != nil {
@@ -590,11 +603,9 @@ func (x *importer) ticket(ctx context.Context, t *Ticket, upTo int64) (*mailstor
 	if err != nil {
 		return nil, err
 	}
-	var mergedFrom []Link
+	mergedFrom := x.mergedFrom[t.ID]
 	for _, l := range links {
 		switch {
-		case l.Type == "MergedInto" && x.local(l.Target) == t.ID:
-			mergedFrom = append(mergedFrom, l)
 		case l.Type == "MergedInto":
 			// The merge itself, recorded by MergedInto.
 		case x.local(l.Base) == t.ID:

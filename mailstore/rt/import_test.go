@@ -139,6 +139,11 @@ func TestImportFixture(t *testing.T) {
 		} else if got, want := len(h), e.TxnPerTicket["12"]+e.TxnPerTicket["13"]; got != want {
 			t.Errorf("history of 12 has %d transactions, want %d (with merged 13)", got, want)
 		}
+		// RT records the merge on the surviving ticket as a MergedInto
+		// link to itself; which ticket was merged comes from the link.
+		if n := one(t, db, `SELECT COUNT(*) FROM transactions WHERE ticket_id = 12 AND type = $1 AND new_value = '13'`, mailstore.TxMergedFrom); n != 1 {
+			t.Errorf("ticket 12 has %d merged-from transactions naming 13, want 1", n)
+		}
 
 		// Transactions: every RT ticket transaction but the SetWatcher
 		// Owner twins of Set Owner.
