@@ -41,6 +41,8 @@ type SearchHit struct {
 // matches (as tid, score and mid), and the snippets.
 type searchSQL struct {
 	subject, body   string
+	topSubject      string // subject's best %d matches
+	topBody         string // body's best %d matches
 	bodySnippets    string // $1 the query; rows: message id, snippet
 	subjectSnippets string // $1 the query; rows: ticket id, snippet
 }
@@ -50,6 +52,12 @@ var searchQueries = map[string]searchSQL{
 		subject: `SELECT rowid AS tid, -bm25(tickets_fts) AS score FROM tickets_fts WHERE tickets_fts MATCH $1`,
 		body: `SELECT m.ticket_id AS tid, m.id AS mid, -bm25(messages_fts) AS score
 			FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH $1`,
+		// ORDER BY rank LIMIT is FTS5's own top-k: it ranks inside the
+		// index and reads only the best rows.
+		topSubject: `SELECT rowid AS tid, -rank AS score FROM tickets_fts WHERE tickets_fts MATCH $1 ORDER BY rank LIMIT %d`,
+		topBody: `SELECT m.ticket_id AS tid, m.id AS mid, f.score
+			FROM (SELECT rowid AS mid, -rank AS score FROM messages_fts WHERE messages_fts MATCH $1 ORDER BY rank LIMIT %d) f
+			JOIN messages m ON m.id = f.mid`,
 		bodySnippets: `SELECT rowid, snippet(messages_fts, 0, '` + SnippetStart + `', '` + SnippetEnd + `', '…', 24)
 			FROM messages_fts WHERE messages_fts MATCH $1 AND rowid IN (%s)`,
 		subjectSnippets: `SELECT rowid, snippet(tickets_fts, 0, '` + SnippetStart + `', '` + SnippetEnd + `', '…', 24)
@@ -59,6 +67,10 @@ var searchQueries = map[string]searchSQL{
 		subject: `SELECT id AS tid, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM tickets WHERE fts @@ to_tsquery('simple', $1)`,
 		body: `SELECT ticket_id AS tid, id AS mid, ts_rank(fts, to_tsquery('simple', $1)) AS score
 			FROM messages WHERE fts @@ to_tsquery('simple', $1)`,
+		topSubject: `SELECT id AS tid, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM tickets WHERE fts @@ to_tsquery('simple', $1)
+			ORDER BY score DESC, id DESC LIMIT %d`,
+		topBody: `SELECT ticket_id AS tid, id AS mid, ts_rank(fts, to_tsquery('simple', $1)) AS score
+			FROM messages WHERE fts @@ to_tsquery('simple', $1) ORDER BY score DESC, id DESC LIMIT %d`,
 		bodySnippets: `SELECT id, ts_headline('simple', left(text, 100000), to_tsquery('simple', $1),
 			'StartSel="` + SnippetStart + `", StopSel="` + SnippetEnd + `", MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "')
 			FROM messages WHERE id IN (%s)`,
@@ -140,6 +152,8 @@ func matchExpr(dialect string, terms []searchTerm) string {
 // no stemming, so "søknad" does not find "søknader", but "søknad*" does).
 // Tickets whose subject matches come first, then by relevance. A hit on a
 // ticket merged into another counts for the ticket it was merged into.
+// With a limit and no filter, only the best matches are ranked (see
+// searchCandidates).
 func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]SearchHit, error) {
 	terms := parseSearch(query)
 	if len(terms) == 0 {
@@ -150,60 +164,27 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 	}
 	match := matchExpr(s.d.name, terms)
 	sq := searchQueries[s.d.name]
-
-	args := []any{match}
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	where, err := s.queueStatusWhere(ctx, arg, f.Queues, f.Statuses)
-	if err != nil {
-		return nil, err
-	}
-	// The best message of each ticket, the subject weighted double, and
-	// a hit on a merged ticket moved to the ticket it was merged into.
-	q := `WITH subj AS (` + sq.subject + `),
-		body AS (` + sq.body + `),
-		best AS (SELECT tid, mid, score FROM (SELECT tid, mid, score, ROW_NUMBER() OVER (PARTITION BY tid ORDER BY score DESC, mid DESC) AS rn FROM body) b WHERE rn = 1),
-		hits AS (
-			SELECT tid, 1 AS subj, 2 * score AS score, CAST(NULL AS BIGINT) AS mid, tid AS stid FROM subj
-			UNION ALL
-			SELECT tid, 0, score, mid, NULL FROM best
-		)
-		SELECT t.id, MAX(h.subj), SUM(h.score), MAX(h.mid), MAX(h.stid)
-		FROM hits h JOIN tickets x ON x.id = h.tid JOIN tickets t ON t.id = COALESCE(x.merged_into, x.id)`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " GROUP BY t.id ORDER BY 2 DESC, 3 DESC, 1 DESC"
-	if f.Limit > 0 {
-		q += " LIMIT " + arg(f.Limit)
-	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("search %q: %w", query, err)
-	}
-	defer rows.Close()
-	type rank struct {
-		id        int64
-		subj      bool
-		score     float64
-		mid, stid sql.NullInt64
-	}
-	var ranks []rank
-	for rows.Next() {
-		var r rank
-		var subj int64
-		if err := rows.Scan(&r.id, &subj, &r.score, &r.mid, &r.stid); err != nil {
-			return nil, fmt.Errorf("search %q: %w", query, err)
+	var ranks []searchRank
+	var err error
+	if f.Limit > 0 && len(f.Queues) == 0 && len(f.Statuses) == 0 {
+		// A common word matches a large part of the mail (tens of
+		// thousands of messages at a university's scale), and ranking
+		// every match took most of a second. The tickets shown come from
+		// the best matches of subjects and of messages, many times more
+		// than are shown; when they make fewer tickets than asked for,
+		// every match is ranked after all. A filter may leave out any
+		// of the best, so a filtered search ranks every match.
+		k := max(searchCandidates, 10*f.Limit)
+		ranks, err = s.rankTickets(ctx, fmt.Sprintf(sq.topSubject, k), fmt.Sprintf(sq.topBody, k), match, f)
+		if err == nil && len(ranks) < f.Limit {
+			ranks, err = s.rankTickets(ctx, sq.subject, sq.body, match, f)
 		}
-		r.subj = subj > 0
-		ranks = append(ranks, r)
+	} else {
+		ranks, err = s.rankTickets(ctx, sq.subject, sq.body, match, f)
 	}
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
 	}
-	rows.Close()
 	if len(ranks) == 0 {
 		return []SearchHit{}, nil
 	}
@@ -246,6 +227,67 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 		hits = append(hits, h)
 	}
 	return hits, nil
+}
+
+// searchCandidates is the fewest best matches of subjects and of messages
+// an unfiltered search with a limit ranks (see Search).
+const searchCandidates = 200
+
+// searchRank is a ticket's place in a search.
+type searchRank struct {
+	id        int64
+	subj      bool
+	score     float64
+	mid, stid sql.NullInt64
+}
+
+// rankTickets ranks the tickets of the subject and body matches (queries of
+// searchSQL) as Search orders them.
+func (s *Store) rankTickets(ctx context.Context, subject, body, match string, f SearchFilter) ([]searchRank, error) {
+	args := []any{match}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	where, err := s.queueStatusWhere(ctx, arg, f.Queues, f.Statuses)
+	if err != nil {
+		return nil, err
+	}
+	// The best message of each ticket, the subject weighted double, and
+	// a hit on a merged ticket moved to the ticket it was merged into.
+	q := `WITH subj AS (` + subject + `),
+		body AS (` + body + `),
+		best AS (SELECT tid, mid, score FROM (SELECT tid, mid, score, ROW_NUMBER() OVER (PARTITION BY tid ORDER BY score DESC, mid DESC) AS rn FROM body) b WHERE rn = 1),
+		hits AS (
+			SELECT tid, 1 AS subj, 2 * score AS score, CAST(NULL AS BIGINT) AS mid, tid AS stid FROM subj
+			UNION ALL
+			SELECT tid, 0, score, mid, NULL FROM best
+		)
+		SELECT t.id, MAX(h.subj), SUM(h.score), MAX(h.mid), MAX(h.stid)
+		FROM hits h JOIN tickets x ON x.id = h.tid JOIN tickets t ON t.id = COALESCE(x.merged_into, x.id)`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " GROUP BY t.id ORDER BY 2 DESC, 3 DESC, 1 DESC"
+	if f.Limit > 0 {
+		q += " LIMIT " + arg(f.Limit)
+	}
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ranks []searchRank
+	for rows.Next() {
+		var r searchRank
+		var subj int64
+		if err := rows.Scan(&r.id, &subj, &r.score, &r.mid, &r.stid); err != nil {
+			return nil, err
+		}
+		r.subj = subj > 0
+		ranks = append(ranks, r)
+	}
+	return ranks, rows.Err()
 }
 
 // ticketsByID reads tickets with their people.

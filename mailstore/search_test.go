@@ -221,3 +221,47 @@ func TestSearch(t *testing.T) {
 		})
 	})
 }
+
+// TestSearchManyMatches searches a word found in more messages than an
+// unfiltered search with a limit ranks (it ranks the best matches only):
+// a filter, and best matches that make too few tickets, still give every
+// ticket that should be shown.
+func TestSearchManyMatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		s := open(t)
+		storetest.Desk(t, s)
+		weak := "A long letter about many things: the weather, the canteen, the library hours, the parking, and at last a diploma (vitnemål) question."
+		// One ticket holds the best 250 matches; three others match once,
+		// weakly; one of those is in it-help.
+		strong := newTicket(t, s, "alice", "support", "Printer", "vitnemål vitnemål vitnemål")
+		for i := 0; i < 250; i++ {
+			mustDo(t, s.Comment(ctx, "alice", strong, "vitnemål vitnemål"))
+		}
+		var others []int64
+		for _, q := range []string{"support", "support", "it-help"} {
+			others = append(others, newTicket(t, s, "root", q, "Question", weak))
+		}
+		got, err := s.Search(ctx, "vitnemål", mailstore.SearchFilter{Limit: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := hitIDs(got); len(ids) != 3 || ids[0] != strong {
+			t.Errorf("Search(vitnemål, limit 3) = %v, want %d and two of %v", ids, strong, others)
+		}
+		got, err = s.Search(ctx, "vitnemål", mailstore.SearchFilter{Limit: 5, Queues: []string{"it-help"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := hitIDs(got); !sameIDs(ids, []int64{others[2]}) {
+			t.Errorf("Search(vitnemål, it-help) = %v, want [%d]", ids, others[2])
+		}
+		all, err := s.Search(ctx, "vitnemål", mailstore.SearchFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 4 {
+			t.Errorf("Search(vitnemål) without a limit = %v, want 4 tickets", hitIDs(all))
+		}
+	})
+}
