@@ -44,8 +44,10 @@ e2e: build
 # Go benchmarks of the hot paths, then ingest against a null sink on
 # SQLite and PostgreSQL and query timings on a 50,000-ticket store
 # (generated once into .bench/); results are appended to BENCHMARKS.md.
+# PostgreSQL is the local test database unless SAK_TEST_POSTGRES says.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=2s ./smtpd/... ./mailstore/...
+	SAK_TEST_POSTGRES="$${SAK_TEST_POSTGRES:-$(BENCH_PG)}" $(GO) test -run='^$$' -bench=. -benchmem -benchtime=2s ./smtpd/... ./mailstore/...
 	TICKETS=50000 scripts/bench.sh
 
 # The same at the seed scale: 700,000 tickets, about 5,000,000 mails.
