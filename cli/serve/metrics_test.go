@@ -117,6 +117,9 @@ func TestMetrics(t *testing.T) {
 		if code, body := get(t, base+"/debug/pprof/goroutine?debug=1"); code != 200 || !strings.Contains(body, "goroutine profile:") {
 			t.Errorf("GET /debug/pprof/goroutine = %d %.80q, want a goroutine profile", code, body)
 		}
+		if code, _ := get(t, base+"/debug/pprof/cmdline"); code != http.StatusNotFound {
+			t.Errorf("GET /debug/pprof/cmdline = %d, want 404: a --db DSN may carry a password", code)
+		}
 
 		// The database goes away: the process is up, not ready.
 		if e.DSN == "" || strings.HasPrefix(e.DSN, "postgres") {

@@ -61,7 +61,8 @@ func startOps(addr string, store *mailstore.Store, log *slog.Logger) (*opsServer
 		fmt.Fprintln(w, "ok")
 	})
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	// Not /debug/pprof/cmdline: a DSN given with --db carries its
+	// password, and this listener has no authentication.
 	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
