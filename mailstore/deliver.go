@@ -147,7 +147,7 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	var dup int64
 	err := o.tx.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND sha256 = $2`, in.MessageID, in.Hash()).Scan(&dup)
 	if err == nil {
-		if id, err := s.resolveTx(ctx, o.tx, dup); err == nil {
+		if id, err := resolveMerged(ctx, o.tx, dup); err == nil {
 			dup = id
 		}
 		return &Delivery{Ticket: dup, Duplicate: true, Kind: "duplicate"}, nil
@@ -237,20 +237,6 @@ func lookupMessageID(ctx context.Context, q querier, msgid string) (int64, bool,
 		return 0, false, fmt.Errorf("look up message id: %w", err)
 	}
 	return id, true, nil
-}
-
-func (s *Store) resolveTx(ctx context.Context, q querier, id int64) (int64, error) {
-	for hops := 0; hops < 32; hops++ {
-		var merged sql.NullInt64
-		if err := q.QueryRowContext(ctx, `SELECT merged_into FROM tickets WHERE id = $1`, id).Scan(&merged); err != nil {
-			return 0, err
-		}
-		if !merged.Valid {
-			break
-		}
-		id = merged.Int64
-	}
-	return id, nil
 }
 
 // sender is the user the mail is from, created on first mail; nil when the

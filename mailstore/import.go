@@ -3,7 +3,6 @@ package mailstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,13 +17,12 @@ const checkpointPrefix = "import-checkpoint:"
 // ImportCheckpoint is the offset saved for an archive under key (its path,
 // size and modification time), or 0.
 func (s *Store) ImportCheckpoint(ctx context.Context, key string) (int64, error) {
-	var v string
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, checkpointPrefix+key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
+	v, ok, err := getSetting(ctx, s.db, checkpointPrefix+key)
 	if err != nil {
 		return 0, fmt.Errorf("read import checkpoint: %w", err)
+	}
+	if !ok {
+		return 0, nil
 	}
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
@@ -36,14 +34,11 @@ func (s *Store) ImportCheckpoint(ctx context.Context, key string) (int64, error)
 // SetImportCheckpoint saves the offset an import of the archive under key
 // has stored everything before. An offset of 0 or less removes it.
 func (s *Store) SetImportCheckpoint(ctx context.Context, key string, offset int64) error {
-	var err error
-	if offset <= 0 {
-		_, err = s.db.ExecContext(ctx, `DELETE FROM settings WHERE key = $1`, checkpointPrefix+key)
-	} else {
-		_, err = s.db.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
-			checkpointPrefix+key, strconv.FormatInt(offset, 10))
+	v := ""
+	if offset > 0 {
+		v = strconv.FormatInt(offset, 10)
 	}
-	if err != nil {
+	if err := putSetting(ctx, s.db, checkpointPrefix+key, v); err != nil {
 		return fmt.Errorf("save import checkpoint: %w", err)
 	}
 	return nil

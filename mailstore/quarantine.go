@@ -94,14 +94,21 @@ func (s *Store) QuarantineGet(ctx context.Context, id int64) (*Quarantined, []by
 
 // RequireSysadmin refuses unless actor is an active sysadmin.
 func (s *Store) RequireSysadmin(ctx context.Context, actor, what string) error {
-	a, err := actorUser(ctx, s.db, actor)
+	_, err := requireSysadmin(ctx, s.db, actor, what)
+	return err
+}
+
+// requireSysadmin reads the acting user through q and refuses unless a
+// sysadmin, saying what they may not do.
+func requireSysadmin(ctx context.Context, q querier, actor, what string) (*User, error) {
+	a, err := actorUser(ctx, q, actor)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !a.Sysadmin {
-		return refuse(ErrPermission, "only a sysadmin may %s, and %s is not one", what, a.Login)
+		return nil, refuse(ErrPermission, "only a sysadmin may %s, and %s is not one", what, a.Login)
 	}
-	return nil
+	return a, nil
 }
 
 // QuarantineDecide records that a held mail was released (onto ticket) or
@@ -111,12 +118,9 @@ func (s *Store) QuarantineDecide(ctx context.Context, actor string, id int64, st
 		return refuse(ErrInvalid, "a quarantined mail is released or dropped, not %q", status)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := actorUser(ctx, tx, actor)
+		a, err := requireSysadmin(ctx, tx, actor, "release or drop quarantined mail")
 		if err != nil {
 			return err
-		}
-		if !a.Sysadmin {
-			return refuse(ErrPermission, "only a sysadmin may release or drop quarantined mail, and %s is not one", a.Login)
 		}
 		var cur string
 		err = tx.QueryRowContext(ctx, `SELECT status FROM quarantine WHERE id = $1`+s.d.forUpdate, id).Scan(&cur)
@@ -165,7 +169,7 @@ func (s *Store) Promote(ctx context.Context, actor string, ticket, txnID int64) 
 		if err != nil {
 			return fmt.Errorf("read transaction %d: %w", txnID, err)
 		}
-		if id, err := s.resolveTx(ctx, tx, msgTicket); err != nil || id != o.t.id {
+		if id, err := resolveMerged(ctx, tx, msgTicket); err != nil || id != o.t.id {
 			return refuse(ErrInvalid, "transaction %d is not on ticket %d", txnID, o.t.id)
 		}
 		if typ != TxNote || !strings.Contains(flags, FlagNonParticipant) {

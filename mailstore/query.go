@@ -50,9 +50,15 @@ func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
 
 // Resolve follows merges from ticket id to the ticket that holds it now.
 func (s *Store) Resolve(ctx context.Context, id int64) (int64, error) {
+	return resolveMerged(ctx, s.db, id)
+}
+
+// resolveMerged follows merges from ticket id, through q, to the ticket
+// that holds it now.
+func resolveMerged(ctx context.Context, q querier, id int64) (int64, error) {
 	for hops := 0; hops < 32; hops++ {
 		var merged sql.NullInt64
-		err := s.db.QueryRowContext(ctx, `SELECT merged_into FROM tickets WHERE id = $1`, id).Scan(&merged)
+		err := q.QueryRowContext(ctx, `SELECT merged_into FROM tickets WHERE id = $1`, id).Scan(&merged)
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, refuse(ErrNotFound, "no ticket %d", id)
 		}

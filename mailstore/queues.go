@@ -66,12 +66,8 @@ func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Qu
 	}
 	var q *Queue
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := actorUser(ctx, tx, actor)
-		if err != nil {
+		if _, err := requireSysadmin(ctx, tx, actor, "create queues"); err != nil {
 			return err
-		}
-		if !a.Sysadmin {
-			return refuse(ErrPermission, "only a sysadmin may create queues, and %s is not one", a.Login)
 		}
 		if _, err := queueByName(ctx, tx, name); err == nil {
 			return refuse(ErrConflict, "queue %s exists already", name)

@@ -43,22 +43,6 @@ type ReminderFilter struct {
 	Open   bool // only those not done
 }
 
-// recordQuietly writes a transaction row without touching the ticket.
-func (o *op) recordQuietly(typ, new, note string) (int64, error) {
-	var actor sql.NullInt64
-	if o.actor != nil {
-		actor = sql.NullInt64{Int64: o.actor.ID, Valid: true}
-	}
-	var id int64
-	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note)
-		VALUES ($1, $2, $3, $4, '', $5, $6, $7) RETURNING id`,
-		o.t.id, actor, o.now, typ, new, o.via, note).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("record %s on ticket %d: %w", typ, o.t.id, err)
-	}
-	return id, nil
-}
-
 // AddReminder reminds the caseworker to (a login; "" for actor) about a
 // ticket at due. The actor and the one reminded must both be caseworkers
 // of the ticket's queue. A due time in the past is mailed at once.
@@ -106,7 +90,7 @@ func (s *Store) AddReminder(ctx context.Context, actor string, ticketID int64, d
 			o.t.id, u.ID, o.actor.ID, o.now, micros(due), text).Scan(&r.ID); err != nil {
 			return fmt.Errorf("add reminder to ticket %d: %w", o.t.id, err)
 		}
-		_, err = o.recordQuietly(TxReminder, fmt.Sprintf("#%d for %s due %s", r.ID, u.Login, r.Due.Format(time.RFC3339)), text)
+		_, err = o.insertTxn(TxReminder, "", fmt.Sprintf("#%d for %s due %s", r.ID, u.Login, r.Due.Format(time.RFC3339)), text, 0)
 		return err
 	})
 	if err != nil {
@@ -186,7 +170,7 @@ func (s *Store) DoneReminder(ctx context.Context, actor string, ticketID, remind
 		}
 		if onTicket != ticketID {
 			// The reminder may be on a ticket merged into this one.
-			held, err := s.resolveTx(ctx, tx, onTicket)
+			held, err := resolveMerged(ctx, tx, onTicket)
 			if err != nil {
 				return err
 			}
@@ -203,7 +187,7 @@ func (s *Store) DoneReminder(ctx context.Context, actor string, ticketID, remind
 		if _, err := tx.ExecContext(ctx, `UPDATE reminders SET done = TRUE WHERE id = $1`, reminderID); err != nil {
 			return fmt.Errorf("mark reminder %d done: %w", reminderID, err)
 		}
-		_, err = o.recordQuietly(TxReminderDone, fmt.Sprintf("#%d", reminderID), "")
+		_, err = o.insertTxn(TxReminderDone, "", fmt.Sprintf("#%d", reminderID), "", 0)
 		return err
 	})
 }
@@ -267,10 +251,10 @@ func (s *Store) sendReminder(ctx context.Context, tx *sql.Tx) (bool, error) {
 		return false, fmt.Errorf("mark reminder %d sent: %w", r.ID, err)
 	}
 	if to.Disabled {
-		_, err := o.recordQuietly(TxReminderSent, fmt.Sprintf("#%d", r.ID), fmt.Sprintf("not mailed: %s is disabled", to.Login))
+		_, err := o.insertTxn(TxReminderSent, "", fmt.Sprintf("#%d", r.ID), fmt.Sprintf("not mailed: %s is disabled", to.Login), 0)
 		return true, err
 	}
-	txn, err := o.recordQuietly(TxReminderSent, fmt.Sprintf("#%d to %s", r.ID, to.Email), "")
+	txn, err := o.insertTxn(TxReminderSent, "", fmt.Sprintf("#%d to %s", r.ID, to.Email), "", 0)
 	if err != nil {
 		return false, err
 	}

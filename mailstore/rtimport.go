@@ -76,20 +76,16 @@ func (s *Store) NewImporter(ctx context.Context, source string) (*Importer, erro
 func (im *Importer) key(k string) string { return settingPrefix + im.Source + ":" + k }
 
 func (im *Importer) setting(ctx context.Context, q querier, k string) (string, bool, error) {
-	var v string
-	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`, im.key(k)).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", false, nil
-	}
+	v, ok, err := getSetting(ctx, q, im.key(k))
 	if err != nil {
 		return "", false, fmt.Errorf("read setting %s: %w", im.key(k), err)
 	}
-	return v, true, nil
+	return v, ok, nil
 }
 
+// setSetting stores a value the import keeps between runs; "" deletes it.
 func (im *Importer) setSetting(ctx context.Context, q querier, k, v string) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, im.key(k), v)
-	if err != nil {
+	if err := putSetting(ctx, q, im.key(k), v); err != nil {
 		return fmt.Errorf("write setting %s: %w", im.key(k), err)
 	}
 	return nil
@@ -102,10 +98,6 @@ func (im *Importer) Setting(ctx context.Context, k string) (string, bool, error)
 
 // SetSetting stores a value the import keeps between runs; "" deletes it.
 func (im *Importer) SetSetting(ctx context.Context, k, v string) error {
-	if v == "" {
-		_, err := im.s.db.ExecContext(ctx, `DELETE FROM settings WHERE key = $1`, im.key(k))
-		return err
-	}
 	return im.setSetting(ctx, im.s.db, k, v)
 }
 
@@ -466,14 +458,10 @@ func (im *Importer) importTicket(ctx context.Context, tx *sql.Tx, it *ImportTick
 		if o.actor, err = im.person(o, x.Actor, users); err != nil {
 			return err
 		}
-		txn, err := o.record(x.Type, x.Old, x.New, x.Note)
+		// The ticket's updated time is set once, below, as RT has it.
+		txn, err := o.insertTxn(x.Type, x.Old, x.New, x.Note, x.TimeTaken)
 		if err != nil {
 			return err
-		}
-		if x.TimeTaken != 0 {
-			if _, err := tx.ExecContext(ctx, `UPDATE transactions SET time_taken = $1 WHERE id = $2`, x.TimeTaken, txn); err != nil {
-				return fmt.Errorf("record time taken: %w", err)
-			}
 		}
 		res.Transactions++
 		if x.Mail == nil {

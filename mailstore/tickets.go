@@ -108,22 +108,33 @@ func (o *op) mustWork(what string) error {
 
 // record writes a transaction row and touches the ticket.
 func (o *op) record(typ, old, new, note string) (int64, error) {
-	var actor sql.NullInt64
-	if o.actor != nil {
-		actor = sql.NullInt64{Int64: o.actor.ID, Valid: true}
-	}
-	var id int64
-	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		o.t.id, actor, o.now, typ, old, new, o.via, note).Scan(&id)
+	id, err := o.insertTxn(typ, old, new, note, 0)
 	if err != nil {
-		return 0, fmt.Errorf("record %s on ticket %d: %w", typ, o.t.id, err)
+		return 0, err
 	}
 	if o.t.updated != o.now {
 		if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET updated = $1 WHERE id = $2`, o.now, o.t.id); err != nil {
 			return 0, fmt.Errorf("touch ticket %d: %w", o.t.id, err)
 		}
 		o.t.updated = o.now
+	}
+	return id, nil
+}
+
+// insertTxn writes a transaction row by the operation's actor, with the
+// minutes worked on it, and leaves the ticket as it is: record touches it,
+// reminders and imports do not.
+func (o *op) insertTxn(typ, old, new, note string, timeTaken int) (int64, error) {
+	var actor sql.NullInt64
+	if o.actor != nil {
+		actor = sql.NullInt64{Int64: o.actor.ID, Valid: true}
+	}
+	var id int64
+	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note, time_taken)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		o.t.id, actor, o.now, typ, old, new, o.via, note, timeTaken).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("record %s on ticket %d: %w", typ, o.t.id, err)
 	}
 	return id, nil
 }

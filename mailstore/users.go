@@ -72,12 +72,8 @@ func (s *Store) AddUser(ctx context.Context, actor string, nu NewUser) (*User, e
 				return refuse(ErrPermission, "there is no sysadmin yet: add the first user with --sysadmin")
 			}
 		} else {
-			a, err := actorUser(ctx, tx, actor)
-			if err != nil {
+			if _, err := requireSysadmin(ctx, tx, actor, "add users"); err != nil {
 				return err
-			}
-			if !a.Sysadmin {
-				return refuse(ErrPermission, "only a sysadmin may add users, and %s is not one", a.Login)
 			}
 		}
 		if _, err := userByLogin(ctx, tx, login); err == nil {
@@ -108,12 +104,8 @@ func (s *Store) AddUser(ctx context.Context, actor string, nu NewUser) (*User, e
 // Only sysadmins may; the last active sysadmin cannot be disabled.
 func (s *Store) DisableUser(ctx context.Context, actor, login string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := actorUser(ctx, tx, actor)
-		if err != nil {
+		if _, err := requireSysadmin(ctx, tx, actor, "disable users"); err != nil {
 			return err
-		}
-		if !a.Sysadmin {
-			return refuse(ErrPermission, "only a sysadmin may disable users, and %s is not one", a.Login)
 		}
 		u, err := userByLogin(ctx, tx, login)
 		if err != nil {
