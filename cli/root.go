@@ -25,7 +25,6 @@ import (
 	statscmd "sak/cli/stats"
 	ticketcmd "sak/cli/ticket"
 	usercmd "sak/cli/user"
-	"sak/mailstore"
 )
 
 // Exit statuses.
@@ -75,8 +74,6 @@ func Execute(ctx context.Context, f *cmdutil.Factory, root *cobra.Command, args 
 		return ExitUsage
 	case errors.Is(err, context.Canceled):
 		return ExitInterrupted
-	case mailstore.IsRefusal(err):
-		return ExitFailed
 	}
 	return ExitFailed
 }

@@ -44,7 +44,7 @@ func (s *Store) Check(ctx context.Context, maxAge time.Duration) (*Health, error
 		return nil, err
 	}
 	h.SchemaVersion = have
-	if err := s.CheckSchema(ctx); err != nil {
+	if err := s.CheckVersion(have); err != nil {
 		h.Problems = append(h.Problems, err.Error())
 	}
 	if s.d.name == "sqlite" {

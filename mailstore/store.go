@@ -272,6 +272,11 @@ func (s *Store) CheckSchema(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.CheckVersion(have)
+}
+
+// CheckVersion is CheckSchema for a schema version already read.
+func (s *Store) CheckVersion(have int) error {
 	want := s.CodeVersion()
 	switch {
 	case have == 0:

@@ -36,7 +36,6 @@ type Factory struct {
 
 	mu    sync.Mutex
 	store *mailstore.Store
-	fresh bool // the store was created and migrated by this process
 }
 
 // New returns a Factory for the process: the system's streams, and the
@@ -83,6 +82,14 @@ func (f *Factory) Loc() *time.Location {
 	return f.Location
 }
 
+// Clock is the clock of the process: Now, or else time.Now.
+func (f *Factory) Clock() func() time.Time {
+	if f.Now == nil {
+		return time.Now
+	}
+	return f.Now
+}
+
 // RawStore opens the store once, without checking its schema: for
 // 'sak db migrate'.
 func (f *Factory) RawStore(ctx context.Context) (*mailstore.Store, error) {
@@ -95,11 +102,7 @@ func (f *Factory) open(ctx context.Context) (*mailstore.Store, error) {
 	if f.store != nil {
 		return f.store, nil
 	}
-	now := f.Now
-	if now == nil {
-		now = time.Now
-	}
-	s, err := mailstore.Open(ctx, f.DB, mailstore.WithClock(now))
+	s, err := mailstore.Open(ctx, f.DB, mailstore.WithClock(f.Clock()))
 	if err != nil {
 		return nil, err
 	}
@@ -126,13 +129,10 @@ func (f *Factory) Store(ctx context.Context) (*mailstore.Store, error) {
 		if err := s.Migrate(ctx); err != nil {
 			return nil, err
 		}
-		if !f.fresh {
-			fmt.Fprintf(f.IOStreams.ErrOut, "sak: created a new database %s (schema version %d)\n", Sanitize(s.String()), s.CodeVersion())
-		}
-		f.fresh = true
+		fmt.Fprintf(f.IOStreams.ErrOut, "sak: created a new database %s (schema version %d)\n", Sanitize(s.String()), s.CodeVersion())
 		return s, nil
 	}
-	if err := s.CheckSchema(ctx); err != nil {
+	if err := s.CheckVersion(v); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -78,7 +78,7 @@ func checkRun(opts *CheckOptions) error {
 		return fmt.Errorf("check %s: %w", cmdutil.Sanitize(s.String()), err)
 	}
 	if f.JSON() {
-		if err := cmdutil.PrintJSON(f.IOStreams.Out, healthJSON(h, f.Now)); err != nil {
+		if err := cmdutil.PrintJSON(f.IOStreams.Out, healthJSON(h, f.Clock())); err != nil {
 			return err
 		}
 	} else if err := printHealth(f, h); err != nil {
@@ -117,9 +117,6 @@ func healthJSON(h *mailstore.Health, now func() time.Time) checkJSON {
 		if !o.Oldest.IsZero() {
 			oldest := o.Oldest
 			out.Outbox.OldestPending = &oldest
-			if now == nil {
-				now = time.Now
-			}
 			out.Outbox.OldestAgeSeconds = max(now().Sub(oldest).Seconds(), 0)
 		}
 	}

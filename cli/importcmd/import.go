@@ -256,7 +256,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	im.prog.finish(&im.sum)
 	if runErr == nil && ctx.Err() == nil && opts.resolveAfter > 0 {
-		n, err := store.ResolveImported(ctx, q.Name, f.Now().Add(-opts.resolveAfter))
+		n, err := store.ResolveImported(ctx, q.Name, f.Clock()().Add(-opts.resolveAfter))
 		im.sum.Resolved = n
 		if err != nil && ctx.Err() == nil {
 			runErr = fmt.Errorf("resolve imported tickets: %w", err)

@@ -71,10 +71,7 @@ the morning), a local date and time (2025-03-01 09:00), or RFC 3339.`,
 				if opts.Text == "" {
 					return cmdutil.FlagErrorf("%s: missing TEXT: say what to be reminded of", cmd.CommandPath())
 				}
-				now := time.Now
-				if f.Now != nil {
-					now = f.Now
-				}
+				now := f.Clock()
 				if opts.At, err = ParseTime(at, now(), f.Loc()); err != nil {
 					return cmdutil.FlagErrorf("--at: %v", err)
 				}
@@ -125,10 +122,7 @@ func remindRun(opts *RemindOptions) error {
 	if f.JSON() {
 		return cmdutil.PrintJSON(ios.Out, jsonReminder(*r))
 	}
-	now := time.Now
-	if f.Now != nil {
-		now = f.Now
-	}
+	now := f.Clock()
 	if r.Due.Before(now()) {
 		fmt.Fprintf(ios.ErrOut, "The time %s has passed: the reminder is mailed at once.\n", cmdutil.FormatTime(r.Due, f.Loc()))
 	}

@@ -70,10 +70,7 @@ interruption, or after RT got more mail, and it imports only what is new.
 			}
 			opts.QueueMap = m
 			if since != "" {
-				now := time.Now
-				if f.Now != nil {
-					now = f.Now
-				}
+				now := f.Clock()
 				if opts.Since, err = remind.ParsePast(since, now(), f.Loc()); err != nil {
 					return cmdutil.FlagErrorf("--since: %v", err)
 				}
@@ -99,9 +96,6 @@ interruption, or after RT got more mail, and it imports only what is new.
 func runRT(opts *RTOptions) error {
 	f := opts.Factory
 	ctx := opts.Ctx
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	ios := f.IOStreams
 	s, err := f.Store(ctx)
 	if err != nil {

@@ -50,10 +50,7 @@ first ticket up to now.`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
-			now := time.Now
-			if f.Now != nil {
-				now = f.Now
-			}
+			now := f.Clock()
 			var err error
 			if since != "" {
 				if opts.Since, err = remind.ParsePast(since, now(), f.Loc()); err != nil {
@@ -134,10 +131,7 @@ func statsRun(opts *StatsOptions) error {
 	}
 	until := opts.Until
 	if until.IsZero() {
-		now := time.Now
-		if f.Now != nil {
-			now = f.Now
-		}
+		now := f.Clock()
 		until = now()
 	}
 	rows, total, err := s.Stats(opts.Ctx, mailstore.StatsFilter{Queues: opts.Queues, Since: opts.Since, Until: until})

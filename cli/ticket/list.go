@@ -57,10 +57,7 @@ the ticket they were merged into.`,
 			if opts.Limit < 0 {
 				return cmdutil.FlagErrorf("invalid limit %d: give a number of tickets, or 0 for all", opts.Limit)
 			}
-			now := time.Now
-			if f.Now != nil {
-				now = f.Now
-			}
+			now := f.Clock()
 			if olderThan != "" {
 				d, err := remind.ParseDuration(olderThan)
 				if err != nil {

@@ -242,7 +242,7 @@ func describe(ticket int64, tx mailstore.Transaction) string {
 		case tx.New != "":
 			d += ": " + s(tx.New)
 		}
-		if tx.Note != "" && tx.Type != mailstore.TxNote {
+		if tx.Note != "" {
 			d += " (" + s(tx.Note) + ")"
 		}
 	}
