@@ -166,8 +166,13 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 	if header(msg, mailstore.LoopHeader) != "" {
 		in.Quiet = true // sak's own mail came back: send nothing more
 	}
+	// Only a caseworker's mail needs its sender verified (commands, and
+	// what reaches requestors): checking DKIM costs DNS look-ups before
+	// the 250, so requestors' mail, nearly all of it, is not checked.
 	if d.Verifier != nil && in.From != "" {
-		in.Verified, _ = d.Verifier.Verify(ctx, env, raw, msg)
+		if u, err := d.Store.UserByEmail(ctx, in.From); err == nil && u.Login != "" {
+			in.Verified, _ = d.Verifier.Verify(ctx, env, raw, msg)
+		}
 	}
 	return in, nil
 }
