@@ -98,6 +98,17 @@ func (s *Store) RequireSysadmin(ctx context.Context, actor, what string) error {
 	return err
 }
 
+// RequireSysadminOrFirst is RequireSysadmin, except that anyone may while
+// the store has no active sysadmin yet: what fills a new store (an import
+// that brings the old tracker's admins) follows AddUser's bootstrap rule.
+func (s *Store) RequireSysadminOrFirst(ctx context.Context, actor, what string) error {
+	n, err := activeSysadmins(ctx, s.db)
+	if err != nil || n == 0 {
+		return err
+	}
+	return s.RequireSysadmin(ctx, actor, what)
+}
+
 // requireSysadmin reads the acting user through q and refuses unless a
 // sysadmin, saying what they may not do.
 func requireSysadmin(ctx context.Context, q querier, actor, what string) (*User, error) {

@@ -63,8 +63,8 @@ func (s *Store) AddUser(ctx context.Context, actor string, nu NewUser) (*User, e
 	}
 	var u *User
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var admins int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE sysadmin = TRUE AND disabled = FALSE`).Scan(&admins); err != nil {
+		admins, err := activeSysadmins(ctx, tx)
+		if err != nil {
 			return err
 		}
 		if admins == 0 {
@@ -115,8 +115,8 @@ func (s *Store) DisableUser(ctx context.Context, actor, login string) error {
 			return refuse(ErrConflict, "user %s is disabled already", u.Login)
 		}
 		if u.Sysadmin {
-			var admins int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE sysadmin = TRUE AND disabled = FALSE`).Scan(&admins); err != nil {
+			admins, err := activeSysadmins(ctx, tx)
+			if err != nil {
 				return err
 			}
 			if admins <= 1 {
@@ -211,4 +211,11 @@ func ensureUser(ctx context.Context, tx querier, addr, name string, now int64) (
 		return nil, fmt.Errorf("add requestor %s: %w", addr, err)
 	}
 	return u, nil
+}
+
+// activeSysadmins counts the sysadmins who are not disabled.
+func activeSysadmins(ctx context.Context, q querier) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE sysadmin = TRUE AND disabled = FALSE`).Scan(&n)
+	return n, err
 }

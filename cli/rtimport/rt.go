@@ -44,7 +44,8 @@ TakeTicket, ReplyToTicket: caseworker; AdminQueue, ModifyQueueWatchers:
 manager; queue AdminCc: watcher; SuperUser: sysadmin); requestors and Ccs;
 tickets with status, owner, priority, due date, times, merges and links;
 every transaction with its actor and time; and every mail, rebuilt from
-RT's attachments, attachments included. Nothing is sent.
+RT's attachments, attachments included. Nothing is sent. Only a sysadmin
+may import, except into a store that has no sysadmin yet.
 
 Ticket numbers stay RT's when sak has no tickets yet. Otherwise RT ticket N
 becomes N+OFFSET, OFFSET being sak's highest ticket id at the first import;
@@ -99,6 +100,11 @@ func runRT(opts *RTOptions) error {
 	ios := f.IOStreams
 	s, err := f.Store(ctx)
 	if err != nil {
+		return err
+	}
+	// It adds queues, users and rights: a sysadmin's work (DESIGN.md),
+	// unless the store has none yet and the import brings them.
+	if err := s.RequireSysadminOrFirst(ctx, f.As, "import an RT database"); err != nil {
 		return err
 	}
 	db, err := rt.Open(ctx, opts.From)

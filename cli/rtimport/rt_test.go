@@ -1,6 +1,7 @@
 package rtimport
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"os"
@@ -103,9 +104,28 @@ func TestImportJSON(t *testing.T) {
 		t.Errorf("no progress on stderr: %s", stderr)
 	}
 
-	// Again, as a table: nothing new.
+	// Now the store has sysadmins (RT's SuperUser root): only they import.
+	s, err := f.Store(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var staff string
+	if err := s.DB().QueryRow(`SELECT login FROM users WHERE login IS NOT NULL AND sysadmin = FALSE ORDER BY login LIMIT 1`).Scan(&staff); err != nil {
+		t.Fatal(err)
+	}
+	ios3, _, _ := cmdutil.TestStreams()
+	f3 := &cmdutil.Factory{IOStreams: ios3, DB: f.DB, As: staff, Location: time.UTC, Now: time.Now}
+	defer f3.Close()
+	cmd = NewCmdImportRT(f3, nil)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	cmd.SetArgs([]string{"--from", rtdb})
+	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "only a sysadmin") {
+		t.Errorf("import as %s, not a sysadmin: %v", staff, err)
+	}
+
+	// Again, as root and a table: nothing new.
 	ios2, stdout2, _ := cmdutil.TestStreams()
-	f2 := &cmdutil.Factory{IOStreams: ios2, DB: f.DB, Output: cmdutil.OutputTable, Location: time.UTC, Now: time.Now}
+	f2 := &cmdutil.Factory{IOStreams: ios2, DB: f.DB, As: "root", Output: cmdutil.OutputTable, Location: time.UTC, Now: time.Now}
 	defer f2.Close()
 	cmd = NewCmdImportRT(f2, nil)
 	cmd.SetArgs([]string{"--from", rtdb})
