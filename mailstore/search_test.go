@@ -219,6 +219,20 @@ func TestSearch(t *testing.T) {
 				t.Errorf("Search(toaster) after merge = %v, want [%d]", got, printer)
 			}
 		})
+
+		t.Run("hits count for the last ticket of a chain of merges", func(t *testing.T) {
+			a := newTicket(t, s, "alice", "support", "Kettle", "The kettle whistles a waltz.")
+			b := newTicket(t, s, "alice", "support", "Kettle again", "Same kettle.")
+			c := newTicket(t, s, "alice", "support", "Kitchen", "Everything in the kitchen.")
+			mustDo(t, s.Merge(ctx, "alice", a, b))
+			mustDo(t, s.Merge(ctx, "alice", b, c))
+			if got := hitIDs(search(t, "waltz", mailstore.SearchFilter{})); !sameIDs(got, []int64{c}) {
+				t.Errorf("Search(waltz) after merging %d into %d into %d = %v, want [%d]", a, b, c, got, c)
+			}
+			if tk, err := s.Ticket(ctx, a); err != nil || tk.MergedInto == nil || *tk.MergedInto != c {
+				t.Errorf("ticket %d after the merges: %+v, %v; want merged into %d", a, tk, err, c)
+			}
+		})
 	})
 }
 

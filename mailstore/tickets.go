@@ -362,6 +362,12 @@ func (s *Store) Merge(ctx context.Context, actor string, id, into int64) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET merged_into = $1 WHERE id = $2`, dst.t.id, src.t.id); err != nil {
 			return fmt.Errorf("merge ticket %d: %w", src.t.id, err)
 		}
+		// Tickets merged into src before now point at dst: merged_into
+		// always names the ticket that holds a merged ticket, one hop
+		// away, which search and statistics rely on.
+		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET merged_into = $1 WHERE merged_into = $2`, dst.t.id, src.t.id); err != nil {
+			return fmt.Errorf("merge ticket %d: %w", src.t.id, err)
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_people (ticket_id, role, user_id)
 			SELECT $1, role, user_id FROM ticket_people WHERE ticket_id = $2 ON CONFLICT DO NOTHING`, dst.t.id, src.t.id); err != nil {
 			return fmt.Errorf("merge people of ticket %d: %w", src.t.id, err)
