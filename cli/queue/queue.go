@@ -66,8 +66,10 @@ func completeQueues(f *cmdutil.Factory) cobra.CompletionFunc {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		s, err := f.Store(cmd.Context())
-		if err != nil {
+		// Completing only reads: no migration of a new database, and no
+		// word about it on the terminal mid-line.
+		s, err := f.RawStore(cmd.Context())
+		if err != nil || s.CheckSchema(cmd.Context()) != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
 		qs, err := s.Queues(cmd.Context())
