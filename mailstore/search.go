@@ -64,13 +64,10 @@ var searchQueries = map[string]searchSQL{
 			FROM tickets_fts WHERE tickets_fts MATCH $1 AND rowid IN (%s)`,
 	},
 	"postgres": {
-		subject: `SELECT id AS tid, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM tickets WHERE fts @@ to_tsquery('simple', $1)`,
-		body: `SELECT ticket_id AS tid, id AS mid, ts_rank(fts, to_tsquery('simple', $1)) AS score
-			FROM messages WHERE fts @@ to_tsquery('simple', $1)`,
-		topSubject: `SELECT id AS tid, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM tickets WHERE fts @@ to_tsquery('simple', $1)
-			ORDER BY score DESC, id DESC LIMIT %d`,
-		topBody: `SELECT ticket_id AS tid, id AS mid, ts_rank(fts, to_tsquery('simple', $1)) AS score
-			FROM messages WHERE fts @@ to_tsquery('simple', $1) ORDER BY score DESC, id DESC LIMIT %d`,
+		subject:    pgSubject,
+		body:       pgBody,
+		topSubject: pgSubject + pgTop,
+		topBody:    pgBody + pgTop,
 		bodySnippets: `SELECT id, ts_headline('simple', left(text, 100000), to_tsquery('simple', $1),
 			'StartSel="` + SnippetStart + `", StopSel="` + SnippetEnd + `", MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "')
 			FROM messages WHERE id IN (%s)`,
@@ -79,6 +76,14 @@ var searchQueries = map[string]searchSQL{
 			FROM tickets WHERE id IN (%s)`,
 	},
 }
+
+// PostgreSQL's matches, and its best matches: the same, ranked and cut.
+const (
+	pgSubject = `SELECT id AS tid, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM tickets WHERE fts @@ to_tsquery('simple', $1)`
+	pgBody    = `SELECT ticket_id AS tid, id AS mid, ts_rank(fts, to_tsquery('simple', $1)) AS score
+			FROM messages WHERE fts @@ to_tsquery('simple', $1)`
+	pgTop = ` ORDER BY score DESC, id DESC LIMIT %d`
+)
 
 // searchTerm is one word of a search; prefix matches words that begin
 // with it.

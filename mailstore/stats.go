@@ -70,14 +70,13 @@ func (s *Store) Stats(ctx context.Context, f StatsFilter) ([]QueueStats, *QueueS
 				queues = append(queues, *q)
 			}
 		}
-		slices.SortFunc(queues, func(a, b Queue) int { return strings.Compare(a.Name, b.Name) })
 	} else {
 		var err error
 		if queues, err = s.Queues(ctx); err != nil {
 			return nil, nil, err
 		}
-		slices.SortFunc(queues, func(a, b Queue) int { return strings.Compare(a.Name, b.Name) })
 	}
+	slices.SortFunc(queues, func(a, b Queue) int { return strings.Compare(a.Name, b.Name) })
 	out := make([]QueueStats, len(queues))
 	byID := map[int64]*QueueStats{}
 	ids := make([]string, len(queues))
