@@ -159,3 +159,17 @@ func TestPrintJSON(t *testing.T) {
 		t.Errorf("PrintJSON = %q, want %q", b.String(), want)
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for in, want := range map[string]int64{"1048576": 1 << 20, "25M": 25 << 20, "25mib": 25 << 20, " 512K ": 512 << 10, "2G": 2 << 30, "1024G": 1 << 40} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+	// 99999999999G would overflow int64: more than 1 TiB is refused.
+	for _, in := range []string{"", "0", "-5M", "big", "25X", "1025G", "99999999999G"} {
+		if n, err := ParseSize(in); err == nil {
+			t.Errorf("ParseSize(%q) = %d, want an error", in, n)
+		}
+	}
+}

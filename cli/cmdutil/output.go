@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -202,4 +203,25 @@ func (t *Table) Render(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// ParseSize reads a byte count such as 25M, 25MiB, 512K or 1048576 (at
+// most 1 TiB), as --max-size flags take it.
+func ParseSize(in string) (int64, error) {
+	s := strings.TrimSpace(strings.ToUpper(in))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, fmt.Errorf("%q is not a size: use e.g. 25M, 512K or a number of bytes", in)
+	}
+	return n * mult, nil
 }

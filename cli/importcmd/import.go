@@ -106,7 +106,7 @@ func (o *Options) check(args []string) error {
 		}
 		o.resolveAfter = d
 	}
-	n, err := parseSize(o.MaxSize)
+	n, err := cmdutil.ParseSize(o.MaxSize)
 	if err != nil {
 		return cmdutil.FlagErrorf("--max-size: %v", err)
 	}
@@ -119,25 +119,6 @@ func (o *Options) check(args []string) error {
 		o.variant = v
 	}
 	return nil
-}
-
-func parseSize(in string) (int64, error) {
-	s := strings.TrimSpace(strings.ToUpper(in))
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 || n > (1<<40)/mult {
-		return 0, fmt.Errorf("%q is not a size: use e.g. 64M, 512K or a number of bytes", in)
-	}
-	return n * mult, nil
 }
 
 // Summary is what an import did. -o json prints it as is.

@@ -1,11 +1,9 @@
 package serve
 
 import (
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -70,24 +68,4 @@ func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, cmdutil.FlagErrorf("--log-format must be text or json, not %q", format)
-}
-
-// parseSize reads a byte count such as 25M, 25MiB, 512K or 1048576.
-func parseSize(in string) (int64, error) {
-	s := strings.TrimSpace(strings.ToUpper(in))
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"KIB", 1 << 10}, {"MIB", 1 << 20}, {"GIB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}} {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
-		return 0, fmt.Errorf("%q is not a size: use e.g. 25M, 512K or a number of bytes", in)
-	}
-	return n * mult, nil
 }

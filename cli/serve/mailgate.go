@@ -92,7 +92,7 @@ func runMailgate(cmd *cobra.Command, opts *MailgateOptions) error {
 	if err != nil {
 		return err
 	}
-	maxSize, err := parseSize(opts.MaxSize)
+	maxSize, err := cmdutil.ParseSize(opts.MaxSize)
 	if err != nil {
 		return cmdutil.FlagErrorf("--max-size: %v", err)
 	}

@@ -141,7 +141,7 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	maxSize, err := parseSize(opts.MaxSize)
+	maxSize, err := cmdutil.ParseSize(opts.MaxSize)
 	if err != nil {
 		return cmdutil.FlagErrorf("--max-size: %v", err)
 	}
