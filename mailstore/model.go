@@ -104,6 +104,7 @@ const (
 	TxNote        = "note"         // mail kept on the ticket as an internal note
 	TxSendFailure = "send-failure" // outgoing mail that could not be delivered
 	TxBounce      = "bounce"       // a delivery report about sak's own mail
+	TxPromote     = "promote"      // a non-participant's note made correspondence
 )
 
 // Transaction is one recorded change to a ticket.

@@ -156,7 +156,9 @@ func (s *Store) QuarantineDecide(ctx context.Context, actor string, id int64, st
 
 // Promote turns a mail kept as an internal note because its sender was not
 // on the ticket into the sender's correspondence: the sender becomes a Cc,
-// and the owner (or the watchers) hear of it. Caseworkers of the queue may.
+// and the ticket records the promotion. Nobody is mailed: the mail was
+// already on the ticket, and a caseworker made the decision. Caseworkers of
+// the queue may.
 func (s *Store) Promote(ctx context.Context, actor string, ticket, txnID int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		o := s.newOp(ctx, tx)
@@ -192,7 +194,7 @@ func (s *Store) Promote(ctx context.Context, actor string, ticket, txnID int64) 
 		if _, err := o.record(TxAddCc, "", from, fmt.Sprintf("promoted from transaction %d", txnID)); err != nil {
 			return err
 		}
-		_, err = o.record("promote", TxNote, TxCorrespond, fmt.Sprintf("transaction %d from %s", txnID, from))
+		_, err = o.record(TxPromote, TxNote, TxCorrespond, fmt.Sprintf("transaction %d from %s", txnID, from))
 		return err
 	})
 }
