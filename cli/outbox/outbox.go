@@ -129,10 +129,15 @@ func NewCmdRetry(f *cmdutil.Factory, runF func(*RetryOptions) error) *cobra.Comm
 		Long:    "Requeue one outbox row, or with --all every row not yet sent, to be sent at once by 'sak serve'.",
 		Example: "  sak outbox retry 17\n  sak outbox retry --all",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if all == (len(args) == 1) && len(args) <= 1 {
+			switch {
+			case len(args) > 1:
+				return cmdutil.FlagErrorf("give one outbox ID, not %d", len(args))
+			case all && len(args) == 1:
+				return cmdutil.FlagErrorf("give an outbox ID or --all, not both")
+			case !all && len(args) == 0:
 				return cmdutil.FlagErrorf("give an outbox ID or --all")
 			}
-			return cobra.MaximumNArgs(1)(cmd, args)
+			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 1 {

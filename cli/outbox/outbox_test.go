@@ -27,6 +27,12 @@ func TestOutbox(t *testing.T) {
 		if r := e.Run("outbox", "retry"); r.Code != 2 {
 			t.Fatalf("retry without id: %+v", r)
 		}
+		if r := e.Run("outbox", "retry", "1", "2"); r.Code != 2 || !strings.Contains(r.Err, "one outbox ID") {
+			t.Fatalf("retry with two ids: %+v", r)
+		}
+		if r := e.Run("outbox", "retry", "1", "--all"); r.Code != 2 || !strings.Contains(r.Err, "not both") {
+			t.Fatalf("retry with an id and --all: %+v", r)
+		}
 		if r := e.Run("outbox", "list", "--status", "lost"); r.Code != 2 {
 			t.Fatalf("bad status: %+v", r)
 		}
