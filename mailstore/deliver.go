@@ -350,19 +350,21 @@ func (o *op) addCcs(in *Incoming) error {
 		} else if own {
 			continue
 		}
-		u, err := userByEmail(o.ctx, o.tx, a)
-		if err == nil && u.Login != "" {
+		u, err := ensureUser(o.ctx, o.tx, a, "", o.now)
+		if err != nil {
+			return err
+		}
+		if u.Login != "" {
 			continue // staff are never Ccs
 		}
-		var on int
-		if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM ticket_people p JOIN users u ON u.id = p.user_id WHERE p.ticket_id = $1 AND u.email = $2`,
-			o.t.id, strings.ToLower(a)).Scan(&on); err != nil {
-			return fmt.Errorf("read people of ticket %d: %w", o.t.id, err)
+		on, err := o.onTicket(u.ID)
+		if err != nil {
+			return err
 		}
-		if on > 0 {
+		if on {
 			continue
 		}
-		if _, err := o.addPerson(a, "", "cc"); err != nil {
+		if _, err := o.addUser(u, "cc"); err != nil {
 			return err
 		}
 		if o.t.justCreated {
@@ -373,6 +375,15 @@ func (o *op) addCcs(in *Incoming) error {
 		}
 	}
 	return nil
+}
+
+// onTicket reports whether the user is on the locked ticket in any role.
+func (o *op) onTicket(userID int64) (bool, error) {
+	var n int
+	if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM ticket_people WHERE ticket_id = $1 AND user_id = $2`, o.t.id, userID).Scan(&n); err != nil {
+		return false, fmt.Errorf("read people of ticket %d: %w", o.t.id, err)
+	}
+	return n > 0, nil
 }
 
 // followUp stores a mail on the locked ticket, as what the sender may make
@@ -387,11 +398,11 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 	}
 	participant := false
 	if from != nil {
-		var n int
-		if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM ticket_people WHERE ticket_id = $1 AND user_id = $2`, o.t.id, from.ID).Scan(&n); err != nil {
-			return nil, fmt.Errorf("read people of ticket %d: %w", o.t.id, err)
+		on, err := o.onTicket(from.ID)
+		if err != nil {
+			return nil, err
 		}
-		participant = n > 0 || signed
+		participant = on || signed
 	}
 	comment := in.Routes[0].Comment
 	o.actor = from
