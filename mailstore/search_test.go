@@ -279,3 +279,100 @@ func TestSearchManyMatches(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchIndexQueue follows SQLite's new rows through fts_queue: a
+// transaction of the store indexes what is queued before it commits, and
+// rows changed or deleted while queued leave a sound index.
+func TestSearchIndexQueue(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.SQLite(t)
+	storetest.Desk(t, s)
+	db := s.DB()
+	queued := func() int {
+		t.Helper()
+		var n int
+		mustDo(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM fts_queue`).Scan(&n))
+		return n
+	}
+	find := func(word string) []int64 {
+		t.Helper()
+		hits, err := s.Search(ctx, word, mailstore.SearchFilter{})
+		mustDo(t, err)
+		return hitIDs(hits)
+	}
+	// sound checks the index's own structure, and with content also that
+	// it holds every row of its table as it is.
+	sound := func(content int) {
+		t.Helper()
+		for _, tab := range []string{"messages_fts", "tickets_fts"} {
+			if _, err := db.ExecContext(ctx, `INSERT INTO `+tab+` (`+tab+`, rank) VALUES ('integrity-check', $1)`, content); err != nil {
+				t.Errorf("%s integrity-check: %v", tab, err)
+			}
+		}
+		// The rows FTS5 counts for bm25 (its averages record starts
+		// with the count, one byte while under 128): a 'delete' of a row
+		// never indexed would count one too few.
+		var avg []byte
+		mustDo(t, db.QueryRowContext(ctx, `SELECT block FROM tickets_fts_data WHERE id = 1`).Scan(&avg))
+		var tickets, queuedTickets int
+		mustDo(t, db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM fts_queue WHERE kind = 't')`).Scan(&tickets, &queuedTickets))
+		if len(avg) == 0 || int(avg[0]) != tickets-queuedTickets {
+			t.Errorf("tickets_fts counts %v rows, want %d", avg, tickets-queuedTickets)
+		}
+	}
+
+	q, err := s.Queue(ctx, "support")
+	mustDo(t, err)
+	d, err := s.Deliver(ctx, &mailstore.Incoming{
+		Mail:   mailstore.Mail{Raw: []byte("Subject: Husleie\r\n\r\nkvittering\r\n"), MessageID: "q1@example.com", From: "pat@example.com", Subject: "Husleie", Text: "kvittering"},
+		Routes: []mailstore.Route{{Queue: q}},
+	})
+	mustDo(t, err)
+	if n := queued(); n != 0 {
+		t.Errorf("after a delivery %d rows are queued, want 0", n)
+	}
+	for _, w := range []string{"husleie", "kvittering"} {
+		if ids := find(w); !sameIDs(ids, []int64{d.Ticket}) {
+			t.Errorf("Search(%s) = %v, want [%d]", w, ids, d.Ticket)
+		}
+	}
+
+	// Written around the store, in one transaction: a ticket made and
+	// renamed, a message made and deleted, an indexed message changed.
+	tx, err := db.BeginTx(ctx, nil)
+	mustDo(t, err)
+	var tid int64
+	mustDo(t, tx.QueryRowContext(ctx, `INSERT INTO tickets (queue_id, subject, status, created, updated)
+		SELECT queue_id, 'gammel', 'new', 0, 0 FROM tickets WHERE id = $1 RETURNING id`, d.Ticket).Scan(&tid))
+	_, err = tx.ExecContext(ctx, `UPDATE tickets SET subject = 'fersk' WHERE id = $1`, tid)
+	mustDo(t, err)
+	var mid int64
+	mustDo(t, tx.QueryRowContext(ctx, `INSERT INTO messages (ticket_id, txn_id, size, sha256, text, raw)
+		SELECT ticket_id, txn_id, 1, 'x', 'flyktig', x'00' FROM messages WHERE ticket_id = $1 RETURNING id`, d.Ticket).Scan(&mid))
+	_, err = tx.ExecContext(ctx, `DELETE FROM messages WHERE id = $1`, mid)
+	mustDo(t, err)
+	_, err = tx.ExecContext(ctx, `UPDATE messages SET text = 'endret' WHERE ticket_id = $1`, d.Ticket)
+	mustDo(t, err)
+	mustDo(t, tx.Commit())
+	if n := queued(); n != 1 {
+		t.Errorf("after the renamed ticket %d rows are queued, want 1", n)
+	}
+	var indexed int
+	mustDo(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets_fts WHERE tickets_fts MATCH 'fersk OR gammel'`).Scan(&indexed))
+	if indexed != 0 {
+		t.Errorf("the queued ticket is in the index %d times before the queue is indexed", indexed)
+	}
+	sound(0)
+
+	// The store's next transaction indexes the queue.
+	mustDo(t, s.Comment(ctx, "alice", d.Ticket, "a note"))
+	if n := queued(); n != 0 {
+		t.Errorf("after the store's next transaction %d rows are queued, want 0", n)
+	}
+	for w, want := range map[string][]int64{"fersk": {tid}, "gammel": {}, "flyktig": {}, "kvittering": {}, "endret": {d.Ticket}} {
+		if ids := find(w); !sameIDs(ids, want) {
+			t.Errorf("Search(%s) = %v, want %v", w, ids, want)
+		}
+	}
+	sound(1)
+}

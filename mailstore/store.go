@@ -319,13 +319,13 @@ func (s *Store) Migrate(ctx context.Context) error {
 		return refuse(ErrSchema, "database schema version %d is newer than this sak's version %d: upgrade sak", have, len(ms))
 	}
 	for _, m := range ms[have:] {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := s.retryTx(ctx, func(tx *sql.Tx) error {
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES ($1, $2)`, m.version, micros(s.now()))
 			return err
-		})
+		}, false)
 		if err != nil {
 			return fmt.Errorf("migrate %s to version %d (%s): %w", s.d.name, m.version, m.name, err)
 		}
@@ -336,10 +336,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // inTx runs fn in a transaction and commits it, retrying a few times when
 // the database reports a serialization failure, a deadlock or a busy lock.
+// What fn stored is in the search index when it commits (indexQueued).
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.retryTx(ctx, fn, true)
+}
+
+// retryTx is inTx; index false leaves out the search index, for the
+// migrations that make it.
+func (s *Store) retryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) error {
 	var err error
 	for attempt := 0; attempt < 4; attempt++ {
-		err = s.tryTx(ctx, fn)
+		err = s.tryTx(ctx, fn, index)
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			return err
 		}
@@ -348,7 +355,7 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return err
 }
 
-func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
@@ -364,6 +371,12 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
+	}
+	if index {
+		if err := s.indexQueued(ctx, tx); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
