@@ -143,17 +143,29 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	if !in.At.IsZero() {
 		o.now = micros(in.At)
 	}
-	// 1. The same mail again.
-	var dup int64
-	err := o.tx.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND sha256 = $2`, in.MessageID, in.Hash()).Scan(&dup)
-	if err == nil {
-		if id, err := resolveMerged(ctx, o.tx, dup); err == nil {
-			dup = id
+	// 1. The same mail again. Every stored mail's Message-ID is in
+	// message_ids (a trigger puts it there), so a mail whose Message-ID
+	// is not is new, and known, it threads the mail (thread).
+	own := msgidLookup{}
+	if in.MessageID != "" {
+		var err error
+		if own.ticket, own.found, err = lookupMessageID(ctx, o.tx, in.MessageID); err != nil {
+			return nil, err
 		}
-		return &Delivery{Ticket: dup, Duplicate: true, Kind: "duplicate"}, nil
+		own.done = true
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("look for duplicate: %w", err)
+	if in.MessageID == "" || own.found {
+		var dup int64
+		err := o.tx.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND sha256 = $2`, in.MessageID, in.Hash()).Scan(&dup)
+		if err == nil {
+			if id, err := resolveMerged(ctx, o.tx, dup); err == nil {
+				dup = id
+			}
+			return &Delivery{Ticket: dup, Duplicate: true, Kind: "duplicate"}, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, fmt.Errorf("look for duplicate: %w", err)
+		}
 	}
 	// 2. A delivery report about a mail sak sent goes on its ticket.
 	if in.BounceOf != "" {
@@ -165,7 +177,7 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	}
 	// 3. Threading: a known subject tag, a signed reply address, then
 	// Message-IDs.
-	id, signed, err := o.thread(in)
+	id, signed, err := o.thread(in, own)
 	if err != nil {
 		return nil, err
 	}
@@ -182,9 +194,16 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	return o.followUp(in, from, signed, runCommands)
 }
 
+// msgidLookup is what message_ids said of a Message-ID, once asked (done).
+type msgidLookup struct {
+	ticket      int64
+	found, done bool
+}
+
 // thread finds the ticket a mail belongs to, or 0, and whether a signed
-// reply address named it.
-func (o *op) thread(in *Incoming) (int64, bool, error) {
+// reply address named it. own is the look-up of the mail's own Message-ID
+// made before, if any.
+func (o *op) thread(in *Incoming, own msgidLookup) (int64, bool, error) {
 	ctx, tx := o.ctx, o.tx
 	for _, t := range in.Tags {
 		// A tag of the tracker sak replaced (RT's $rtname or an RT
@@ -216,8 +235,14 @@ func (o *op) thread(in *Incoming) (int64, bool, error) {
 	for i := len(in.References) - 1; i >= 0; i-- {
 		ids = append(ids, in.References[i])
 	}
-	for _, msgid := range ids {
+	for i, msgid := range ids {
 		if msgid == "" {
+			continue
+		}
+		if i == 0 && own.done {
+			if in.MessageID == "" || own.found {
+				return own.ticket, false, nil
+			}
 			continue
 		}
 		if id, ok, err := lookupMessageID(ctx, tx, msgid); err != nil || ok {

@@ -153,7 +153,7 @@ func (s *Store) User(ctx context.Context, login string) (*User, error) {
 
 // UserByEmail finds a user, caseworker or requestor, by address.
 func (s *Store) UserByEmail(ctx context.Context, addr string) (*User, error) {
-	return userByEmail(ctx, s.db, addr)
+	return userByEmail(ctx, cachedDB{s}, addr)
 }
 
 func userByLogin(ctx context.Context, q querier, login string) (*User, error) {

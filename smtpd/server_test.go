@@ -212,6 +212,13 @@ func testMailIn(t *testing.T, open storetest.Opener) {
 		if h := r.history(ts[0].ID); len(h) != 2 {
 			t.Fatalf("changed mail with the same id: history %d, want 2", len(h))
 		}
+		// Without a Message-ID: the same bytes are the same mail.
+		bare := strings.Replace(mailText(pat, "support@example.org", "No id", "x", "", "Bare."), "Message-ID: <x>\r\n", "", 1)
+		r.mustSend(pat, []string{"support@example.org"}, bare)
+		r.mustSend(pat, []string{"support@example.org"}, bare)
+		if ts := r.tickets(); len(ts) != 2 {
+			t.Fatalf("a mail without a Message-ID sent twice made %d tickets in all, want 2", len(ts))
+		}
 	})
 
 	t.Run("requestor reply reopens", func(t *testing.T) {
