@@ -3,6 +3,7 @@ package mailstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -375,4 +376,57 @@ func TestSearchIndexQueue(t *testing.T) {
 		}
 	}
 	sound(1)
+}
+
+// TestOptimizeSearch merges the segments that one transaction after
+// another leaves in SQLite's full-text indexes into one, and search finds
+// the same tickets after it.
+func TestOptimizeSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		s := open(t)
+		storetest.Desk(t, s)
+		var want []int64
+		for i := 0; i < 30; i++ {
+			id := newTicket(t, s, "alice", "support", fmt.Sprintf("Stipend %d", i), fmt.Sprintf("søknad nummer %d", i))
+			if i%3 == 0 {
+				mustDo(t, s.Comment(ctx, "alice", id, "lånekassen"))
+				want = append([]int64{id}, want...) // newest first, as equal hits are
+			}
+		}
+		find := func(word string) []int64 {
+			t.Helper()
+			hits, err := s.Search(ctx, word, mailstore.SearchFilter{})
+			mustDo(t, err)
+			return hitIDs(hits)
+		}
+		before := [][]int64{find("stipend"), find("søknad"), find("lånekassen")}
+		if len(before[0]) != 30 || len(before[1]) != 30 || !sameIDs(before[2], want) {
+			t.Fatalf("before: %d, %d and %v found, want 30, 30 and %v", len(before[0]), len(before[1]), before[2], want)
+		}
+		got, err := s.OptimizeSearch(ctx)
+		mustDo(t, err)
+		if s.Dialect() == "postgres" {
+			if len(got) != 0 {
+				t.Errorf("OptimizeSearch on PostgreSQL = %+v, want nothing done", got)
+			}
+			return
+		}
+		if len(got) != 2 {
+			t.Fatalf("OptimizeSearch = %+v, want the two indexes", got)
+		}
+		for _, ix := range got {
+			if ix.SegmentsBefore < 2 || ix.SegmentsAfter != 1 || ix.Steps < 1 {
+				t.Errorf("OptimizeSearch: %+v, want several segments merged into 1", ix)
+			}
+			if _, err := s.DB().ExecContext(ctx, `INSERT INTO `+ix.Table+` (`+ix.Table+`, rank) VALUES ('integrity-check', 1)`); err != nil {
+				t.Errorf("%s integrity-check: %v", ix.Table, err)
+			}
+		}
+		for i, w := range []string{"stipend", "søknad", "lånekassen"} {
+			if ids := find(w); !sameIDs(ids, before[i]) {
+				t.Errorf("Search(%s) after merging = %v, want %v", w, ids, before[i])
+			}
+		}
+	})
 }

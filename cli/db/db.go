@@ -12,11 +12,12 @@ func NewCmdDB(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:     "db <command>",
 		Short:   "Manage the database",
-		Example: "  sak db migrate\n  sak db check\n  sak --db postgres://sak@db.example.org/sak db migrate",
+		Example: "  sak db migrate\n  sak db check\n  sak db optimize\n  sak --db postgres://sak@db.example.org/sak db migrate",
 		Args:    cmdutil.GroupArgs,
 		RunE:    cmdutil.GroupRun,
 	}
 	cmd.AddCommand(NewCmdMigrate(f, nil))
 	cmd.AddCommand(NewCmdCheck(f, nil))
+	cmd.AddCommand(NewCmdOptimize(f, nil))
 	return cmd
 }
