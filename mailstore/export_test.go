@@ -17,3 +17,10 @@ func DeliverBatch(ctx context.Context, s *Store, ins []*Incoming) ([]*Delivery, 
 	}
 	return ds, errs
 }
+
+// SetSearchWindow sets searchWindow for a test, and puts it back after.
+func SetSearchWindow(t interface{ Cleanup(func()) }, n int) {
+	old := searchWindow
+	searchWindow = n
+	t.Cleanup(func() { searchWindow = old })
+}

@@ -41,8 +41,8 @@ type SearchHit struct {
 // matches (as tid, score and mid), and the snippets.
 type searchSQL struct {
 	subject, body   string
-	topSubject      string // subject's best %d matches
-	topBody         string // body's best %d matches
+	topSubject      string // subject's best %[2]d matches among its newest %[1]d
+	topBody         string // body's best %[2]d matches among its newest %[1]d
 	bodySnippets    string // $1 the query; rows: message id, snippet
 	subjectSnippets string // $1 the query; rows: ticket id, snippet
 }
@@ -53,10 +53,16 @@ var searchQueries = map[string]searchSQL{
 		body: `SELECT m.ticket_id AS tid, m.id AS mid, -bm25(messages_fts) AS score
 			FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH $1`,
 		// ORDER BY rank LIMIT is FTS5's own top-k: it ranks inside the
-		// index and reads only the best rows.
-		topSubject: `SELECT rowid AS tid, -rank AS score FROM tickets_fts WHERE tickets_fts MATCH $1 ORDER BY rank LIMIT %d`,
+		// index and reads only the best rows. The rowid bound, the oldest
+		// of the newest matches, is found by walking the index backwards
+		// without ranking; FTS5 then ranks only the rows above it.
+		topSubject: `SELECT rowid AS tid, -rank AS score FROM tickets_fts WHERE tickets_fts MATCH $1
+			AND rowid >= (SELECT COALESCE(MIN(rowid), 0) FROM (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH $1 ORDER BY rowid DESC LIMIT %[1]d))
+			ORDER BY rank LIMIT %[2]d`,
 		topBody: `SELECT m.ticket_id AS tid, m.id AS mid, f.score
-			FROM (SELECT rowid AS mid, -rank AS score FROM messages_fts WHERE messages_fts MATCH $1 ORDER BY rank LIMIT %d) f
+			FROM (SELECT rowid AS mid, -rank AS score FROM messages_fts WHERE messages_fts MATCH $1
+				AND rowid >= (SELECT COALESCE(MIN(rowid), 0) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $1 ORDER BY rowid DESC LIMIT %[1]d))
+				ORDER BY rank LIMIT %[2]d) f
 			JOIN messages m ON m.id = f.mid`,
 		bodySnippets: `SELECT rowid, snippet(messages_fts, 0, '` + SnippetStart + `', '` + SnippetEnd + `', '…', 24)
 			FROM messages_fts WHERE messages_fts MATCH $1 AND rowid IN (%s)`,
@@ -66,8 +72,8 @@ var searchQueries = map[string]searchSQL{
 	"postgres": {
 		subject:    pgSubject,
 		body:       pgBody,
-		topSubject: pgSubject + pgTop,
-		topBody:    pgBody + pgTop,
+		topSubject: pgSubject + fmt.Sprintf(pgWindow, "tickets") + pgTop,
+		topBody:    pgBody + fmt.Sprintf(pgWindow, "messages") + pgTop,
 		bodySnippets: `SELECT id, ts_headline('simple', left(text, 100000), to_tsquery('simple', $1),
 			'StartSel="` + SnippetStart + `", StopSel="` + SnippetEnd + `", MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "')
 			FROM messages WHERE id IN (%s)`,
@@ -82,7 +88,8 @@ const (
 	pgSubject = `SELECT id AS tid, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM tickets WHERE fts @@ to_tsquery('simple', $1)`
 	pgBody    = `SELECT ticket_id AS tid, id AS mid, ts_rank(fts, to_tsquery('simple', $1)) AS score
 			FROM messages WHERE fts @@ to_tsquery('simple', $1)`
-	pgTop = ` ORDER BY score DESC, id DESC LIMIT %d`
+	pgWindow = ` AND id >= (SELECT COALESCE(MIN(id), 0) FROM (SELECT id FROM %s WHERE fts @@ to_tsquery('simple', $1) ORDER BY id DESC LIMIT %%[1]d) w)`
+	pgTop    = ` ORDER BY score DESC, id DESC LIMIT %[2]d`
 )
 
 // searchTerm is one word of a search; prefix matches words that begin
@@ -157,8 +164,8 @@ func matchExpr(dialect string, terms []searchTerm) string {
 // no stemming, so "søknad" does not find "søknader", but "søknad*" does).
 // Tickets whose subject matches come first, then by relevance. A hit on a
 // ticket merged into another counts for the ticket it was merged into.
-// With a limit and no filter, only the best matches are ranked (see
-// searchCandidates).
+// With a limit and no filter, only the best of the newest matches are
+// ranked (see searchCandidates and searchWindow).
 func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]SearchHit, error) {
 	terms := parseSearch(query)
 	if len(terms) == 0 {
@@ -174,13 +181,15 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 	if f.Limit > 0 && len(f.Queues) == 0 && len(f.Statuses) == 0 {
 		// A common word matches a large part of the mail (tens of
 		// thousands of messages at a university's scale), and ranking
-		// every match took most of a second. The tickets shown come from
-		// the best matches of subjects and of messages, many times more
-		// than are shown; when they make fewer tickets than asked for,
+		// every match took most of a second, growing with the store.
+		// The tickets shown come from the best matches of subjects and
+		// of messages, many times more than are shown, among the newest
+		// searchWindow of each: the cost stays bounded however old the
+		// store grows. When they make fewer tickets than asked for,
 		// every match is ranked after all. A filter may leave out any
-		// of the best, so a filtered search ranks every match.
+		// of them, so a filtered search ranks every match.
 		k := max(searchCandidates, 10*f.Limit)
-		ranks, err = s.rankTickets(ctx, fmt.Sprintf(sq.topSubject, k), fmt.Sprintf(sq.topBody, k), match, f)
+		ranks, err = s.rankTickets(ctx, fmt.Sprintf(sq.topSubject, searchWindow, k), fmt.Sprintf(sq.topBody, searchWindow, k), match, f)
 		if err == nil && len(ranks) < f.Limit {
 			ranks, err = s.rankTickets(ctx, sq.subject, sq.body, match, f)
 		}
@@ -237,6 +246,12 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 // searchCandidates is the fewest best matches of subjects and of messages
 // an unfiltered search with a limit ranks (see Search).
 const searchCandidates = 200
+
+// searchWindow is how many of the newest matching subjects, and of the
+// newest matching messages, an unfiltered search with a limit ranks: a
+// word in more mail than this (a few in a thousand of all mail at the seed
+// scale) is ranked among its most recent uses. A variable for the tests.
+var searchWindow = 20000
 
 // searchRank is a ticket's place in a search.
 type searchRank struct {

@@ -430,3 +430,40 @@ func TestOptimizeSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchWindow: an unfiltered search with a limit ranks the newest
+// matches only; a filter, no limit, or a window that makes fewer tickets
+// than asked for ranks every match.
+func TestSearchWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		s := open(t)
+		storetest.Desk(t, s)
+		mailstore.SetSearchWindow(t, 5)
+		var strong, weak []int64
+		for i := 0; i < 3; i++ { // the oldest, and the best
+			strong = append(strong, newTicket(t, s, "alice", "support", "Old", "karakter karakter karakter karakter"))
+		}
+		for i := 0; i < 10; i++ {
+			weak = append(weak, newTicket(t, s, "alice", "support", "New", "A long letter about the weather, the canteen and the library, and one karakter."))
+		}
+		search := func(f mailstore.SearchFilter) []int64 {
+			t.Helper()
+			hits, err := s.Search(ctx, "karakter", f)
+			mustDo(t, err)
+			return hitIDs(hits)
+		}
+		newest := map[int64]bool{}
+		for _, id := range weak[5:] {
+			newest[id] = true
+		}
+		if ids := search(mailstore.SearchFilter{Limit: 3}); len(ids) != 3 || !newest[ids[0]] || !newest[ids[1]] || !newest[ids[2]] {
+			t.Errorf("limit 3 = %v, want three of the newest five %v", ids, weak[5:])
+		}
+		for _, f := range []mailstore.SearchFilter{{}, {Limit: 3, Queues: []string{"support"}}, {Limit: 6}} {
+			if ids := search(f); len(ids) < 3 || !sameIDs(ids[:3], []int64{strong[2], strong[1], strong[0]}) {
+				t.Errorf("%+v = %v, want the three best %v first", f, ids, strong)
+			}
+		}
+	})
+}

@@ -41,8 +41,9 @@ matched as written: end a word with * to match words that begin with it
 Tickets whose subject matches come first, then the best matches. Each hit
 shows a piece of the matching text with the words in [brackets]. For speed,
 an unfiltered search ranks only the best 200 subjects and 200 messages (10
-for each ticket asked for, when more); --queue, --status or --limit 0 rank
-every match.`,
+for each ticket asked for, when more) among the newest 20,000 that match:
+a word that common is ranked among its recent uses. --queue, --status or
+--limit 0 rank every match.`,
 		Example: `  sak search printer toner
   sak search søknad --queue opptak --status new,open
   sak search 'vpn*' --limit 5 -o json | jq -r '.[] | "\(.id) \(.subject)"'`,
