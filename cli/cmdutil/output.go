@@ -100,6 +100,8 @@ type Column struct {
 	Right  bool // align right (numbers)
 	// Paint colours a cell after it is padded; nil for none.
 	Paint func(s string) string
+	// Fit cuts a cell to width runes; nil for Truncate.
+	Fit func(s string, width int) string
 }
 
 // Table prints rows in aligned columns, two spaces apart, fitted to Width
@@ -164,7 +166,11 @@ func (t *Table) Render(w io.Writer) error {
 	line := func(cells []string, header bool) {
 		b.Reset()
 		for i, c := range t.Columns {
-			s := Truncate(cells[i], widths[i])
+			fit := c.Fit
+			if fit == nil || header {
+				fit = Truncate
+			}
+			s := fit(cells[i], widths[i])
 			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(s))
 			last := i == len(t.Columns)-1
 			switch {

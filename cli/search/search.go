@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
@@ -124,7 +125,7 @@ func searchRun(opts *SearchOptions) error {
 		cmdutil.Column{Header: "QUEUE", Max: 12},
 		cmdutil.Column{Header: "OWNER", Max: 10},
 		cmdutil.Column{Header: "SUBJECT", Max: 30, Flex: true, Min: 12},
-		cmdutil.Column{Header: "MATCH", Flex: true, Min: 20},
+		cmdutil.Column{Header: "MATCH", Flex: true, Min: 20, Fit: fitSnippet},
 	)
 	t.Columns[1].Paint = c.Status
 	for _, h := range hits {
@@ -141,4 +142,25 @@ func searchRun(opts *SearchOptions) error {
 		fmt.Fprintf(ios.ErrOut, "Showing the best %d; use --limit N (0 for all) to see more.\n", opts.Limit)
 	}
 	return nil
+}
+
+// fitSnippet cuts a snippet to width runes with its first marked word in
+// view: when the word ends beyond the cut, the cell starts a little
+// before the word, after "…".
+func fitSnippet(s string, width int) string {
+	if utf8.RuneCountInString(s) <= width {
+		return s
+	}
+	at := strings.Index(s, mailstore.SnippetStart)
+	end := strings.Index(s[max(at, 0):], mailstore.SnippetEnd)
+	if at < 0 || end < 0 || utf8.RuneCountInString(s[:at+end]) < width-1 {
+		return cmdutil.Truncate(s, width)
+	}
+	r := []rune(s)
+	word := utf8.RuneCountInString(s[:at])
+	from := max(word-width/4, 0)
+	for from > 0 && from < word && r[from-1] != ' ' {
+		from++ // start at a word
+	}
+	return cmdutil.Truncate("…"+strings.TrimLeft(string(r[from:]), " …"), width)
 }

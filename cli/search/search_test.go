@@ -140,3 +140,23 @@ func TestSearchJSON(t *testing.T) {
 		t.Errorf("no hits in JSON: %q, %v; want []", out, err)
 	}
 }
+
+func TestFitSnippet(t *testing.T) {
+	for _, tc := range []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"short [word]", 20, "short [word]"},
+		{"the [word] comes early in a long snippet", 20, "the [word] comes ea…"},
+		{"a long piece of text before the [vitnemål] and after it", 24, "…the [vitnemål] and aft…"},
+		{"a long piece of text before the [vitnemål] and after it", 40, "…the [vitnemål] and after it"},
+		{"…ending with [vitnemål]", 12, "…[vitnemål]"},
+		{"no marked word in this long snippet at all", 20, "no marked word in t…"},
+	} {
+		got := fitSnippet(tc.in, tc.width)
+		if got != tc.want || utf8.RuneCountInString(got) > tc.width {
+			t.Errorf("fitSnippet(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+		}
+	}
+}
