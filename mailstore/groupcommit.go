@@ -128,8 +128,7 @@ func (s *Store) runBatch(batch []*commitReq) {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	// First without savepoints: a savepoint per delivery costs statements,
-	// and on SQLite a statement journal and a flush of the full-text
-	// index's pending terms each. Almost every delivery succeeds; when one
+	// and on SQLite a statement journal each. Almost every delivery succeeds; when one
 	// fails, the whole batch is undone and run again, each delivery under
 	// a savepoint of its own so that the failure undoes only its work.
 	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.deliverBatch(ctx, tx, batch, results, false) })

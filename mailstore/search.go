@@ -250,7 +250,9 @@ const searchCandidates = 200
 // searchWindow is how many of the newest matching subjects, and of the
 // newest matching messages, an unfiltered search with a limit ranks: a
 // word in more mail than this (a few in a thousand of all mail at the seed
-// scale) is ranked among its most recent uses. A variable for the tests.
+// scale) is ranked among its most recently stored uses (by row id: mail
+// imported from RT after sak started counts as stored then). A variable
+// for the tests.
 var searchWindow = 20000
 
 // searchRank is a ticket's place in a search.
@@ -359,7 +361,10 @@ func (s *Store) snippets(ctx context.Context, query, match string, ids []string)
 // indexQueued adds the messages and tickets that SQLite's triggers queued
 // in fts_queue to the full-text index, inside tx just before it commits
 // (tryTx), so that the index gets one segment per transaction rather than
-// one per mail (migration 11). PostgreSQL indexes each row itself.
+// one per mail (migration 11). Rows written around the store (SQL by hand,
+// or a sak of schema version 10 still running after the migration) wait
+// in the queue, unsearchable, until the store's next transaction.
+// PostgreSQL indexes each row itself.
 func (s *Store) indexQueued(ctx context.Context, tx *sql.Tx) error {
 	if s.d.name != "sqlite" {
 		return nil

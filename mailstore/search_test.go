@@ -313,12 +313,14 @@ func TestSearchIndexQueue(t *testing.T) {
 		// The rows FTS5 counts for bm25 (its averages record starts
 		// with the count, one byte while under 128): a 'delete' of a row
 		// never indexed would count one too few.
-		var avg []byte
-		mustDo(t, db.QueryRowContext(ctx, `SELECT block FROM tickets_fts_data WHERE id = 1`).Scan(&avg))
-		var tickets, queuedTickets int
-		mustDo(t, db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM tickets), (SELECT COUNT(*) FROM fts_queue WHERE kind = 't')`).Scan(&tickets, &queuedTickets))
-		if len(avg) == 0 || int(avg[0]) != tickets-queuedTickets {
-			t.Errorf("tickets_fts counts %v rows, want %d", avg, tickets-queuedTickets)
+		for tab, kind := range map[string]string{"tickets": "t", "messages": "m"} {
+			var avg []byte
+			mustDo(t, db.QueryRowContext(ctx, `SELECT block FROM `+tab+`_fts_data WHERE id = 1`).Scan(&avg))
+			var rows, queued int
+			mustDo(t, db.QueryRowContext(ctx, `SELECT (SELECT COUNT(*) FROM `+tab+`), (SELECT COUNT(*) FROM fts_queue WHERE kind = $1)`, kind).Scan(&rows, &queued))
+			if len(avg) == 0 || int(avg[0]) != rows-queued {
+				t.Errorf("%s_fts counts %v rows, want %d", tab, avg, rows-queued)
+			}
 		}
 	}
 
@@ -354,14 +356,24 @@ func TestSearchIndexQueue(t *testing.T) {
 	mustDo(t, err)
 	_, err = tx.ExecContext(ctx, `UPDATE messages SET text = 'endret' WHERE ticket_id = $1`, d.Ticket)
 	mustDo(t, err)
+	mustDo(t, tx.QueryRowContext(ctx, `INSERT INTO messages (ticket_id, txn_id, size, sha256, text, raw)
+		SELECT ticket_id, txn_id, 1, 'y', 'utkast', x'00' FROM messages WHERE ticket_id = $1 RETURNING id`, d.Ticket).Scan(&mid))
+	_, err = tx.ExecContext(ctx, `UPDATE messages SET text = 'ferdig' WHERE id = $1`, mid)
+	mustDo(t, err)
+	_, err = tx.ExecContext(ctx, `INSERT INTO tickets (queue_id, subject, status, created, updated) SELECT queue_id, 'kortlivet', 'new', 0, 0 FROM tickets WHERE id = $1`, d.Ticket)
+	mustDo(t, err)
+	_, err = tx.ExecContext(ctx, `DELETE FROM tickets WHERE subject = 'kortlivet'`)
+	mustDo(t, err)
 	mustDo(t, tx.Commit())
-	if n := queued(); n != 1 {
-		t.Errorf("after the renamed ticket %d rows are queued, want 1", n)
+	if n := queued(); n != 2 {
+		t.Errorf("after the renamed ticket and the edited message %d rows are queued, want 2", n)
 	}
-	var indexed int
-	mustDo(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets_fts WHERE tickets_fts MATCH 'fersk OR gammel'`).Scan(&indexed))
-	if indexed != 0 {
-		t.Errorf("the queued ticket is in the index %d times before the queue is indexed", indexed)
+	for tab, words := range map[string]string{"tickets_fts": "fersk OR gammel", "messages_fts": "ferdig OR utkast"} {
+		var indexed int
+		mustDo(t, db.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tab+` WHERE `+tab+` MATCH $1`, words).Scan(&indexed))
+		if indexed != 0 {
+			t.Errorf("a queued row is in %s %d times before the queue is indexed", tab, indexed)
+		}
 	}
 	sound(0)
 
@@ -370,10 +382,19 @@ func TestSearchIndexQueue(t *testing.T) {
 	if n := queued(); n != 0 {
 		t.Errorf("after the store's next transaction %d rows are queued, want 0", n)
 	}
-	for w, want := range map[string][]int64{"fersk": {tid}, "gammel": {}, "flyktig": {}, "kvittering": {}, "endret": {d.Ticket}} {
+	for w, want := range map[string][]int64{"fersk": {tid}, "gammel": {}, "flyktig": {}, "kvittering": {}, "endret": {d.Ticket},
+		"ferdig": {d.Ticket}, "utkast": {}, "kortlivet": {}} {
 		if ids := find(w); !sameIDs(ids, want) {
 			t.Errorf("Search(%s) = %v, want %v", w, ids, want)
 		}
+	}
+	sound(1)
+
+	// An indexed ticket deleted around the store leaves the index too.
+	_, err = db.ExecContext(ctx, `DELETE FROM tickets WHERE id = $1`, tid)
+	mustDo(t, err)
+	if ids := find("fersk"); len(ids) != 0 {
+		t.Errorf("Search(fersk) after the ticket was deleted = %v", ids)
 	}
 	sound(1)
 }

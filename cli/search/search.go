@@ -42,9 +42,9 @@ matched as written: end a word with * to match words that begin with it
 Tickets whose subject matches come first, then the best matches. Each hit
 shows a piece of the matching text with the words in [brackets]. For speed,
 an unfiltered search ranks only the best 200 subjects and 200 messages (10
-for each ticket asked for, when more) among the newest 20,000 that match:
-a word that common is ranked among its recent uses. --queue, --status or
---limit 0 rank every match.`,
+for each ticket asked for, when more) among the 20,000 most recently stored
+that match: a word that common is ranked among its recent uses. --queue,
+--status or --limit 0 rank every match.`,
 		Example: `  sak search printer toner
   sak search søknad --queue opptak --status new,open
   sak search 'vpn*' --limit 5 -o json | jq -r '.[] | "\(.id) \(.subject)"'`,
@@ -161,6 +161,9 @@ func fitSnippet(s string, width int) string {
 	from := max(word-width/4, 0)
 	for from > 0 && from < word && r[from-1] != ' ' {
 		from++ // start at a word
+	}
+	if from == 0 {
+		return cmdutil.Truncate(s, width) // the word is as far left as it goes
 	}
 	return cmdutil.Truncate("…"+strings.TrimLeft(string(r[from:]), " …"), width)
 }

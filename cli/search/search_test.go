@@ -152,6 +152,8 @@ func TestFitSnippet(t *testing.T) {
 		{"a long piece of text before the [vitnemål] and after it", 24, "…the [vitnemål] and aft…"},
 		{"a long piece of text before the [vitnemål] and after it", 40, "…the [vitnemål] and after it"},
 		{"…ending with [vitnemål]", 12, "…[vitnemål]"},
+		{"[word] at the start", 5, "[wor…"},
+		{"ab [verylongwordthatgoeson] and on", 20, "ab [verylongwordtha…"},
 		{"no marked word in this long snippet at all", 20, "no marked word in t…"},
 	} {
 		got := fitSnippet(tc.in, tc.width)
