@@ -16,6 +16,23 @@ const (
 	SnippetEnd   = "]"
 )
 
+// The databases mark words with two Unicode noncharacters, which no mail
+// text holds, so that the first marked word is told apart from brackets
+// in the text (SnippetMark); marked makes them SnippetStart and SnippetEnd.
+const (
+	markStart = "\uFDD0"
+	markEnd   = "\uFDD1"
+)
+
+var unmark = strings.NewReplacer(markStart, SnippetStart, markEnd, SnippetEnd)
+
+// marked puts SnippetStart and SnippetEnd in place of the database's
+// marks, and returns where the first marked word starts, or -1. No mark
+// comes before the first start mark, so its offset does not move.
+func marked(snip string) (string, int) {
+	return unmark.Replace(snip), strings.Index(snip, markStart)
+}
+
 // SearchFilter narrows a search; zero values select everything.
 type SearchFilter struct {
 	Queues   []string
@@ -35,6 +52,10 @@ type SearchHit struct {
 	// when no message matches, with the words marked by SnippetStart and
 	// SnippetEnd, on one line.
 	Snippet string
+	// SnippetMark is the byte offset in Snippet of the SnippetStart of
+	// its first marked word; -1 when none is marked. Brackets of the text
+	// itself look the same.
+	SnippetMark int
 }
 
 // searchSQL is what differs between the dialects: the subject and message
@@ -64,9 +85,9 @@ var searchQueries = map[string]searchSQL{
 				AND rowid >= (SELECT COALESCE(MIN(rowid), 0) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $1 ORDER BY rowid DESC LIMIT %[1]d))
 				ORDER BY rank LIMIT %[2]d) f
 			JOIN messages m ON m.id = f.mid`,
-		bodySnippets: `SELECT rowid, snippet(messages_fts, 0, '` + SnippetStart + `', '` + SnippetEnd + `', '…', 24)
+		bodySnippets: `SELECT rowid, snippet(messages_fts, 0, '` + markStart + `', '` + markEnd + `', '…', 24)
 			FROM messages_fts WHERE messages_fts MATCH $1 AND rowid IN (%s)`,
-		subjectSnippets: `SELECT rowid, snippet(tickets_fts, 0, '` + SnippetStart + `', '` + SnippetEnd + `', '…', 24)
+		subjectSnippets: `SELECT rowid, snippet(tickets_fts, 0, '` + markStart + `', '` + markEnd + `', '…', 24)
 			FROM tickets_fts WHERE tickets_fts MATCH $1 AND rowid IN (%s)`,
 	},
 	"postgres": {
@@ -75,10 +96,10 @@ var searchQueries = map[string]searchSQL{
 		topSubject: pgSubject + fmt.Sprintf(pgWindow, "tickets") + pgTop,
 		topBody:    pgBody + fmt.Sprintf(pgWindow, "messages") + pgTop,
 		bodySnippets: `SELECT id, ts_headline('simple', left(text, 100000), to_tsquery('simple', $1),
-			'StartSel="` + SnippetStart + `", StopSel="` + SnippetEnd + `", MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "')
+			'StartSel="` + markStart + `", StopSel="` + markEnd + `", MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "')
 			FROM messages WHERE id IN (%s)`,
 		subjectSnippets: `SELECT id, ts_headline('simple', subject, to_tsquery('simple', $1),
-			'StartSel="` + SnippetStart + `", StopSel="` + SnippetEnd + `", HighlightAll=true')
+			'StartSel="` + markStart + `", StopSel="` + markEnd + `", HighlightAll=true')
 			FROM tickets WHERE id IN (%s)`,
 	},
 }
@@ -238,6 +259,7 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 		} else if r.stid.Valid {
 			h.Snippet = subjSnips[r.stid.Int64]
 		}
+		h.Snippet, h.SnippetMark = marked(h.Snippet)
 		hits = append(hits, h)
 	}
 	return hits, nil

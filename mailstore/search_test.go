@@ -76,7 +76,7 @@ func TestSearch(t *testing.T) {
 		printer := newTicket(t, s, "alice", "support", "Printer on fire", "It burns.")
 		mustDo(t, s.Reply(ctx, "alice", printer, "First answer: have you tried turning it off?"))
 		mustDo(t, s.Reply(ctx, "bob", printer, "Second answer: we are looking at it."))
-		mustDo(t, s.Reply(ctx, "alice", printer, "Third answer: the toner cartridge was empty\nand has been replaced."))
+		mustDo(t, s.Reply(ctx, "alice", printer, "Third answer [3]: the toner cartridge was empty\nand has been replaced."))
 		order := newTicket(t, s, "bob", "support", "Toner order for the third floor", "Please order more.")
 		it := newTicket(t, s, "carol", "it-help", "Laptop", "My laptop needs toner too, apparently.")
 		norsk := newTicket(t, s, "alice", "support", "Søknad om opptak", "Huset ligger ved sjø og fjell. Jeg ønsker å søke, og liker blåbærsyltetøy.")
@@ -102,6 +102,10 @@ func TestSearch(t *testing.T) {
 			}
 			if !strings.Contains(h.Snippet, "[cartridge]") || strings.Contains(h.Snippet, "\n") {
 				t.Errorf("snippet = %q, want [cartridge] marked, on one line", h.Snippet)
+			}
+			// The text's own brackets come first; the mark finds the word.
+			if h.SnippetMark < 0 || !strings.HasPrefix(h.Snippet[h.SnippetMark:], "[cartridge]") {
+				t.Errorf("snippet %q marks its word at %d", h.Snippet, h.SnippetMark)
 			}
 			if len(h.Requestors) != 1 || h.Requestors[0] != "pat@example.com" {
 				t.Errorf("requestors = %v", h.Requestors)

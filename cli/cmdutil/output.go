@@ -100,8 +100,9 @@ type Column struct {
 	Right  bool // align right (numbers)
 	// Paint colours a cell after it is padded; nil for none.
 	Paint func(s string) string
-	// Fit cuts a cell to width runes; nil for Truncate.
-	Fit func(s string, width int) string
+	// Fit cuts the cell of row (counted from 0, the header not counted)
+	// to width runes; nil for Truncate.
+	Fit func(row int, s string, width int) string
 }
 
 // Table prints rows in aligned columns, two spaces apart, fitted to Width
@@ -163,14 +164,13 @@ func (t *Table) Render(w io.Writer) error {
 		}
 	}
 	var b strings.Builder
-	line := func(cells []string, header bool) {
+	line := func(row int, cells []string, header bool) {
 		b.Reset()
 		for i, c := range t.Columns {
-			fit := c.Fit
-			if fit == nil || header {
-				fit = Truncate
+			s := Truncate(cells[i], widths[i])
+			if c.Fit != nil && !header {
+				s = c.Fit(row, cells[i], widths[i])
 			}
-			s := fit(cells[i], widths[i])
 			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(s))
 			last := i == len(t.Columns)-1
 			switch {
@@ -197,13 +197,13 @@ func (t *Table) Render(w io.Writer) error {
 	for i, c := range t.Columns {
 		headers[i] = c.Header
 	}
-	line(headers, true)
+	line(-1, headers, true)
 	out := b.String()
 	if _, err := io.WriteString(w, out); err != nil {
 		return err
 	}
-	for _, r := range t.rows {
-		line(r, false)
+	for row, r := range t.rows {
+		line(row, r, false)
 		if _, err := io.WriteString(w, b.String()); err != nil {
 			return err
 		}

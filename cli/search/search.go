@@ -125,7 +125,9 @@ func searchRun(opts *SearchOptions) error {
 		cmdutil.Column{Header: "QUEUE", Max: 12},
 		cmdutil.Column{Header: "OWNER", Max: 10},
 		cmdutil.Column{Header: "SUBJECT", Max: 30, Flex: true, Min: 12},
-		cmdutil.Column{Header: "MATCH", Flex: true, Min: 20, Fit: fitSnippet},
+		cmdutil.Column{Header: "MATCH", Flex: true, Min: 20, Fit: func(row int, s string, width int) string {
+			return fitSnippet(s, hits[row].SnippetMark, width)
+		}},
 	)
 	t.Columns[1].Paint = c.Status
 	for _, h := range hits {
@@ -144,16 +146,18 @@ func searchRun(opts *SearchOptions) error {
 	return nil
 }
 
-// fitSnippet cuts a snippet to width runes with its first marked word in
-// view: when the word ends beyond the cut, the cell starts a little
-// before the word, after "…".
-func fitSnippet(s string, width int) string {
+// fitSnippet cuts a snippet to width runes with its first marked word, at
+// byte offset at (-1: none), in view: when the word ends beyond the cut,
+// the cell starts a little before the word, after "…".
+func fitSnippet(s string, at, width int) string {
 	if utf8.RuneCountInString(s) <= width {
 		return s
 	}
-	at := strings.Index(s, mailstore.SnippetStart)
-	end := strings.Index(s[max(at, 0):], mailstore.SnippetEnd)
-	if at < 0 || end < 0 || utf8.RuneCountInString(s[:at+end]) < width-1 {
+	if at < 0 || at >= len(s) || !strings.HasPrefix(s[at:], mailstore.SnippetStart) {
+		return cmdutil.Truncate(s, width)
+	}
+	end := strings.Index(s[at:], mailstore.SnippetEnd)
+	if end < 0 || utf8.RuneCountInString(s[:at+end]) < width-1 {
 		return cmdutil.Truncate(s, width)
 	}
 	r := []rune(s)

@@ -155,10 +155,18 @@ func TestFitSnippet(t *testing.T) {
 		{"[word] at the start", 5, "[wor…"},
 		{"ab [verylongwordthatgoeson] and on", 20, "ab [verylongwordtha…"},
 		{"no marked word in this long snippet at all", 20, "no marked word in t…"},
+		// Brackets of the text come before the marked word: the mark
+		// says which is which (the one marked by « here).
+		{"x [1] footnote and some more text before «[word] later on", 30, "…before [word] later on"},
 	} {
-		got := fitSnippet(tc.in, tc.width)
+		in := strings.Replace(tc.in, "«", "", 1)
+		at := strings.Index(tc.in, "«")
+		if at < 0 && strings.Contains(in, "[") {
+			at = strings.Index(in, "[")
+		}
+		got := fitSnippet(in, at, tc.width)
 		if got != tc.want || utf8.RuneCountInString(got) > tc.width {
-			t.Errorf("fitSnippet(%q, %d) = %q, want %q", tc.in, tc.width, got, tc.want)
+			t.Errorf("fitSnippet(%q, %d, %d) = %q, want %q", in, at, tc.width, got, tc.want)
 		}
 	}
 }
