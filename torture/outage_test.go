@@ -69,16 +69,17 @@ func TestPostgresOutage(t *testing.T) {
 	if len(acked) != len(ms) {
 		t.Fatalf("%d of %d mails acknowledged", len(acked), len(ms))
 	}
-	// The same daemon, never restarted, serves normally afterwards. A
-	// pooled connection the last drop killed may still cost one 451, as
-	// it would an MTA, which retries.
+	// The same daemon, never restarted, serves normally afterwards. Each
+	// pooled connection the last drop killed may still cost one 451 (the
+	// driver pings only connections idle for a second), as it would an
+	// MTA, which retries; the pool keeps at most 10 idle.
 	after := &verdicts{}
 	actx, acancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer acancel()
 	if err := deliverUntilAcked(actx, func() string { return d.addr }, mail{id: "after-outage@torture.test", from: "late@example.net", body: "x"}, after); err != nil {
 		t.Fatalf("after the outage: %v", err)
 	}
-	if n := after.codes[451]; n > 2 {
+	if n := after.codes[451]; n > 10 {
 		t.Fatalf("after the outage the daemon answered 451 %d times before recovering", n)
 	}
 	acked = append(acked, mail{id: "after-outage@torture.test"})
