@@ -285,11 +285,13 @@ func (o *op) isStaff(u *User) (bool, error) {
 	return canWork(o.ctx, o.tx, u, o.t.queueID)
 }
 
-// isQueueAddress reports whether addr is an address of a queue: one the
-// mail was delivered to is known without asking the database.
+// isQueueAddress reports whether addr is an address of a queue (case and
+// +detail aside): one the mail was delivered to is known without asking
+// the database.
 func (o *op) isQueueAddress(addr string, in *Incoming) (bool, error) {
+	a := QueueAddress(addr)
 	for _, r := range in.Routes {
-		if strings.EqualFold(addr, r.Queue.Address) || strings.EqualFold(addr, r.Queue.CommentAddress) {
+		if a == r.Queue.Address || a == r.Queue.CommentAddress {
 			return true, nil
 		}
 	}
@@ -311,8 +313,10 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 		return nil, err
 	}
 	o.actor = from
+	own := false // the sender is one of sak's own addresses
 	if from != nil {
-		if own, err := o.isQueueAddress(from.Email, in); err != nil {
+		var err error
+		if own, err = o.isQueueAddress(from.Email, in); err != nil {
 			return nil, err
 		} else if !own {
 			if _, err := o.addUser(from, "requestor"); err != nil {
@@ -358,7 +362,16 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 	if in.Quiet {
 		return d, nil
 	}
-	if !route.Comment && in.NoAutoReply == "" && from != nil {
+	if !route.Comment && in.NoAutoReply == "" && from != nil && !own {
+		// Mail from sak's own address is never answered (a loop): the
+		// From's, asked above, and the envelope sender's when another.
+		if in.MailFrom != "" && QueueAddress(in.MailFrom) != QueueAddress(from.Email) {
+			if own, err = o.isQueueAddress(in.MailFrom, in); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if !route.Comment && in.NoAutoReply == "" && from != nil && !own {
 		if err := o.autoReply(txn, from.Email, subject); err != nil {
 			return nil, err
 		}

@@ -140,8 +140,23 @@ func queueByID(ctx context.Context, q querier, id int64) (*Queue, error) {
 	return qu, nil
 }
 
+// QueueAddress is addr as queue addresses are compared: lower case, and a
+// +detail of the local part left out (support+urgent@ is support@, as
+// the MTA delivers it).
+func QueueAddress(addr string) string {
+	s := strings.ToLower(strings.TrimSpace(addr))
+	local, domain := s, ""
+	if i := strings.LastIndexByte(s, '@'); i >= 0 {
+		local, domain = s[:i], s[i:]
+	}
+	if i := strings.IndexByte(local, '+'); i >= 0 {
+		local = local[:i]
+	}
+	return strings.TrimSpace(local + domain)
+}
+
 func queueByAddress(ctx context.Context, q querier, addr string) (*Queue, bool, error) {
-	addr = strings.ToLower(addr)
+	addr = QueueAddress(addr)
 	qu, err := scanQueue(q.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE (address = $1 OR comment_address = $1) AND disabled = FALSE`, addr))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, refuse(ErrUnknownQueue, "no queue has the address %s", addr)

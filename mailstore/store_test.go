@@ -433,3 +433,32 @@ func runStoreSuite(t *testing.T, open storetest.Opener) {
 		}
 	})
 }
+
+func TestQueueAddress(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"Foo+bar@Example.ORG", "foo@example.org"},
+		{"foo@example.org", "foo@example.org"},
+		{" Support+Comment@Sak.Example.NO ", "support@sak.example.no"},
+		{"a+b+c@x.no", "a@x.no"},
+		{"plain", "plain"},
+		{"MAILER-DAEMON", "mailer-daemon"},
+		{"odd+@x", "odd@x"},
+		{"", ""},
+	} {
+		if got := mailstore.QueueAddress(tc.in); got != tc.want {
+			t.Errorf("QueueAddress(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func FuzzQueueAddress(f *testing.F) {
+	for _, s := range []string{"Foo+bar@Example.ORG", " a +b", "+@x", "İ+x@Y", "\xff@\xfe", "a@b@c+d"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, addr string) {
+		n := mailstore.QueueAddress(addr)
+		if n2 := mailstore.QueueAddress(n); n2 != n {
+			t.Errorf("QueueAddress(%q) = %q, but QueueAddress(%q) = %q", addr, n, n, n2)
+		}
+	})
+}

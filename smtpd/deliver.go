@@ -48,8 +48,7 @@ type Deliverer struct {
 // Route finds the queue an envelope recipient addresses. Case and a
 // +detail in the local part do not matter.
 func (d *Deliverer) Route(ctx context.Context, rcpt string) (mailstore.Route, error) {
-	addr := parse.Normalize(rcpt)
-	q, comment, err := d.Store.QueueByAddress(ctx, addr)
+	q, comment, err := d.Store.QueueByAddress(ctx, rcpt)
 	if err != nil {
 		return mailstore.Route{}, err
 	}
@@ -158,11 +157,7 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 		in.BounceOf = msg.Report.OriginalMessageID
 		in.Bounce = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", msg.Report.Action, strings.Join(msg.Report.Recipients, ","), msg.Report.Status, msg.Report.Diagnostic))
 	}
-	why, err := d.noAutoReply(ctx, env, msg)
-	if err != nil {
-		return nil, err
-	}
-	in.NoAutoReply = why
+	in.NoAutoReply = noAutoReply(env, msg)
 	if header(msg, mailstore.LoopHeader) != "" {
 		in.Quiet = true // sak's own mail came back: send nothing more
 	}
@@ -178,41 +173,29 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 }
 
 // noAutoReply says why RFC 3834 and common sense forbid answering a mail
-// automatically, or "" when an auto-reply may go out.
-func (d *Deliverer) noAutoReply(ctx context.Context, env *Envelope, msg *parse.Message) (string, error) {
+// automatically, or "" when an auto-reply may go out. Mail from one of
+// sak's own addresses is not answered either: the store tells that as it
+// makes the ticket (the sender is no requestor then).
+func noAutoReply(env *Envelope, msg *parse.Message) string {
 	switch {
 	case env.MailFrom == "":
-		return "null sender", nil
+		return "null sender"
 	case isSystemAddress(env.MailFrom) || msg.From != nil && isSystemAddress(msg.From.Addr):
-		return "mailer-daemon", nil
+		return "mailer-daemon"
 	case msg.AutoSubmitted != "" && msg.AutoSubmitted != "no":
-		return "auto-submitted", nil
+		return "auto-submitted"
 	case msg.Precedence == "bulk" || msg.Precedence == "list" || msg.Precedence == "junk":
-		return "precedence " + msg.Precedence, nil
+		return "precedence " + msg.Precedence
 	case msg.ListID != "" || msg.ListUnsubscribe:
-		return "mailing list", nil
+		return "mailing list"
 	case header(msg, mailstore.LoopHeader) != "":
-		return "sak's own mail", nil
+		return "sak's own mail"
 	case header(msg, "X-Autoreply") != "" || header(msg, "X-Autorespond") != "":
-		return "auto-reply", nil
+		return "auto-reply"
 	case msg.Report != nil:
-		return "delivery report", nil
+		return "delivery report"
 	}
-	addrs := []string{parse.Normalize(env.MailFrom)}
-	if a := parse.Normalize(fromAddr(msg)); a != addrs[0] {
-		addrs = append(addrs, a) // usually the same address: asked once
-	}
-	for _, a := range addrs {
-		if a == "" {
-			continue
-		}
-		if _, _, err := d.Store.QueueByAddress(ctx, a); err == nil {
-			return "sak's own address", nil
-		} else if !errors.Is(err, mailstore.ErrUnknownQueue) {
-			return "", err
-		}
-	}
-	return "", nil
+	return ""
 }
 
 func fromAddr(msg *parse.Message) string {

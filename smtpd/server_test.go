@@ -365,6 +365,8 @@ func testMailIn(t *testing.T, open storetest.Opener) {
 		r.mustSend(pat, []string{"support@example.org"}, mailText("IT-Help@example.org", "support@example.org", "header", "own2@example.com", "", "hi"))
 		r.mustSend("it-help@example.org", []string{"support@example.org"}, mailText("it-help@example.org", "support@example.org", "both", "own3@example.com", "", "hi"))
 		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "neither", "own4@example.com", "", "hi"))
+		// A +detail is the same address (the MTA delivers it to sak).
+		r.mustSend("it-help+bounces@example.org", []string{"support@example.org"}, mailText("IT-Help+Bounces@example.org", "support@example.org", "detail", "own5@example.com", "", "hi"))
 		out, _ := r.store.Outbox(ctx, mailstore.OutboxFilter{})
 		var acks []string
 		for _, o := range out {
@@ -372,8 +374,16 @@ func testMailIn(t *testing.T, open storetest.Opener) {
 				acks = append(acks, o.Rcpt)
 			}
 		}
-		if len(r.tickets()) != 4 || len(acks) != 1 || acks[0] != pat {
-			t.Fatalf("auto-replies to %v for %d tickets, want one to %s for 4", acks, len(r.tickets()), pat)
+		if len(r.tickets()) != 5 || len(acks) != 1 || acks[0] != pat {
+			t.Fatalf("auto-replies to %v for %d tickets, want one to %s for 5", acks, len(r.tickets()), pat)
+		}
+		// Nor is sak's own address a requestor.
+		for _, tk := range r.tickets() {
+			for _, p := range tk.Requestors {
+				if strings.HasPrefix(p, "it-help") {
+					t.Errorf("ticket %d %q has requestor %s", tk.ID, tk.Subject, p)
+				}
+			}
 		}
 	})
 

@@ -5,21 +5,6 @@ import (
 	"strings"
 )
 
-// Normalize returns the form of an address used to compare and route: lower
-// case, white space trimmed, and any "+detail" removed from the local part
-// ("Foo+bar@Example.ORG" gives "foo@example.org").
-func Normalize(addr string) string {
-	s := strings.ToLower(strings.TrimSpace(addr))
-	local, domain := s, ""
-	if i := strings.LastIndexByte(s, '@'); i >= 0 {
-		local, domain = s[:i], s[i:]
-	}
-	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
-	}
-	return strings.TrimSpace(local + domain)
-}
-
 // mailbox returns the first address of a header field, or nil.
 func (p *parser) mailbox(h header, name string) *Address {
 	list := p.addressList(h, name)

@@ -82,15 +82,3 @@ func FuzzTicketTags(f *testing.F) {
 		}
 	})
 }
-
-func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"Foo+bar@Example.ORG", " a +b", "+@x", "İ+x@Y", "\xff@\xfe", "a@b@c+d"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, addr string) {
-		n := Normalize(addr)
-		if n2 := Normalize(n); n2 != n {
-			t.Errorf("Normalize(%q) = %q, but Normalize(%q) = %q", addr, n, n, n2)
-		}
-	})
-}

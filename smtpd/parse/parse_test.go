@@ -77,7 +77,6 @@ func TestParseTestdata(t *testing.T) {
 	}{
 		{"latin1-qp.eml", "Subject", func(m *Message) any { return m.Subject }, "Blåbærsyltetøy på hytta"},
 		{"latin1-qp.eml", "From", func(m *Message) any { return *m.From }, Address{Name: "Østen Æbelø", Addr: "Osten+sak@Example.NO"}},
-		{"latin1-qp.eml", "Normalize(From)", func(m *Message) any { return Normalize(m.From.Addr) }, "osten@example.no"},
 		{"latin1-qp.eml", "To", func(m *Message) any { return m.To }, []Address{{"Support, IT", "support@example.no"}, {"", "opptak@example.no"}}},
 		{"latin1-qp.eml", "Cc", func(m *Message) any { return m.Cc }, []Address{{"Pål", "pal@example.no"}}},
 		{"latin1-qp.eml", "Date", func(m *Message) any { return m.Date.UTC() }, time.Date(2024, 3, 5, 9, 15, 0, 0, time.UTC)},
@@ -284,24 +283,6 @@ func TestParseReader(t *testing.T) {
 	}
 	if want := Parse(raw); !reflect.DeepEqual(m, want) {
 		t.Errorf("ParseReader() = %+v, want %+v", m, want)
-	}
-}
-
-func TestNormalize(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"Foo+bar@Example.ORG", "foo@example.org"},
-		{"foo@example.org", "foo@example.org"},
-		{" Support+Comment@Sak.Example.NO ", "support@sak.example.no"},
-		{"a+b+c@x.no", "a@x.no"},
-		{"plain", "plain"},
-		{"MAILER-DAEMON", "mailer-daemon"},
-		{"odd+@x", "odd@x"},
-		{"", ""},
-	}
-	for _, tc := range tests {
-		if got := Normalize(tc.in); got != tc.want {
-			t.Errorf("Normalize(%q) = %q, want %q", tc.in, got, tc.want)
-		}
 	}
 }
 
