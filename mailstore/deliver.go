@@ -146,13 +146,12 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	// 1. The same mail again. Every stored mail's Message-ID is in
 	// message_ids (a trigger puts it there), so a mail whose Message-ID
 	// is not is new, and known, it threads the mail (thread).
-	own := msgidLookup{}
+	var own msgidLookup
 	if in.MessageID != "" {
 		var err error
 		if own.ticket, own.found, err = lookupMessageID(ctx, o.tx, in.MessageID); err != nil {
 			return nil, err
 		}
-		own.done = true
 	}
 	if in.MessageID == "" || own.found {
 		var dup int64
@@ -194,15 +193,15 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	return o.followUp(in, from, signed, runCommands)
 }
 
-// msgidLookup is what message_ids said of a Message-ID, once asked (done).
+// msgidLookup is what message_ids said of a Message-ID.
 type msgidLookup struct {
-	ticket      int64
-	found, done bool
+	ticket int64
+	found  bool
 }
 
 // thread finds the ticket a mail belongs to, or 0, and whether a signed
-// reply address named it. own is the look-up of the mail's own Message-ID
-// made before, if any.
+// reply address named it. own is what message_ids said of the mail's own
+// Message-ID (deliver asked).
 func (o *op) thread(in *Incoming, own msgidLookup) (int64, bool, error) {
 	ctx, tx := o.ctx, o.tx
 	for _, t := range in.Tags {
@@ -231,18 +230,15 @@ func (o *op) thread(in *Incoming, own msgidLookup) (int64, bool, error) {
 	}
 	// The mail's own Message-ID known already (the same mail with other
 	// bytes: resent, or delivered through another path), then its parents.
-	ids := append([]string{in.MessageID}, in.InReplyTo...)
+	if own.found {
+		return own.ticket, false, nil
+	}
+	ids := append([]string(nil), in.InReplyTo...)
 	for i := len(in.References) - 1; i >= 0; i-- {
 		ids = append(ids, in.References[i])
 	}
-	for i, msgid := range ids {
+	for _, msgid := range ids {
 		if msgid == "" {
-			continue
-		}
-		if i == 0 && own.done {
-			if in.MessageID == "" || own.found {
-				return own.ticket, false, nil
-			}
 			continue
 		}
 		if id, ok, err := lookupMessageID(ctx, tx, msgid); err != nil || ok {
@@ -370,10 +366,10 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 				return nil, err
 			}
 		}
-	}
-	if !route.Comment && in.NoAutoReply == "" && from != nil && !own {
-		if err := o.autoReply(txn, from.Email, subject); err != nil {
-			return nil, err
+		if !own {
+			if err := o.autoReply(txn, from.Email, subject); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return d, o.notifyStaff(TxCreate, txn, in, from)
