@@ -199,7 +199,8 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 	sq := searchQueries[s.d.name]
 	var ranks []searchRank
 	var err error
-	if f.Limit > 0 && len(f.Queues) == 0 && len(f.Statuses) == 0 {
+	windowed := f.Limit > 0 && len(f.Queues) == 0 && len(f.Statuses) == 0
+	if windowed {
 		// A common word matches a large part of the mail (tens of
 		// thousands of messages at a university's scale), and ranking
 		// every match took most of a second, growing with the store.
@@ -211,10 +212,8 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 		// of them, so a filtered search ranks every match.
 		k := max(searchCandidates, 10*f.Limit)
 		ranks, err = s.rankTickets(ctx, fmt.Sprintf(sq.topSubject, searchWindow, k), fmt.Sprintf(sq.topBody, searchWindow, k), match, f)
-		if err == nil && len(ranks) < f.Limit {
-			ranks, err = s.rankTickets(ctx, sq.subject, sq.body, match, f)
-		}
-	} else {
+	}
+	if err == nil && (!windowed || len(ranks) < f.Limit) {
 		ranks, err = s.rankTickets(ctx, sq.subject, sq.body, match, f)
 	}
 	if err != nil {
@@ -392,11 +391,11 @@ func (s *Store) indexQueued(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	c := cachedTx{tx: tx, s: s}
-	var n int
-	if err := c.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM fts_queue LIMIT 1)`).Scan(&n); err != nil {
+	var queued bool
+	if err := c.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM fts_queue)`).Scan(&queued); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
-	if n == 0 {
+	if !queued {
 		return nil
 	}
 	for _, q := range []string{
