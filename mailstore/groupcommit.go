@@ -127,13 +127,24 @@ func (s *Store) runBatch(batch []*commitReq) {
 	}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	// The statements run under shortCtx, which on SQLite drops the
+	// deadline: it is checked before the commit instead.
+	work := s.shortCtx(ctx)
 	// First without savepoints: a savepoint per delivery costs statements,
 	// and on SQLite a statement journal each. Almost every delivery succeeds; when one
 	// fails, the whole batch is undone and run again, each delivery under
 	// a savepoint of its own so that the failure undoes only its work.
-	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.deliverBatch(ctx, tx, batch, results, false) })
+	run := func(savepoints bool) func(*sql.Tx) error {
+		return func(tx *sql.Tx) error {
+			if err := s.deliverBatch(work, tx, batch, results, savepoints); err != nil {
+				return err
+			}
+			return ctx.Err() // too late: the callers answer 451
+		}
+	}
+	err := s.inTx(work, run(false))
 	if errors.Is(err, errRerun) {
-		err = s.inTx(ctx, func(tx *sql.Tx) error { return s.deliverBatch(ctx, tx, batch, results, true) })
+		err = s.inTx(work, run(true))
 	}
 	for i, r := range batch {
 		res := results[i]

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
@@ -88,6 +89,42 @@ func TestGroupCommitBatch(t *testing.T) {
 		}
 		if len(list) != 3 {
 			t.Errorf("%d tickets after the batch, want 3 (first, a, b)", len(list))
+		}
+	})
+}
+
+// TestGroupCommitDeadline gives a batch a delivery whose deadline has
+// passed: the batch must end by it, and so commit nothing, not even the
+// deliveries that have time, since each of their callers is told to retry.
+func TestGroupCommitDeadline(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		storetest.Desk(t, s)
+		ctx := context.Background()
+		q, err := s.Queue(ctx, "support")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := &mailstore.Incoming{
+			Mail:   mailstore.Mail{Raw: []byte("From: kim@example.com\r\nSubject: Wifi\r\n\r\nDown.\r\n"), MessageID: "wifi@x", From: "kim@example.com", Subject: "Wifi", Text: "Down."},
+			Routes: []mailstore.Route{{Queue: q}},
+		}
+		late := *in
+		late.MessageID = "late@x"
+		gone, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+		defer cancel()
+		_, errs := mailstore.DeliverBatchCtx([]context.Context{ctx, gone}, s, []*mailstore.Incoming{in, &late})
+		for i, err := range errs {
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("delivery %d: %v, want the deadline's error", i, err)
+			}
+		}
+		list, err := s.ListTickets(ctx, mailstore.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != 0 {
+			t.Errorf("%d tickets stored by a batch past its deadline, want none", len(list))
 		}
 	})
 }

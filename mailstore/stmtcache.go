@@ -70,10 +70,28 @@ func (s *Store) closeStmts() {
 }
 
 // cachedDB runs queries outside a transaction through the prepared
-// statements.
+// statements. It serves the look-ups of mail delivery before the 250, so
+// its statements run under shortCtx.
 type cachedDB struct{ s *Store }
 
+// shortCtx is ctx for the short statements of mail delivery: the group
+// commit's and the look-ups before the 250. On SQLite it keeps ctx's
+// values but not its deadline or cancellation: given a context that can
+// end, the driver starts a goroutine to watch it for every statement, and
+// database/sql another for every query; under load that was a fifth of the
+// committer's CPU. Such a statement cannot hang on SQLite: a read never
+// waits for the writer, and a wait for the write lock ends after the busy
+// timeout. On PostgreSQL ctx is kept whole: it also bounds a statement
+// waiting on the network or on another transaction's lock.
+func (s *Store) shortCtx(ctx context.Context) context.Context {
+	if s.d.name == "sqlite" {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 func (c cachedDB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = c.s.shortCtx(ctx)
 	if st := c.s.prepared(ctx, query); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
@@ -81,6 +99,7 @@ func (c cachedDB) ExecContext(ctx context.Context, query string, args ...any) (s
 }
 
 func (c cachedDB) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = c.s.shortCtx(ctx)
 	if st := c.s.prepared(ctx, query); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -88,6 +107,7 @@ func (c cachedDB) QueryContext(ctx context.Context, query string, args ...any) (
 }
 
 func (c cachedDB) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = c.s.shortCtx(ctx)
 	if st := c.s.prepared(ctx, query); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
