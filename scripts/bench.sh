@@ -148,7 +148,8 @@ ntx=$(bin/sak ticket show "$big" -o json | python3 -c 'import json,sys; print(le
 timing "sak ticket list --queue $q --status open" bin/sak ticket list --queue $q --status open
 timing "sak ticket show $big ($ntx transactions)" bin/sak ticket show "$big"
 segs=$(sql "SELECT COUNT(DISTINCT id >> 37) FROM messages_fts_data WHERE id >> 37 > 0")
-timing "sak search vitnemål ($segs index segments)" bin/sak search vitnemål
+if [ "$segs" -eq 1 ]; then seg="1 index segment"; else seg="$segs index segments"; fi
+timing "sak search vitnemål ($seg)" bin/sak search vitnemål
 timing "sak stats --queue $q --since 3y" bin/sak stats --queue $q --since 3y
 raw=$(sql "SELECT COALESCE(SUM(size), 0) FROM messages")
 msgs=$(sql "SELECT COUNT(*) FROM messages")
