@@ -23,13 +23,7 @@ func TestGroupCommitBatch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mail := func(id, from, subject string) *mailstore.Incoming {
-			raw := fmt.Sprintf("From: %s\r\nMessage-ID: <%s>\r\nSubject: %s\r\n\r\nText of %s.\r\n", from, id, subject, id)
-			return &mailstore.Incoming{
-				Mail:   mailstore.Mail{Raw: []byte(raw), MessageID: id, From: from, Subject: subject, Text: "Text of " + id},
-				Routes: []mailstore.Route{{Queue: q}},
-			}
-		}
+		mail := func(id, from, subject string) *mailstore.Incoming { return batchMail(q, id, from, subject) }
 		// A ticket owned by bob, for alice's refused [take].
 		first, errs := mailstore.DeliverBatch(ctx, s, []*mailstore.Incoming{mail("first@x", "pat@example.com", "Printer")})
 		if errs[0] != nil {
@@ -105,15 +99,11 @@ func TestGroupCommitDeadline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		in := &mailstore.Incoming{
-			Mail:   mailstore.Mail{Raw: []byte("From: kim@example.com\r\nSubject: Wifi\r\n\r\nDown.\r\n"), MessageID: "wifi@x", From: "kim@example.com", Subject: "Wifi", Text: "Down."},
-			Routes: []mailstore.Route{{Queue: q}},
-		}
-		late := *in
-		late.MessageID = "late@x"
 		gone, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
 		defer cancel()
-		_, errs := mailstore.DeliverBatchCtx([]context.Context{ctx, gone}, s, []*mailstore.Incoming{in, &late})
+		_, errs := mailstore.DeliverBatchCtx([]context.Context{ctx, gone}, s, []*mailstore.Incoming{
+			batchMail(q, "wifi@x", "kim@example.com", "Wifi"), batchMail(q, "late@x", "lee@example.com", "Disk"),
+		})
 		for i, err := range errs {
 			if !errors.Is(err, context.DeadlineExceeded) {
 				t.Errorf("delivery %d: %v, want the deadline's error", i, err)
@@ -127,4 +117,13 @@ func TestGroupCommitDeadline(t *testing.T) {
 			t.Errorf("%d tickets stored by a batch past its deadline, want none", len(list))
 		}
 	})
+}
+
+// batchMail is a new mail to q.
+func batchMail(q *mailstore.Queue, id, from, subject string) *mailstore.Incoming {
+	raw := fmt.Sprintf("From: %s\r\nMessage-ID: <%s>\r\nSubject: %s\r\n\r\nText of %s.\r\n", from, id, subject, id)
+	return &mailstore.Incoming{
+		Mail:   mailstore.Mail{Raw: []byte(raw), MessageID: id, From: from, Subject: subject, Text: "Text of " + id},
+		Routes: []mailstore.Route{{Queue: q}},
+	}
 }
