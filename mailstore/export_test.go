@@ -2,17 +2,7 @@ package mailstore
 
 import "context"
 
-// DeliverBatch delivers ins as one group-commit batch, as the committer
-// would had they all been waiting at once, and returns each outcome.
-func DeliverBatch(ctx context.Context, s *Store, ins []*Incoming) ([]*Delivery, []error) {
-	ctxs := make([]context.Context, len(ins))
-	for i := range ctxs {
-		ctxs[i] = ctx
-	}
-	return DeliverBatchCtx(ctxs, s, ins)
-}
-
-// DeliverBatchCtx is DeliverBatch with a context for each delivery.
+// DeliverBatchCtx is Store.DeliverBatch with a context for each delivery.
 func DeliverBatchCtx(ctxs []context.Context, s *Store, ins []*Incoming) ([]*Delivery, []error) {
 	batch := make([]*commitReq, len(ins))
 	for i, in := range ins {

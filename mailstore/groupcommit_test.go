@@ -25,7 +25,7 @@ func TestGroupCommitBatch(t *testing.T) {
 		}
 		mail := func(id, from, subject string) *mailstore.Incoming { return batchMail(q, id, from, subject) }
 		// A ticket owned by bob, for alice's refused [take].
-		first, errs := mailstore.DeliverBatch(ctx, s, []*mailstore.Incoming{mail("first@x", "pat@example.com", "Printer")})
+		first, errs := s.DeliverBatch(ctx, []*mailstore.Incoming{mail("first@x", "pat@example.com", "Printer")})
 		if errs[0] != nil {
 			t.Fatal(errs[0])
 		}
@@ -44,7 +44,7 @@ func TestGroupCommitBatch(t *testing.T) {
 		broken.Routes = []mailstore.Route{{Queue: &mailstore.Queue{ID: 1 << 40, Name: "gone", Address: "gone@example.org", Tag: "gone"}}}
 		b := mail("b@x", "sam@example.com", "Disk")
 		againA := mail("a@x", "kim@example.com", "Wifi")
-		ds, errs := mailstore.DeliverBatch(ctx, s, []*mailstore.Incoming{a, take, broken, b, againA})
+		ds, errs := s.DeliverBatch(ctx, []*mailstore.Incoming{a, take, broken, b, againA})
 
 		if errs[0] != nil || !ds[0].Created {
 			t.Fatalf("a: %+v, %v", ds[0], errs[0])

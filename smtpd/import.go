@@ -32,31 +32,64 @@ type ImportOptions struct {
 // which the returned Delivery's Flags then include. Importing the same
 // mail again reports Duplicate.
 func (d *Deliverer) Import(ctx context.Context, env *Envelope, raw []byte, opt ImportOptions) (*mailstore.Delivery, error) {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil, ErrUnusable
-	}
-	msg := parse.Parse(raw)
-	if opt.SpamCheck {
-		if why := d.quarantineReason(msg); why != "" {
-			return d.quarantine(ctx, env, raw, msg, why)
+	ds, errs := d.ImportBatch(ctx, []Archived{{Env: env, Raw: raw, Opt: opt}})
+	return ds[0], errs[0]
+}
+
+// Archived is a mail from an archive, for ImportBatch.
+type Archived struct {
+	Env *Envelope
+	Raw []byte
+	Opt ImportOptions
+}
+
+// ImportBatch imports mails as Import does, in their order, the ones that
+// reach the store in one transaction (mailstore.Store.DeliverBatch), and
+// returns each one's outcome.
+func (d *Deliverer) ImportBatch(ctx context.Context, mails []Archived) ([]*mailstore.Delivery, []error) {
+	ds, errs := make([]*mailstore.Delivery, len(mails)), make([]error, len(mails))
+	var ins []*mailstore.Incoming
+	var at []int
+	for i, m := range mails {
+		if len(bytes.TrimSpace(m.Raw)) == 0 {
+			errs[i] = ErrUnusable
+			continue
 		}
+		msg := parse.Parse(m.Raw)
+		if m.Opt.SpamCheck {
+			if why := d.quarantineReason(msg); why != "" {
+				ds[i], errs[i] = d.quarantine(ctx, m.Env, m.Raw, msg, why)
+				continue
+			}
+		}
+		in, err := d.incoming(ctx, m.Env, m.Raw, msg)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		in.Quiet = true
+		in.At = importDate(msg.Date, m.Opt)
+		ins = append(ins, in)
+		at = append(at, i)
 	}
-	in, err := d.incoming(ctx, env, raw, msg)
-	if err != nil {
-		return nil, err
+	if len(ins) == 0 {
+		return ds, errs
 	}
-	in.Quiet = true
-	in.At = importDate(msg.Date, opt)
-	res, err := d.Store.Deliver(mailstore.WithVia(ctx, mailstore.ViaImport), in)
-	if err != nil {
-		d.log().Error("import failed", "message_id", msg.MessageID, "size", len(raw), "err", err)
-		return nil, err
+	res, rerrs := d.Store.DeliverBatch(mailstore.WithVia(ctx, mailstore.ViaImport), ins)
+	for j, in := range ins {
+		i := at[j]
+		ds[i], errs[i] = res[j], rerrs[j]
+		if errs[i] != nil {
+			d.log().Error("import failed", "message_id", in.MessageID, "size", len(in.Raw), "err", errs[i])
+			continue
+		}
+		r := ds[i]
+		if !r.Duplicate && slices.Contains(in.Flags, mailstore.FlagUnparseable) && !slices.Contains(r.Flags, mailstore.FlagUnparseable) {
+			r.Flags = append(r.Flags, mailstore.FlagUnparseable)
+		}
+		d.log().Debug("imported", "message_id", in.MessageID, "ticket", r.Ticket, "kind", r.Kind, "duplicate", r.Duplicate, "at", in.At)
 	}
-	if !res.Duplicate && slices.Contains(in.Flags, mailstore.FlagUnparseable) && !slices.Contains(res.Flags, mailstore.FlagUnparseable) {
-		res.Flags = append(res.Flags, mailstore.FlagUnparseable)
-	}
-	d.log().Debug("imported", "message_id", msg.MessageID, "ticket", res.Ticket, "kind", res.Kind, "duplicate", res.Duplicate, "at", in.At)
-	return res, nil
+	return ds, errs
 }
 
 // importDate is the time to record an imported mail at: its Date header,

@@ -290,6 +290,8 @@ func (im *importer) importUnit(u unit) error {
 		pos      = start
 		sinceCP  int
 		lastSave = im.clock()
+		batch    []*entry
+		size     int
 	)
 	save := func(ctx context.Context) error {
 		if u.key == "" || safe == start && !failed {
@@ -297,40 +299,66 @@ func (im *importer) importUnit(u unit) error {
 		}
 		return im.store.SetImportCheckpoint(ctx, u.key, safe)
 	}
+	// stop ends the import with err (interrupted, given up, unreadable),
+	// keeping the position for the next run.
+	stop := func(err error) error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(im.ctx), 10*time.Second)
+		defer cancel()
+		save(ctx)
+		return err
+	}
+	// flush delivers the batch and then accounts for its mails in the
+	// archive's order.
+	flush := func() error {
+		im.deliver(batch)
+		for _, e := range batch {
+			ok, err := im.account(e)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				failed = true // the next run must read this mail again
+			}
+			if !failed {
+				safe = e.msg.End
+			}
+			im.prog.update(e.msg.End-pos, &im.sum)
+			pos = e.msg.End
+			if im.opts.Hook != nil {
+				im.opts.Hook(im.sum.Read)
+			}
+			if sinceCP++; u.key != "" && (sinceCP >= checkpointEvery || im.clock().Sub(lastSave) >= checkpointInterval) {
+				if err := save(im.ctx); err != nil && im.ctx.Err() == nil {
+					return err
+				}
+				sinceCP, lastSave = 0, im.clock()
+			}
+		}
+		batch, size = batch[:0], 0
+		return nil
+	}
 	for {
 		msg, err := src.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			save(context.WithoutCancel(im.ctx))
-			return fmt.Errorf("read %s at byte %d: %w", u.path, pos, err)
-		}
-		ok, err := im.deliver(u, msg)
-		if err != nil {
-			// Interrupted or given up: keep the position for the next run.
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(im.ctx), 10*time.Second)
-			save(ctx)
-			cancel()
-			return err
-		}
-		if !ok {
-			failed = true // the next run must read this mail again
-		}
-		if !failed {
-			safe = msg.End
-		}
-		im.prog.update(msg.End-pos, &im.sum)
-		pos = msg.End
-		if im.opts.Hook != nil {
-			im.opts.Hook(im.sum.Read)
-		}
-		if sinceCP++; u.key != "" && (sinceCP >= checkpointEvery || im.clock().Sub(lastSave) >= checkpointInterval) {
-			if err := save(im.ctx); err != nil && im.ctx.Err() == nil {
-				return err
+			// What was read before is stored first; the next run starts
+			// at the mail that could not be read.
+			if ferr := flush(); ferr != nil {
+				return stop(ferr)
 			}
-			sinceCP, lastSave = 0, im.clock()
+			return stop(fmt.Errorf("read %s at byte %d: %w", u.path, pos, err))
 		}
+		batch = append(batch, im.entry(u, msg))
+		if size += len(msg.Raw); len(batch) >= batchMails || size >= batchBytes {
+			if err := flush(); err != nil {
+				return stop(err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return stop(err)
 	}
 	im.sum.Bytes += pos - start
 	if u.key == "" {
@@ -344,45 +372,96 @@ func (im *importer) importUnit(u unit) error {
 	return im.store.SetImportCheckpoint(im.ctx, u.key, 0)
 }
 
-// deliver imports one message. It returns false for a mail that failed
-// and should be retried by another run, and an error when the import must
-// stop: interrupted, or too many failures in a row.
-func (im *importer) deliver(u unit, msg *archive.Message) (bool, error) {
-	where := fmt.Sprintf("%s at byte %d", u.path, msg.Offset)
+// A batch of at most batchMails mails, or of batchBytes once it holds that
+// much, is delivered in one transaction: a commit per mail (an fsync, and
+// on SQLite a segment of the search index) made an import three times
+// slower.
+const (
+	batchMails = 64
+	batchBytes = 8 << 20
+)
+
+// entry is one message of an archive on its way through a batch.
+type entry struct {
+	msg   *archive.Message
+	where string
+	skip  string // a reason it is not delivered
+	env   *smtpd.Envelope
+	res   *mailstore.Delivery
+	err   error
+}
+
+// entry prepares msg for delivery, or says why it is skipped.
+func (im *importer) entry(u unit, msg *archive.Message) *entry {
+	e := &entry{msg: msg, where: fmt.Sprintf("%s at byte %d", u.path, msg.Offset)}
 	if msg.Path != "" {
-		where = msg.Path
+		e.where = msg.Path
 	}
 	switch {
 	case errors.Is(msg.Err, archive.ErrTooLarge):
-		im.sum.Read++
-		im.sum.Skipped[skipTooLarge]++
-		im.prog.log("%s: skipped: %s bytes, larger than --max-size %s", where, strconv.FormatInt(msg.Size, 10), im.opts.MaxSize)
-		return true, nil
+		e.skip = skipTooLarge
 	case msg.Err != nil:
-		im.sum.Read++
-		im.sum.Skipped[skipUnreadable]++
-		im.prog.log("%s: skipped: %v", where, msg.Err)
-		return true, nil
+		e.skip = skipUnreadable
 	case len(msg.Raw) == 0:
-		im.sum.Read++
+		e.skip = skipEmpty
+	default:
+		e.env = &smtpd.Envelope{Routes: []mailstore.Route{im.route}}
+		if strings.Contains(msg.Sender, "@") || strings.EqualFold(msg.Sender, "MAILER-DAEMON") {
+			e.env.MailFrom = msg.Sender
+		}
+	}
+	return e
+}
+
+// deliver imports the batch's deliverable mails in one transaction.
+func (im *importer) deliver(batch []*entry) {
+	var mails []smtpd.Archived
+	var to []*entry
+	for _, e := range batch {
+		if e.skip == "" {
+			mails = append(mails, smtpd.Archived{Env: e.env, Raw: e.msg.Raw, Opt: smtpd.ImportOptions{Date: e.msg.Date, Now: im.opts.Factory.Now(), SpamCheck: im.opts.SpamCheck}})
+			to = append(to, e)
+		}
+	}
+	if len(mails) == 0 {
+		return
+	}
+	ds, errs := im.d.ImportBatch(im.ctx, mails)
+	for i, e := range to {
+		e.res, e.err = ds[i], errs[i]
+	}
+}
+
+// account counts one message of a delivered batch. It returns false for a
+// mail that failed and should be retried by another run, and an error when
+// the import must stop: interrupted, or too many failures in a row. Once
+// interrupted, the rest of the batch is left to the next run, which finds
+// what of it was stored as duplicates.
+func (im *importer) account(e *entry) (bool, error) {
+	if err := im.ctx.Err(); err != nil {
+		return false, err // not counted: the next run reads it again
+	}
+	im.sum.Read++
+	switch e.skip {
+	case skipTooLarge:
+		im.sum.Skipped[skipTooLarge]++
+		im.prog.log("%s: skipped: %s bytes, larger than --max-size %s", e.where, strconv.FormatInt(e.msg.Size, 10), im.opts.MaxSize)
+		return true, nil
+	case skipUnreadable:
+		im.sum.Skipped[skipUnreadable]++
+		im.prog.log("%s: skipped: %v", e.where, e.msg.Err)
+		return true, nil
+	case skipEmpty:
 		im.sum.Skipped[skipEmpty]++
 		return true, nil
 	}
-	env := &smtpd.Envelope{Routes: []mailstore.Route{im.route}}
-	if strings.Contains(msg.Sender, "@") || strings.EqualFold(msg.Sender, "MAILER-DAEMON") {
-		env.MailFrom = msg.Sender
-	}
-	res, err := im.d.Import(im.ctx, env, msg.Raw, smtpd.ImportOptions{Date: msg.Date, Now: im.opts.Factory.Now(), SpamCheck: im.opts.SpamCheck})
-	if err != nil && im.ctx.Err() != nil {
-		return false, im.ctx.Err() // not stored: the next run reads it again
-	}
-	im.sum.Read++
+	res, err := e.res, e.err
 	switch {
 	case errors.Is(err, smtpd.ErrUnusable):
 		im.sum.Skipped[skipEmpty]++
 	case err != nil:
 		im.sum.Errors++
-		im.prog.log("%s: not imported: %v", where, err)
+		im.prog.log("%s: not imported: %v", e.where, err)
 		if im.fails++; im.fails >= maxFailures {
 			return false, fmt.Errorf("giving up after %d failures in a row: %w", im.fails, err)
 		}
