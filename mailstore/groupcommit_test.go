@@ -127,3 +127,34 @@ func batchMail(q *mailstore.Queue, id, from, subject string) *mailstore.Incoming
 		Routes: []mailstore.Route{{Queue: q}},
 	}
 }
+
+// TestDeliverBatchOrder delivers a mail and a reply to it in one batch:
+// the batch keeps their order, so the reply threads to the ticket the
+// first mail opened in the same transaction; and a mail without a queue
+// fails alone.
+func TestDeliverBatchOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		storetest.Desk(t, s)
+		ctx := context.Background()
+		q, err := s.Queue(ctx, "support")
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := batchMail(q, "first@x", "pat@example.com", "Printer")
+		reply := batchMail(q, "reply@x", "pat@example.com", "Re: Printer")
+		reply.InReplyTo = []string{"first@x"}
+		lost := batchMail(q, "lost@x", "kim@example.com", "Nowhere")
+		lost.Routes = nil
+		ds, errs := s.DeliverBatch(ctx, []*mailstore.Incoming{first, lost, reply})
+		if errs[0] != nil || !ds[0].Created {
+			t.Fatalf("first: %+v, %v", ds[0], errs[0])
+		}
+		if !errors.Is(errs[1], mailstore.ErrInvalid) || ds[1] != nil {
+			t.Errorf("a mail without a queue: %+v, %v; want refused as invalid", ds[1], errs[1])
+		}
+		if errs[2] != nil || ds[2].Created || ds[2].Ticket != ds[0].Ticket {
+			t.Errorf("reply: %+v, %v; want threaded to ticket %d", ds[2], errs[2], ds[0].Ticket)
+		}
+	})
+}
