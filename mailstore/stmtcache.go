@@ -78,8 +78,8 @@ type cachedDB struct{ s *Store }
 // commit's and the look-ups before the 250. On SQLite it keeps ctx's
 // values but not its deadline or cancellation: given a context that can
 // end, the driver starts a goroutine to watch it for every statement, and
-// database/sql another for every query; under load that was a fifth of the
-// committer's CPU. Such a statement cannot hang on SQLite: a read never
+// database/sql another for every query; under load that was about a fifth
+// of the CPU the committer spent running statements. Such a statement cannot hang on SQLite: a read never
 // waits for the writer, and a wait for the write lock ends after the busy
 // timeout. On PostgreSQL ctx is kept whole: it also bounds a statement
 // waiting on the network or on another transaction's lock.
