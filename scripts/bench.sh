@@ -25,30 +25,13 @@ go build -o bin/sakload ./cmd/sakload
 go build -o bin/sakgen ./cmd/sakgen
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}" $ingest_pid; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 export SAK_USER=root PGOPTIONS=--client-min-messages=warning
 rows=()
 row() { rows+=("$(printf '| %s | %s |' "$1" "$2")"); printf '%-58s %s\n' "$1" "$2"; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-
-# ingest_run DSN LABEL I: sak serve on DSN under sakload, beside the null
-# sink; the report goes to $work/load-LABEL-I.json, serve's peak RSS (KiB)
-# to $work/rss-LABEL-I.
-ingest_run() {
-  local dsn=$1 label=$2 i=$3 port
-  port=$(free_port)
-  SAK_DB=$dsn bin/sak db migrate >/dev/null
-  SAK_DB=$dsn bin/sak user add root --email root@example.org --sysadmin >/dev/null 2>&1 || true
-  SAK_DB=$dsn bin/sak queue create support --address support@example.org >/dev/null 2>&1 || true
-  SAK_DB=$dsn bin/sak serve --smtp 127.0.0.1:$port --log-level warn 2>"$work/serve-$label-$i.log" &
-  local pid=$!; pids+=($pid)
-  for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-  bin/sakload -target 127.0.0.1:$port -n "$MSGS" -c "$CONNS" -db "$dsn" -json -label "$label" > "$work/load-$label-$i.json"
-  awk '/VmHWM/ {print $2}' /proc/$pid/status > "$work/rss-$label-$i"
-  kill $pid; wait $pid 2>/dev/null || true
-}
+. scripts/ingest.sh
 
 # ingest_report LABEL: one row for the INGEST_RUNS runs of LABEL: the run
 # with the median ratio, the ratios of all, and the highest peak RSS. A
@@ -57,8 +40,8 @@ ingest_report() {
   python3 - "$work" "$1" "$INGEST_RUNS" <<'PY'
 import json, sys
 work, label, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-runs = [json.load(open(f"{work}/load-{label}-{i}.json")) for i in range(n)]
-rss = max(int(open(f"{work}/rss-{label}-{i}").read()) for i in range(n))
+runs = [json.load(open(f"{work}/{label}-{i}.json")) for i in range(n)]
+rss = max(int(open(f"{work}/{label}-{i}.rss").read()) for i in range(n))
 order = sorted(runs, key=lambda r: r["ratio"])
 r = order[len(order) // 2]
 s, nl = r["sak"], r["null"]
@@ -84,11 +67,11 @@ if [ "${ONLY:-}" != queries ]; then
 echo "== ingest: $MSGS messages, $CONNS connections, $INGEST_RUNS runs each"
 # Each run on a fresh database, SQLite and PostgreSQL in turn.
 for i in $(seq 0 $((INGEST_RUNS - 1))); do
-  ingest_run "$work/ingest-$i.db" sqlite "$i"
-  schema="bench_$$_$i"
-  psql "$PG" -qc "CREATE SCHEMA $schema" >/dev/null
-  ingest_run "$PG&search_path=$schema" postgres "$i"
-  psql "$PG" -qc "DROP SCHEMA $schema CASCADE" >/dev/null
+  for db in sqlite postgres; do
+    dsn=$(ingest_db $db "bench_$$_$i")
+    ingest_run bin/sak "$dsn" "$work/$db-$i"
+    ingest_drop "$dsn"
+  done
 done
 for label in sqlite postgres; do
   while IFS=$'\t' read -r k v; do row "$k" "$v"; done < <(ingest_report $label)

@@ -28,38 +28,22 @@ PG=${SAK_TEST_POSTGRES:-postgres://postgres@127.0.0.1:5432/test?sslmode=disable}
 mkdir -p bin
 go build -o bin/sakload ./cmd/sakload
 work=$(mktemp -d)
-pid=
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+. scripts/ingest.sh
+trap '[ -n "$ingest_pid" ] && kill $ingest_pid 2>/dev/null; rm -rf "$work"' EXIT
 export SAK_USER=root PGOPTIONS=--client-min-messages=warning
 
 # run BIN I: one ingest run; appends "I BIN msg/s null ratio cpu-ms-per-mail".
 run() {
-  local bin=$1 i=$2 dsn schema="" port
-  if [ "$DB" = postgres ]; then
-    schema="ab_$$_$i"
-    psql "$PG" -qc "CREATE SCHEMA $schema"
-    dsn="$PG&search_path=$schema"
-  else
-    dsn="$work/ingest-$i.db"
-  fi
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-  SAK_DB=$dsn "$bin" db migrate >/dev/null
-  SAK_DB=$dsn "$bin" user add root --email root@example.org --sysadmin >/dev/null 2>&1 || true
-  SAK_DB=$dsn "$bin" queue create support --address support@example.org >/dev/null 2>&1 || true
-  SAK_DB=$dsn "$bin" serve --smtp 127.0.0.1:$port --log-level warn 2>"$work/serve.log" &
-  pid=$!
-  for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
-  bin/sakload -target 127.0.0.1:$port -n "$MSGS" -c "$CONNS" -db "$dsn" -json > "$work/load.json"
-  local ticks; ticks=$(awk '{print $14+$15}' /proc/$pid/stat)
-  kill $pid; wait $pid 2>/dev/null || true; pid=
-  python3 - "$work/load.json" "$bin" "$i" "$ticks" "$(getconf CLK_TCK)" "$MSGS" >> "$work/runs" <<'PY'
+  local bin=$1 i=$2 dsn
+  dsn=$(ingest_db "$DB" "ab_$$_$i")
+  ingest_run "$bin" "$dsn" "$work/run"
+  ingest_drop "$dsn"
+  python3 - "$work/run.json" "$bin" "$i" "$(cat "$work/run.cpu")" "$(getconf CLK_TCK)" "$MSGS" >> "$work/runs" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1])); bin, i, ticks, hz, n = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
 print(i, bin, r["sak"]["msgs_per_sec"], r["null"]["msgs_per_sec"], r["ratio"], 1000 * ticks / hz / n)
 PY
   tail -1 "$work/runs"
-  if [ -n "$schema" ]; then psql "$PG" -qc "DROP SCHEMA $schema CASCADE"; else rm -f "$dsn"*; fi
 }
 
 for i in $(seq "$RUNS"); do
