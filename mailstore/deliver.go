@@ -103,11 +103,20 @@ func (s *Store) Deliver(ctx context.Context, in *Incoming) (*Delivery, error) {
 // imports, which would otherwise pay a commit per mail: an fsync, and on
 // SQLite a segment of the search index.
 func (s *Store) DeliverBatch(ctx context.Context, ins []*Incoming) ([]*Delivery, []error) {
+	ctxs := make([]context.Context, len(ins))
+	for i := range ctxs {
+		ctxs[i] = ctx
+	}
+	return s.deliverEach(ctxs, ins)
+}
+
+// deliverEach is DeliverBatch with a context of its own for each delivery.
+func (s *Store) deliverEach(ctxs []context.Context, ins []*Incoming) ([]*Delivery, []error) {
 	ds, errs := make([]*Delivery, len(ins)), make([]error, len(ins))
 	var batch []*commitReq
 	var at []int
 	for i, in := range ins {
-		rctx, err := prepareDelivery(ctx, in)
+		rctx, err := prepareDelivery(ctxs[i], in)
 		if err != nil {
 			errs[i] = err
 			continue

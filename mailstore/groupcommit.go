@@ -131,9 +131,10 @@ func (s *Store) runBatch(batch []*commitReq) {
 	// deadline: it is checked before the commit instead.
 	work := s.shortCtx(ctx)
 	// First without savepoints: a savepoint per delivery costs statements,
-	// and on SQLite a statement journal each. Almost every delivery succeeds; when one
-	// fails, the whole batch is undone and run again, each delivery under
-	// a savepoint of its own so that the failure undoes only its work.
+	// and on SQLite a statement journal each. Almost every delivery
+	// succeeds; when one fails, the whole batch is undone and run again,
+	// each delivery under a savepoint of its own so that the failure
+	// undoes only its work.
 	run := func(savepoints bool) func(*sql.Tx) error {
 		return func(tx *sql.Tx) error {
 			if err := s.deliverBatch(work, tx, batch, results, savepoints); err != nil {

@@ -17,12 +17,8 @@ import (
 func TestGroupCommitBatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		s := open(t)
-		storetest.Desk(t, s)
+		q := storetest.Desk(t, s)
 		ctx := context.Background()
-		q, err := s.Queue(ctx, "support")
-		if err != nil {
-			t.Fatal(err)
-		}
 		mail := func(id, from, subject string) *mailstore.Incoming { return batchMail(q, id, from, subject) }
 		// A ticket owned by bob, for alice's refused [take].
 		first, errs := s.DeliverBatch(ctx, []*mailstore.Incoming{mail("first@x", "pat@example.com", "Printer")})
@@ -93,12 +89,8 @@ func TestGroupCommitBatch(t *testing.T) {
 func TestGroupCommitDeadline(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		s := open(t)
-		storetest.Desk(t, s)
+		q := storetest.Desk(t, s)
 		ctx := context.Background()
-		q, err := s.Queue(ctx, "support")
-		if err != nil {
-			t.Fatal(err)
-		}
 		gone, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
 		defer cancel()
 		_, errs := mailstore.DeliverBatchCtx([]context.Context{ctx, gone}, s, []*mailstore.Incoming{
@@ -135,12 +127,8 @@ func batchMail(q *mailstore.Queue, id, from, subject string) *mailstore.Incoming
 func TestDeliverBatchOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		s := open(t)
-		storetest.Desk(t, s)
+		q := storetest.Desk(t, s)
 		ctx := context.Background()
-		q, err := s.Queue(ctx, "support")
-		if err != nil {
-			t.Fatal(err)
-		}
 		first := batchMail(q, "first@x", "pat@example.com", "Printer")
 		reply := batchMail(q, "reply@x", "pat@example.com", "Re: Printer")
 		reply.InReplyTo = []string{"first@x"}

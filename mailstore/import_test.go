@@ -24,12 +24,8 @@ func TestImportStore(t *testing.T) {
 			now := time.Date(2020, 5, 1, 12, 0, 0, 0, time.UTC)
 			clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 			s := storetest.Open(t, backend.dsn(t), mailstore.WithClock(clock))
-			storetest.Desk(t, s)
+			q := storetest.Desk(t, s)
 			ctx := context.Background()
-			q, err := s.Queue(ctx, "support")
-			if err != nil {
-				t.Fatal(err)
-			}
 			deliver := func(msgid, from string, at time.Time) int64 {
 				t.Helper()
 				in := &mailstore.Incoming{

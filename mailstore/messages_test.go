@@ -16,12 +16,8 @@ import (
 func TestLargeMailInPieces(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		s := open(t)
-		storetest.Desk(t, s)
+		q := storetest.Desk(t, s)
 		ctx := context.Background()
-		q, err := s.Queue(ctx, "support")
-		if err != nil {
-			t.Fatal(err)
-		}
 		rng := rand.New(rand.NewPCG(1, 2))
 		for _, size := range []int{1 << 20, 1<<20 + 1, 5<<20 + 12345} {
 			head := fmt.Sprintf("From: pat@example.com\r\nMessage-ID: <big%d@x>\r\nSubject: %d bytes\r\n\r\n", size, size)

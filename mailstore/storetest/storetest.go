@@ -97,8 +97,8 @@ func Open(t testing.TB, dsn string, opts ...mailstore.Option) *mailstore.Store {
 // Desk fills a store with a small service desk: sysadmin root; queues
 // support (support@example.org) and it-help (it-help@example.org, tag IT);
 // caseworkers alice and bob on support, carol on it-help; watcher walt on
-// support.
-func Desk(t testing.TB, s *mailstore.Store) {
+// support. It returns the support queue.
+func Desk(t testing.TB, s *mailstore.Store) *mailstore.Queue {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -121,4 +121,7 @@ func Desk(t testing.TB, s *mailstore.Store) {
 	must(s.Grant(ctx, "root", "support", "bob", mailstore.RoleCaseworker))
 	must(s.Grant(ctx, "root", "it-help", "carol", mailstore.RoleCaseworker))
 	must(s.Grant(ctx, "root", "support", "walt", mailstore.RoleWatcher))
+	q, err := s.Queue(ctx, "support")
+	must(err)
+	return q
 }
