@@ -167,9 +167,11 @@ func (t *Table) Render(w io.Writer) error {
 	line := func(row int, cells []string, header bool) {
 		b.Reset()
 		for i, c := range t.Columns {
-			s := Truncate(cells[i], widths[i])
+			var s string
 			if c.Fit != nil && !header {
 				s = c.Fit(row, cells[i], widths[i])
+			} else {
+				s = Truncate(cells[i], widths[i])
 			}
 			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(s))
 			last := i == len(t.Columns)-1
