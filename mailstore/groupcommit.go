@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"runtime/pprof"
 	"sync"
 	"time"
 )
@@ -91,6 +92,9 @@ func (s *Store) commit(ctx context.Context, in *Incoming) (*Delivery, error) {
 
 func (s *Store) commitLoop() {
 	defer s.gc.wg.Done()
+	// Profiles tell the committer's samples from the sessions' by this
+	// label (go tool pprof -tagfocus role=committer).
+	pprof.SetGoroutineLabels(pprof.WithLabels(context.Background(), pprof.Labels("role", "committer")))
 	for {
 		var batch []*commitReq
 		select {
