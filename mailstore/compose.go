@@ -5,10 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"mime/quotedprintable"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-message/mail"
+	"github.com/emersion/go-message/textproto"
 )
 
 // LoopHeader marks every mail sak sends; inbound mail carrying it is sak's
@@ -35,6 +38,9 @@ type outMail struct {
 	inReplyTo string
 	refs      []string
 	replyTo   string // default fromAddr
+	// attachments are sent on as they came (Attachment.Header and Body),
+	// after the text.
+	attachments []Attachment
 }
 
 // newMessageID makes a Message-ID in the queue address's domain that
@@ -101,20 +107,19 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	}
 	h.Set(LoopHeader, o.queue.Address)
 	h.Set("X-Sak-Ticket", fmt.Sprint(o.t.id))
-	h.Set("Content-Type", "text/plain; charset=utf-8")
-	var buf bytes.Buffer
-	w, err := mail.CreateSingleInlineWriter(&buf, h)
-	if err != nil {
-		return nil, fmt.Errorf("compose mail: %w", err)
-	}
 	text := m.text
 	if !strings.HasSuffix(text, "\n") {
 		text += "\n"
 	}
-	if _, err := w.Write([]byte(text)); err != nil {
-		return nil, fmt.Errorf("compose mail: %w", err)
+	var buf bytes.Buffer
+	var err error
+	if len(m.attachments) == 0 {
+		h.Set("Content-Type", "text/plain; charset=utf-8")
+		err = writeText(&buf, h, text)
+	} else {
+		err = writeMixed(&buf, &h, text, m.attachments)
 	}
-	if err := w.Close(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("compose mail: %w", err)
 	}
 	return &Mail{
@@ -128,6 +133,77 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 		Text:      m.text,
 		Outgoing:  true,
 	}, nil
+}
+
+// writeText writes a mail of h (a text/plain one) and text.
+func writeText(w io.Writer, h mail.Header, text string) error {
+	tw, err := mail.CreateSingleInlineWriter(w, h)
+	if err != nil {
+		return err
+	}
+	if _, err := io.WriteString(tw, text); err != nil {
+		return err
+	}
+	return tw.Close()
+}
+
+// writeMixed writes a multipart/mixed mail of h: the text, then each
+// attachment with its Content-* fields and its body as they came, not
+// decoded and encoded again. It sets h's Content-Type.
+func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) error {
+	var body bytes.Buffer
+	mw := textproto.NewMultipartWriter(&body)
+	var th textproto.Header
+	th.Set("Content-Type", "text/plain; charset=utf-8")
+	th.Set("Content-Disposition", "inline")
+	th.Set("Content-Transfer-Encoding", "quoted-printable")
+	pw, err := mw.CreatePart(th)
+	if err != nil {
+		return err
+	}
+	qw := quotedprintable.NewWriter(pw)
+	if _, err := io.WriteString(qw, text); err != nil {
+		return err
+	}
+	if err := qw.Close(); err != nil {
+		return err
+	}
+	for _, a := range atts {
+		// WriteHeader writes the fields last added first.
+		lines := strings.Split(strings.TrimSuffix(a.Header, "\r\n"), "\r\n")
+		var ah textproto.Header
+		for i := len(lines) - 1; i >= 0; i-- {
+			if k, v, ok := strings.Cut(lines[i], ": "); ok {
+				ah.Add(k, v)
+			}
+		}
+		pw, err := mw.CreatePart(ah)
+		if err != nil {
+			return err
+		}
+		if _, err := pw.Write(crlf(a.Body)); err != nil {
+			return err
+		}
+	}
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	h.SetContentType("multipart/mixed", map[string]string{"boundary": mw.Boundary()})
+	h.Set("MIME-Version", "1.0")
+	if err := textproto.WriteHeader(w, h.Header.Header); err != nil {
+		return err
+	}
+	_, err = w.Write(body.Bytes())
+	return err
+}
+
+// crlf is b with every line ending in CRLF (a mail given to mailgate or
+// imported may end its lines in LF alone).
+func crlf(b []byte) []byte {
+	if bytes.Count(b, []byte("\n")) == bytes.Count(b, []byte("\r\n")) {
+		return b
+	}
+	return bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
 }
 
 // composeNote renders text a caseworker typed into the CLI as the mail it

@@ -56,6 +56,17 @@ type Incoming struct {
 	refused *commandError // set on the second attempt after a refusal
 }
 
+// attached reports whether the mail has an attachment that is not shown
+// inline (a file rather than, say, a logo in a signature).
+func (in *Incoming) attached() bool {
+	for _, a := range in.Attachments {
+		if !a.Inline {
+			return true
+		}
+	}
+	return false
+}
+
 // Delivery is what Deliver did with a mail.
 type Delivery struct {
 	Ticket    int64  `json:"ticket"`
@@ -507,7 +518,7 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 			err = o.commandFailed(in, from)
 			break
 		}
-		if strings.TrimSpace(in.NewText) == "" && len(in.Commands) > 0 {
+		if strings.TrimSpace(in.NewText) == "" && len(in.Commands) > 0 && !in.attached() {
 			d.Kind = "commands" // only commands: nothing to relay
 			break
 		}

@@ -72,11 +72,13 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 	if what != TxCreate {
 		intro = "Reply"
 	}
+	atts, left := o.attachments(in)
 	return o.send(o.queue.Address, KindNotify, txn, &outMail{
 		kind: KindNotify, fromName: fromName + " via " + o.queue.Name, fromAddr: o.queue.Address,
 		to: rcpts, subject: taggedSubject(o.queue, o.t.id, o.t.subject),
-		inReplyTo: in.MessageID,
-		text:      fmt.Sprintf("%s from %s in queue %s:\n\n%s", intro, sender, o.queue.Name, in.Text),
+		inReplyTo:   in.MessageID,
+		text:        fmt.Sprintf("%s from %s in queue %s:\n\n%s%s", intro, sender, o.queue.Name, in.Text, left),
+		attachments: atts,
 	}, rcpts)
 }
 
@@ -113,10 +115,41 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	if name == "" {
 		name = o.actor.Login
 	}
+	atts, left := o.attachments(in)
 	return o.send(o.queue.Address, kind, txn, &outMail{
 		kind: kind, fromName: name, fromAddr: fromAddr, to: rcpts, cc: cc,
-		subject: subject, text: in.Text, inReplyTo: inReplyTo, refs: refs,
+		subject: subject, text: in.Text + left, inReplyTo: inReplyTo, refs: refs,
+		attachments: atts,
 	}, append(rcpts, cc...))
+}
+
+// relayAttachLimit bounds the attachment bytes (as they came, encoded) a
+// relayed mail carries; every recipient's copy is queued on its own.
+const relayAttachLimit = 10 << 20
+
+// attachments are the attachments of in that a mail relaying it carries,
+// in order, each that still fits relayAttachLimit, and a line for its text
+// naming those it does not carry ("" when it carries all).
+func (o *op) attachments(in *Incoming) ([]Attachment, string) {
+	var atts []Attachment
+	var left []string
+	total := 0
+	for _, a := range in.Attachments {
+		if a.Header != "" && total+len(a.Body) <= relayAttachLimit {
+			atts = append(atts, a)
+			total += len(a.Body)
+			continue
+		}
+		name := a.Name
+		if name == "" {
+			name = a.ContentType
+		}
+		left = append(left, fmt.Sprintf("%s (%d bytes)", name, a.Size))
+	}
+	if len(left) == 0 {
+		return atts, ""
+	}
+	return atts, fmt.Sprintf("\n[Not attached here, kept on ticket %d: %s]\n", o.t.id, strings.Join(left, ", "))
 }
 
 // commandFailed tells a caseworker that the commands of their mail were

@@ -136,7 +136,8 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 		in.From, in.FromName = strings.ToLower(msg.From.Addr), msg.From.Name
 	}
 	for _, a := range msg.Attachments {
-		in.Attachments = append(in.Attachments, mailstore.Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size})
+		in.Attachments = append(in.Attachments, mailstore.Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size,
+			Inline: a.Inline, Header: a.Header, Body: a.Body})
 	}
 	if len(msg.Defects) > 0 && msg.Text == "" && msg.From == nil {
 		in.Flags = append(in.Flags, mailstore.FlagUnparseable)

@@ -3,6 +3,7 @@ package parse
 import (
 	"bytes"
 	"encoding/base64"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -59,7 +60,7 @@ func BenchmarkParse(b *testing.B) {
 func TestBenchMails(t *testing.T) {
 	m := Parse(attachmentMail())
 	want := []Attachment{{Name: "big.pdf", ContentType: "application/pdf", Size: 200 * 1024}}
-	if len(m.Attachments) != 1 || m.Attachments[0] != want[0] || m.Text != "Se vedlegg." {
+	if len(m.Attachments) != 1 || !reflect.DeepEqual(described(m.Attachments), want) || m.Text != "Se vedlegg." {
 		t.Errorf("Parse(attachment mail) = %+v, %q, want %+v, %q", m.Attachments, m.Text, want, "Se vedlegg.")
 	}
 	if m := Parse(plainMail()); m.Subject != "Spørsmål [support #42]" || len(m.Defects) != 0 {

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -68,6 +69,49 @@ func messageStrings(m *Message) []string {
 	return s
 }
 
+// described is as without the parts' bytes, for comparing what was found.
+func described(as []Attachment) []Attachment {
+	var out []Attachment
+	for _, a := range as {
+		a.Header, a.Body = "", nil
+		out = append(out, a)
+	}
+	return out
+}
+
+// TestAttachmentPart checks that an attachment keeps its Content-* fields
+// as written and its body as it came, so that it can be sent on.
+func TestAttachmentPart(t *testing.T) {
+	raw, err := os.ReadFile("testdata/attachment-2231.eml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := Parse(raw)
+	if len(m.Attachments) != 3 {
+		t.Fatalf("%d attachments, want 3", len(m.Attachments))
+	}
+	pdf := m.Attachments[0]
+	wantHeader := "Content-Type: application/pdf; name=\"rapport.pdf\"\r\n" +
+		"Content-Disposition: attachment; filename*=iso-8859-1''Rapport%20%E6%F8%E5.pdf\r\n" +
+		"Content-Transfer-Encoding: base64\r\n"
+	if pdf.Header != wantHeader {
+		t.Errorf("pdf Header = %q, want %q", pdf.Header, wantHeader)
+	}
+	data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(pdf.Body)), ""))
+	if err != nil || len(data) != 1028 || data[1] != 1 || string(data[1024:]) != "%PDF" {
+		t.Errorf("pdf Body decodes to %d bytes (%v), want the 1028 written", len(data), err)
+	}
+	if txt := m.Attachments[2]; string(txt.Body) != "log line" || !strings.HasPrefix(txt.Header, "Content-Type: text/plain; name=") {
+		t.Errorf("text attachment = %q, %q", txt.Header, txt.Body)
+	}
+	// A header field broken by a bare CR must not break a line when
+	// written on.
+	m = Parse([]byte("Content-Type: application/octet-stream; name=\"a\rBcc: x@example.org\"\n\nAAAA\n"))
+	if h := m.Attachments[0].Header; strings.Count(h, "\r") != 1 || !strings.HasSuffix(h, "\r\n") {
+		t.Errorf("Header = %q: a CR inside a value was kept", h)
+	}
+}
+
 func TestParseTestdata(t *testing.T) {
 	tests := []struct {
 		file  string
@@ -98,13 +142,13 @@ func TestParseTestdata(t *testing.T) {
 
 		{"alternative.eml", "Text", func(m *Message) any { return m.Text }, "Skriveren på rom 101 virker ikke."},
 		{"alternative.eml", "HTMLOnly", func(m *Message) any { return m.HTMLOnly }, false},
-		{"alternative.eml", "Attachments", func(m *Message) any { return m.Attachments }, []Attachment(nil)},
+		{"alternative.eml", "Attachments", func(m *Message) any { return described(m.Attachments) }, []Attachment(nil)},
 
 		{"html-only.eml", "Text", func(m *Message) any { return m.Text }, "Ny henvendelse\n\nNavn: Per & Pål\n\nLinje 1\nLinje 2\n\n- en\n- to\n\n«Takk» – 5 < 6"},
 		{"html-only.eml", "HTMLOnly", func(m *Message) any { return m.HTMLOnly }, true},
 
 		{"attachment-2231.eml", "Text", func(m *Message) any { return m.Text }, "Se vedlegg."},
-		{"attachment-2231.eml", "Attachments", func(m *Message) any { return m.Attachments }, []Attachment{
+		{"attachment-2231.eml", "Attachments", func(m *Message) any { return described(m.Attachments) }, []Attachment{
 			{Name: "Rapport æøå.pdf", ContentType: "application/pdf", Size: 1028},
 			{Name: "Bilde av ærfugl.png", ContentType: "image/png", Size: 8, Inline: true},
 			{Name: "logg ø.txt", ContentType: "text/plain", Size: 8},
@@ -131,7 +175,7 @@ func TestParseTestdata(t *testing.T) {
 		{"malformed.eml", "Defects", func(m *Message) any { return len(m.Defects) }, 6},
 
 		{"bad-mime.eml", "Text", func(m *Message) any { return m.Text }, "Hei dere!\n\nBrød =ZZ og smør"},
-		{"bad-mime.eml", "Attachments", func(m *Message) any { return m.Attachments }, []Attachment{{ContentType: "application/octet-stream", Size: 3}}},
+		{"bad-mime.eml", "Attachments", func(m *Message) any { return described(m.Attachments) }, []Attachment{{ContentType: "application/octet-stream", Size: 3}}},
 		{"bad-mime.eml", "Defects", func(m *Message) any { return m.Defects }, []string{
 			"multipart has no closing boundary",
 			"bad base64 data; decoded what was readable",

@@ -149,7 +149,29 @@ func (p *parser) leaf(h header, body []byte, ct mediaType, e env) {
 		ContentType: ct.typ,
 		Size:        p.decodedSize(cte, body),
 		Inline:      disp.typ == "inline" || disp.typ == "" && e.related,
+		Header:      contentFields(h),
+		Body:        body,
 	})
+}
+
+// contentFields is h's Content-* fields as written, each ending in CRLF:
+// what describes a part when it is sent on inside another message.
+func contentFields(h header) string {
+	var b strings.Builder
+	for _, f := range h {
+		if strings.HasPrefix(f.name, "Content-") {
+			// A stray CR (a line ends only in LF) must not start a line.
+			b.WriteString(f.name + ": " + strings.Map(noBreak, f.value) + "\r\n")
+		}
+	}
+	return b.String()
+}
+
+func noBreak(r rune) rune {
+	if r == '\r' || r == '\n' || r == 0 {
+		return ' '
+	}
+	return r
 }
 
 func isBodyText(t string) bool { return t == "text/plain" || t == "text/html" }

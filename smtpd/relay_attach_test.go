@@ -1,0 +1,132 @@
+package smtpd
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+	"testing"
+
+	"sak/mailstore"
+	"sak/mailstore/storetest"
+	"sak/smtpd/parse"
+)
+
+// withFile is a mail from from with text and a PDF of pdf's bytes, and
+// a logo shown inline when logo is set.
+func withFile(from, subject, text string, pdf []byte, logo bool) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "From: %s\r\nTo: support@example.org\r\nSubject: %s\r\nMessage-ID: <%s.%d@example.org>\r\nDate: Fri, 27 Nov 2026 10:00:00 +0100\r\n",
+		from, subject, strings.Split(from, "@")[0], len(subject)+len(text)+len(pdf))
+	b.WriteString("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n")
+	b.WriteString("--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" + text + "\r\n")
+	if pdf != nil {
+		enc := base64.StdEncoding.EncodeToString(pdf)
+		b.WriteString("--b1\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;\r\n filename*=utf-8''skjema%20%C3%B8.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + "\r\n")
+			enc = enc[76:]
+		}
+		b.WriteString(enc + "\r\n")
+	}
+	if logo {
+		b.WriteString("--b1\r\nContent-Type: image/png\r\nContent-Disposition: inline; filename=logo.png\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=\r\n")
+	}
+	b.WriteString("--b1--\r\n")
+	return b.String()
+}
+
+// TestRelayAttachments checks that what sak relays by mail carries the
+// attachments of the mail it relays: a caseworker's answer to the
+// requestor, a requestor's reply to the owner.
+func TestRelayAttachments(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		s := open(t)
+		storetest.Desk(t, s)
+		r := serve(t, s, Config{})
+		r.d.Verifier = &Auth{Off: true}
+		pdf := bytes.Repeat([]byte("%PDF-1.7 \x00\xff\r\n"), 700)
+
+		// outbox is the parsed mails queued for rcpt on ticket id since
+		// the n-th of them.
+		outbox := func(id int64, rcpt string) []*parse.Message {
+			t.Helper()
+			out, err := s.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ms []*parse.Message
+			for _, o := range out {
+				if o.Rcpt == rcpt {
+					raw, err := s.OutboxRaw(ctx, o.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					ms = append(ms, parse.Parse(raw))
+				}
+			}
+			return ms
+		}
+		// carries reports whether m carries the PDF, byte for byte.
+		carries := func(m *parse.Message) bool {
+			for _, a := range m.Attachments {
+				if a.Name != "skjema ø.pdf" || a.ContentType != "application/pdf" {
+					continue
+				}
+				data, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(string(a.Body)), ""))
+				return err == nil && bytes.Equal(data, pdf)
+			}
+			return false
+		}
+
+		id, err := s.CreateTicket(ctx, "root", mailstore.NewTicket{Queue: "support", Requestors: []string{"pat@example.com"}, Subject: "Skjema"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tag := fmt.Sprintf("[support #%d]", id)
+
+		// A caseworker's answer with a file reaches the requestor with it.
+		r.mustSend("alice@example.org", []string{"support@example.org"},
+			withFile("alice@example.org", "Re: "+tag+" Skjema [take]", "Fyll ut skjemaet.", pdf, true))
+		ms := outbox(id, "pat@example.com")
+		if len(ms) != 1 || !carries(ms[0]) || !strings.Contains(ms[0].Text, "Fyll ut skjemaet.") {
+			t.Fatalf("the answer to pat: %d mails; %+v", len(ms), ms)
+		}
+		if names := fmt.Sprint(described(ms[0].Attachments)); !strings.Contains(names, "logo.png") {
+			t.Errorf("the inline logo was not sent on: %s", names)
+		}
+
+		// Commands and a file, no text: the file is the answer.
+		r.mustSend("alice@example.org", []string{"support@example.org"},
+			withFile("alice@example.org", "Re: "+tag+" Skjema [stall]", "", pdf, false))
+		if ms := outbox(id, "pat@example.com"); len(ms) != 2 || !carries(ms[1]) {
+			t.Fatalf("commands with a file: %d mails to pat", len(ms))
+		}
+		// Commands and only an inline logo (a signature): nothing to send.
+		r.mustSend("alice@example.org", []string{"support@example.org"},
+			withFile("alice@example.org", "Re: "+tag+" Skjema [open]", "", nil, true))
+		if ms := outbox(id, "pat@example.com"); len(ms) != 2 {
+			t.Fatalf("commands with a signature logo sent pat a mail (%d in all)", len(ms))
+		}
+
+		// The requestor's reply with the form filled in reaches the owner.
+		r.mustSend("pat@example.com", []string{"support@example.org"},
+			withFile("pat@example.com", "Re: "+tag+" Skjema", "Her er det.", pdf, false))
+		ms = outbox(id, "alice@example.org")
+		if len(ms) == 0 || !carries(ms[len(ms)-1]) || !strings.Contains(ms[len(ms)-1].Text, "Her er det.") {
+			t.Fatalf("the notification to alice does not carry pat's file: %d mails", len(ms))
+		}
+	})
+}
+
+// described is as without the parts' bytes.
+func described(as []parse.Attachment) []parse.Attachment {
+	var out []parse.Attachment
+	for _, a := range as {
+		a.Header, a.Body = "", nil
+		out = append(out, a)
+	}
+	return out
+}
