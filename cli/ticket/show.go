@@ -166,6 +166,9 @@ func printMessage(b *strings.Builder, c cmdutil.Color, t *mailstore.Ticket, m *m
 		}
 		fmt.Fprintf(b, "%sAttachment: %s (%s, %s)\n", indent, cmdutil.Sanitize(name), cmdutil.Sanitize(a.ContentType), cmdutil.HumanSize(a.Size))
 	}
+	if len(m.Attachments) > 0 {
+		fmt.Fprintf(b, "%s%s\n", indent, c.Dim(fmt.Sprintf("(mail %d: sak ticket mail %d %d > mail.eml)", m.ID, t.ID, m.ID)))
+	}
 	text := strings.TrimRight(cmdutil.SanitizeText(m.Text), " \t\n")
 	if strings.TrimSpace(text) == "" {
 		return
