@@ -181,13 +181,15 @@ func (w *Outbound) dial() (*smtp.Client, error) {
 			conn.Close()
 			return nil, fmt.Errorf("relay %s: starttls: %w", w.Relay, err)
 		}
-		// go-smtp greets as "localhost" before STARTTLS.
+		// go-smtp greets as "localhost" before STARTTLS and offers no
+		// way to name itself there; the EHLO over TLS, the one the
+		// relay's HELO checks see, names the host.
 	} else {
 		c = smtp.NewClient(conn)
-		if err := c.Hello(w.Hostname); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("relay %s: %w", w.Relay, err)
-		}
+	}
+	if err := c.Hello(w.Hostname); err != nil {
+		c.Close()
+		return nil, fmt.Errorf("relay %s: %w", w.Relay, err)
 	}
 	c.CommandTimeout = time.Minute
 	c.SubmissionTimeout = 5 * time.Minute

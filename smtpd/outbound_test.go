@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -174,6 +176,29 @@ func testOutbound(t *testing.T, open storetest.Opener) {
 			if n != 1 {
 				t.Fatalf("%s sent %d times", k, n)
 			}
+		}
+	})
+
+	t.Run("STARTTLS to the relay, greeting with the host name", func(t *testing.T) {
+		r := newRig(t, open)
+		cert, err := tls.X509KeyPair(localhostCert, localhostKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := newSink(t, &tls.Config{Certificates: []tls.Certificate{cert}})
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(localhostCert)
+		w := &Outbound{Store: r.store, Relay: k.addr, Hostname: "sak.test", StartTLS: true, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "localhost"}}
+		r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", "x", "t1@example.com", "", "x"))
+		if _, err := w.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := k.mails()
+		if len(got) == 0 || !got[0].tls || got[0].helo != "sak.test" {
+			for _, m := range got {
+				t.Errorf("relay got mail for %s, TLS %v, greeted as %q", m.rcpt, m.tls, m.helo)
+			}
+			t.Fatalf("%d mails; want them over TLS from a client greeting as sak.test", len(got))
 		}
 	})
 

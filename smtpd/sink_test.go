@@ -1,6 +1,7 @@
 package smtpd
 
 import (
+	"crypto/tls"
 	"io"
 	"net"
 	"sync"
@@ -21,14 +22,20 @@ type sink struct {
 type sunk struct {
 	from, rcpt string
 	data       []byte
+	helo       string // the name the client greeted with last
+	tls        bool   // the mail came over TLS
 }
 
-func newSink(t *testing.T) *sink {
+// newSink starts a sink; with a TLS configuration it offers STARTTLS.
+func newSink(t *testing.T, tlsConfig ...*tls.Config) *sink {
 	t.Helper()
 	k := &sink{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k}, nil }))
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &sinkSession{k: k, c: c}, nil }))
 	srv.Domain = "relay.test"
 	srv.AllowInsecureAuth = true
+	if len(tlsConfig) > 0 {
+		srv.TLSConfig = tlsConfig[0]
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +60,7 @@ func (k *sink) setFail(e *smtp.SMTPError) {
 
 type sinkSession struct {
 	k     *sink
+	c     *smtp.Conn
 	from  string
 	rcpts []string
 }
@@ -80,7 +88,8 @@ func (s *sinkSession) Data(r io.Reader) error {
 	s.k.mu.Lock()
 	defer s.k.mu.Unlock()
 	for _, rc := range s.rcpts {
-		s.k.got = append(s.k.got, sunk{from: s.from, rcpt: rc, data: b})
+		_, tls := s.c.TLSConnectionState()
+		s.k.got = append(s.k.got, sunk{from: s.from, rcpt: rc, data: b, helo: s.c.Hostname(), tls: tls})
 	}
 	return nil
 }
