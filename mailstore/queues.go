@@ -42,16 +42,15 @@ func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Qu
 	if !queueNameRE.MatchString(name) {
 		return nil, refuse(ErrInvalid, "queue name %q is not valid: use lower-case letters, digits, '.', '-' and '_'", nq.Name)
 	}
-	addr, err := CleanAddress(nq.Address)
+	addr, err := cleanQueueAddress(nq.Address)
 	if err != nil {
 		return nil, err
 	}
 	comment := nq.CommentAddress
 	if comment == "" {
-		local, domain, _ := strings.Cut(addr, "@")
-		comment = local + "-comment@" + domain
+		comment = defaultCommentAddress(addr)
 	}
-	if comment, err = CleanAddress(comment); err != nil {
+	if comment, err = cleanQueueAddress(comment); err != nil {
 		return nil, err
 	}
 	if comment == addr {
@@ -153,6 +152,27 @@ func QueueAddress(addr string) string {
 		local = local[:i]
 	}
 	return strings.TrimSpace(local + domain)
+}
+
+// cleanQueueAddress is CleanAddress for a queue's address, which must
+// not have a +detail: mail is routed by the address without its detail
+// (QueueAddress), and a queue's own detail would route its mail to
+// another queue, or a comment address's mail to the correspond queue.
+func cleanQueueAddress(addr string) (string, error) {
+	a, err := CleanAddress(addr)
+	if err != nil {
+		return "", err
+	}
+	if a != QueueAddress(a) {
+		return "", refuse(ErrInvalid, "queue address %s has a '+': sak routes local+detail@domain as local@domain (its reply addresses carry a detail); choose one without, with a '-' perhaps", a)
+	}
+	return a, nil
+}
+
+// defaultCommentAddress is NAME-comment@domain for the address NAME@domain.
+func defaultCommentAddress(addr string) string {
+	local, domain, _ := strings.Cut(addr, "@")
+	return local + "-comment@" + domain
 }
 
 func queueByAddress(ctx context.Context, q querier, addr string) (*Queue, bool, error) {

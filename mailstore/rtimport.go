@@ -162,14 +162,15 @@ func (im *Importer) ImportQueue(ctx context.Context, iq ImportQueue) (*Queue, bo
 	if !queueNameRE.MatchString(name) {
 		return nil, false, refuse(ErrInvalid, "queue name %q is not valid", iq.Name)
 	}
-	addr, err := CleanAddress(iq.Address)
+	addr, err := cleanQueueAddress(iq.Address)
 	if err != nil {
 		return nil, false, err
 	}
+	// RT's comment address is often the queue's with a detail
+	// (support+comment@), which sak cannot route: the default instead.
 	comment := iq.CommentAddress
-	if c, err := CleanAddress(comment); err != nil || c == addr {
-		local, domain, _ := strings.Cut(addr, "@")
-		comment = local + "-comment@" + domain
+	if c, err := cleanQueueAddress(comment); err != nil || c == addr {
+		comment = defaultCommentAddress(addr)
 	} else {
 		comment = c
 	}

@@ -159,6 +159,22 @@ func runStoreSuite(t *testing.T, open storetest.Opener) {
 		wantErr(t, "duplicate queue", err, mailstore.ErrConflict, "exists already")
 		_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "other", Address: "support-comment@example.org"})
 		wantErr(t, "address taken", err, mailstore.ErrConflict, "address of queue support")
+		// A +detail would route the queue's mail elsewhere: mail to
+		// support+comment@ is routed as mail to support@.
+		_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "other", Address: "it+help@example.org"})
+		wantErr(t, "correspond address with +", err, mailstore.ErrInvalid, "has a '+'")
+		_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "other", Address: "other@example.org", CommentAddress: "Other+Comment@example.org"})
+		wantErr(t, "comment address with +", err, mailstore.ErrInvalid, "other+comment@example.org has a '+'")
+		im, err := s.NewImporter(ctx, "rt.example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rq, created, err := im.ImportQueue(ctx, mailstore.ImportQueue{Name: "general", Address: "general@example.org", CommentAddress: "general+comment@example.org"})
+		if err != nil || !created || rq.CommentAddress != "general-comment@example.org" {
+			t.Fatalf("RT queue with comment address general+comment@: %+v, %v, %v", rq, created, err)
+		}
+		_, _, err = im.ImportQueue(ctx, mailstore.ImportQueue{Name: "rtq", Address: "rt+q@example.org"})
+		wantErr(t, "RT correspond address with +", err, mailstore.ErrInvalid, "has a '+'")
 		q, comment, err := s.QueueByAddress(ctx, "support-comment@example.org")
 		if err != nil || q.Name != "support" || !comment {
 			t.Fatalf("QueueByAddress = %v, %v, %v", q, comment, err)

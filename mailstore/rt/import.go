@@ -2,6 +2,7 @@ package rt
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -197,6 +198,9 @@ func (x *importer) importQueues(ctx context.Context) error {
 		}
 		sq, created, err := x.im.ImportQueue(ctx, mailstore.ImportQueue{Name: target, Address: addr, CommentAddress: q.CommentAddress,
 			Tag: tag, Description: q.Description, Disabled: q.Disabled, Created: q.Created})
+		if errors.Is(err, mailstore.ErrInvalid) {
+			return fmt.Errorf("import RT queue %s: %w; create its sak queue with 'sak queue create' and map it with --queue-map", q.Name, err)
+		}
 		if err != nil {
 			return fmt.Errorf("import RT queue %s: %w", q.Name, err)
 		}
