@@ -58,6 +58,9 @@ func (s *Store) Check(ctx context.Context, maxAge time.Duration) (*Health, error
 	if have == 0 {
 		return h, nil
 	}
+	if err := s.checkQueueAddresses(ctx, h); err != nil {
+		h.Problems = append(h.Problems, err.Error())
+	}
 	st, err := s.OutboxBacklog(ctx)
 	if err != nil {
 		h.Problems = append(h.Problems, err.Error())
@@ -70,6 +73,28 @@ func (s *Store) Check(ctx context.Context, maxAge time.Duration) (*Health, error
 		}
 	}
 	return h, nil
+}
+
+// checkQueueAddresses names each address of an enabled queue that mail
+// cannot reach (one made before cleanQueueAddress refused them).
+func (s *Store) checkQueueAddresses(ctx context.Context, h *Health) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT name, address, comment_address FROM queues WHERE disabled = FALSE ORDER BY name`)
+	if err != nil {
+		return fmt.Errorf("read queue addresses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, addr, comment string
+		if err := rows.Scan(&name, &addr, &comment); err != nil {
+			return fmt.Errorf("read queue addresses: %w", err)
+		}
+		for _, a := range []string{addr, comment} {
+			if _, err := cleanQueueAddress(a); err != nil {
+				h.Problems = append(h.Problems, fmt.Sprintf("queue %s: %v", name, err))
+			}
+		}
+	}
+	return rows.Err()
 }
 
 func (s *Store) checkSQLite(ctx context.Context, h *Health) error {

@@ -62,6 +62,17 @@ func TestCheck(t *testing.T) {
 			t.Fatalf("Check with no age limit = %+v, %v; want healthy", h, err)
 		}
 
+		// A queue address made before '+' was refused gets no mail.
+		if _, err := s.DB().ExecContext(ctx, `UPDATE queues SET comment_address = 'it-help+comment@example.org' WHERE name = 'it-help'`); err != nil {
+			t.Fatal(err)
+		}
+		if h, err = s.Check(ctx, 0); err != nil || h.OK() || !strings.Contains(strings.Join(h.Problems, "\n"), "queue it-help: queue address it-help+comment@example.org has a '+'") {
+			t.Fatalf("Check with a queue address with '+' = %+v, %v; want it named", h, err)
+		}
+		if _, err := s.DB().ExecContext(ctx, `UPDATE queues SET comment_address = 'it-help-comment@example.org' WHERE name = 'it-help'`); err != nil {
+			t.Fatal(err)
+		}
+
 		// A schema older than the binary.
 		if _, err := s.DB().ExecContext(ctx, `DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)`); err != nil {
 			t.Fatal(err)
