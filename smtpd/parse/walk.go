@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"mime"
 	"strings"
 )
 
@@ -144,34 +145,52 @@ func (p *parser) leaf(h header, body []byte, ct mediaType, e env) {
 	if isEmbeddedHeader(ct.typ) && p.msg.Report != nil {
 		p.returnedMessage(p.decodeBody(cte, body))
 	}
+	inline := disp.typ == "inline" || disp.typ == "" && e.related
 	p.attach(Attachment{
 		Name:        name,
 		ContentType: ct.typ,
 		Size:        p.decodedSize(cte, body),
-		Inline:      disp.typ == "inline" || disp.typ == "" && e.related,
-		Header:      contentFields(h),
+		Inline:      inline,
+		Header:      partHeader(ct, name, inline, cte),
 		Body:        body,
 	})
 }
 
-// contentFields is h's Content-* fields as written, each ending in CRLF:
-// what describes a part when it is sent on inside another message.
-func contentFields(h header) string {
-	var b strings.Builder
-	for _, f := range h {
-		if strings.HasPrefix(f.name, "Content-") {
-			// A stray CR (a line ends only in LF) must not start a line.
-			b.WriteString(f.name + ": " + strings.Map(noBreak, f.value) + "\r\n")
+// partHeader is a header to send a part on with, made from what was read
+// of it rather than copied, so that a malformed original still gives
+// well-formed fields: the media type (the one its multipart implied when
+// it named none) with its parameters and decoded name, the disposition
+// with the file name, and the transfer encoding of the body as it is.
+func partHeader(ct mediaType, name string, inline bool, cte string) string {
+	params := map[string]string{}
+	for k, v := range ct.params {
+		if k != "name" && k != "boundary" {
+			params[k] = v
 		}
 	}
-	return b.String()
-}
-
-func noBreak(r rune) rune {
-	if r == '\r' || r == '\n' || r == 0 {
-		return ' '
+	if name != "" {
+		params["name"] = name
 	}
-	return r
+	typ := mime.FormatMediaType(ct.typ, params)
+	if typ == "" { // a parameter name FormatMediaType refuses: the name only
+		typ = mime.FormatMediaType(ct.typ, map[string]string{"name": name})
+	}
+	if typ == "" {
+		typ = mime.FormatMediaType("application/octet-stream", map[string]string{"name": name})
+	}
+	disp := "attachment"
+	if inline {
+		disp = "inline"
+	}
+	if name != "" {
+		disp = mime.FormatMediaType(disp, map[string]string{"filename": name})
+	}
+	h := "Content-Type: " + typ + "\r\n" + "Content-Disposition: " + disp + "\r\n"
+	switch cte = strings.ToLower(strings.TrimSpace(cte)); cte {
+	case "base64", "quoted-printable", "8bit", "binary":
+		h += "Content-Transfer-Encoding: " + cte + "\r\n"
+	}
+	return h
 }
 
 func isBodyText(t string) bool { return t == "text/plain" || t == "text/html" }
