@@ -7,13 +7,15 @@ import (
 
 	"github.com/emersion/go-message/mail"
 
+	"sak/internal/mimepart"
 	"sak/smtpd/parse"
 )
 
 // FuzzRelayAttachments sends the attachments of any mail on as compose
 // does for a relay and parses the result: composing never fails, the text
-// survives, and every attachment arrives, in order, with its name, type
-// and whether it is inline.
+// survives, and every attachment arrives, in order, with its name (cut as
+// mimepart.FileName does), type (as mimepart.Type sends it) and whether it
+// is inline.
 func FuzzRelayAttachments(f *testing.F) {
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\nhei\r\n--b\r\nContent-Type: application/pdf; name=a.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjcK\r\n--b--\r\n"))
 	f.Add([]byte("Content-Type: image/png\nContent-Disposition: inline; filename*=utf-8''%C3%A6.png\n\niVBORw0KGgo=\n"))
@@ -43,7 +45,7 @@ func FuzzRelayAttachments(f *testing.F) {
 			t.Fatalf("%d attachments sent on, %d arrived; relayed:\n%s", len(sent), len(m.Attachments), buf.Bytes())
 		}
 		for i, a := range sent {
-			if g := m.Attachments[i]; g.Name != a.Name || g.ContentType != a.ContentType || g.Inline != a.Inline {
+			if g := m.Attachments[i]; g.Name != mimepart.FileName(a.Name) || g.ContentType != mimepart.Type(a.ContentType) || g.Inline != a.Inline {
 				t.Fatalf("attachment %d: sent %q %s inline %v, arrived %q %s inline %v; relayed:\n%s", i, a.Name, a.ContentType, a.Inline, g.Name, g.ContentType, g.Inline, buf.Bytes())
 			}
 		}

@@ -1,8 +1,9 @@
 package parse
 
 import (
-	"mime"
 	"strings"
+
+	"sak/internal/mimepart"
 )
 
 // walk handles one MIME entity whose header has been read.
@@ -151,46 +152,12 @@ func (p *parser) leaf(h header, body []byte, ct mediaType, e env) {
 		ContentType: ct.typ,
 		Size:        p.decodedSize(cte, body),
 		Inline:      inline,
-		Header:      partHeader(ct, name, inline, cte),
-		Body:        body,
+		// The header is made from what was read, not copied, so that a
+		// malformed original still gives well-formed fields, and a type
+		// the multipart implied is named.
+		Header: mimepart.Header(ct.typ, ct.params, name, inline, cte),
+		Body:   body,
 	})
-}
-
-// partHeader is a header to send a part on with, made from what was read
-// of it rather than copied, so that a malformed original still gives
-// well-formed fields: the media type (the one its multipart implied when
-// it named none) with its parameters and decoded name, the disposition
-// with the file name, and the transfer encoding of the body as it is.
-func partHeader(ct mediaType, name string, inline bool, cte string) string {
-	params := map[string]string{}
-	for k, v := range ct.params {
-		if k != "name" && k != "boundary" {
-			params[k] = v
-		}
-	}
-	if name != "" {
-		params["name"] = name
-	}
-	typ := mime.FormatMediaType(ct.typ, params)
-	if typ == "" { // a parameter name FormatMediaType refuses: the name only
-		typ = mime.FormatMediaType(ct.typ, map[string]string{"name": name})
-	}
-	if typ == "" {
-		typ = mime.FormatMediaType("application/octet-stream", map[string]string{"name": name})
-	}
-	disp := "attachment"
-	if inline {
-		disp = "inline"
-	}
-	if name != "" {
-		disp = mime.FormatMediaType(disp, map[string]string{"filename": name})
-	}
-	h := "Content-Type: " + typ + "\r\n" + "Content-Disposition: " + disp + "\r\n"
-	switch cte = strings.ToLower(strings.TrimSpace(cte)); cte {
-	case "base64", "quoted-printable", "8bit", "binary":
-		h += "Content-Transfer-Encoding: " + cte + "\r\n"
-	}
-	return h
 }
 
 func isBodyText(t string) bool { return t == "text/plain" || t == "text/html" }
