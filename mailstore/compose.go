@@ -123,15 +123,16 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 		return nil, fmt.Errorf("compose mail: %w", err)
 	}
 	return &Mail{
-		Raw:       buf.Bytes(),
-		MessageID: msgid,
-		From:      m.fromAddr,
-		FromName:  m.fromName,
-		Subject:   m.subject,
-		Date:      time.UnixMicro(o.now).UTC(),
-		Header:    headerText(h),
-		Text:      m.text,
-		Outgoing:  true,
+		Raw:         buf.Bytes(),
+		MessageID:   msgid,
+		From:        m.fromAddr,
+		FromName:    m.fromName,
+		Subject:     m.subject,
+		Date:        time.UnixMicro(o.now).UTC(),
+		Header:      headerText(h),
+		Text:        m.text,
+		Attachments: m.attachments,
+		Outgoing:    true,
 	}, nil
 }
 

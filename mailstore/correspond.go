@@ -3,29 +3,60 @@ package mailstore
 import (
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"mime"
+	"path/filepath"
 	"strings"
+
+	"sak/internal/mimepart"
 )
 
-// Reply sends a caseworker's answer to the ticket's requestors and Ccs: it
-// is stored on the ticket and queued in the outbox in one transaction. A new
-// ticket becomes open.
-func (s *Store) Reply(ctx context.Context, actor string, id int64, text string) error {
-	return s.writeAs(ctx, actor, id, text, "reply to", func(o *op) error {
-		return o.correspond(text)
+// Reply sends a caseworker's answer, with files attached (FileAttachment),
+// to the ticket's requestors and Ccs: it is stored on the ticket and queued
+// in the outbox in one transaction. A new ticket becomes open.
+func (s *Store) Reply(ctx context.Context, actor string, id int64, text string, files ...Attachment) error {
+	return s.writeAs(ctx, actor, id, text, files, "reply to", func(o *op) error {
+		return o.correspond(text, files)
 	})
 }
 
-// Comment adds an internal comment, sent to the owner and the queue's
-// watchers only, never to requestors.
-func (s *Store) Comment(ctx context.Context, actor string, id int64, text string) error {
-	return s.writeAs(ctx, actor, id, text, "comment on", func(o *op) error {
-		return o.comment(text)
+// Comment adds an internal comment, with files attached, sent to the owner
+// and the queue's watchers only, never to requestors.
+func (s *Store) Comment(ctx context.Context, actor string, id int64, text string, files ...Attachment) error {
+	return s.writeAs(ctx, actor, id, text, files, "comment on", func(o *op) error {
+		return o.comment(text, files)
 	})
 }
 
-func (s *Store) writeAs(ctx context.Context, actor string, id int64, text, what string, fn func(*op) error) error {
-	if strings.TrimSpace(text) == "" {
+// FileAttachment makes an attachment of a file's contents for Reply and
+// Comment: its type from the name's extension, its body in base64.
+func FileAttachment(name string, data []byte) Attachment {
+	name = filepath.Base(name)
+	typ, params, err := mime.ParseMediaType(mime.TypeByExtension(filepath.Ext(name)))
+	if err != nil {
+		typ, params = "application/octet-stream", nil
+	}
+	enc := base64.StdEncoding.EncodeToString(data)
+	var body strings.Builder
+	for len(enc) > 76 {
+		body.WriteString(enc[:76] + "\r\n")
+		enc = enc[76:]
+	}
+	body.WriteString(enc + "\r\n")
+	return Attachment{Name: name, ContentType: typ, Size: int64(len(data)),
+		Header: mimepart.Header(typ, params, name, false, "base64"), Body: []byte(body.String())}
+}
+
+func (s *Store) writeAs(ctx context.Context, actor string, id int64, text string, files []Attachment, what string, fn func(*op) error) error {
+	if strings.TrimSpace(text) == "" && len(files) == 0 {
 		return refuse(ErrInvalid, "nothing to send: the text is empty")
+	}
+	total := 0
+	for _, f := range files {
+		total += len(f.Body)
+	}
+	if total > relayAttachLimit {
+		return refuse(ErrInvalid, "the files attached make %d bytes in base64; at most %d fit a mail", total, relayAttachLimit)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		o := s.newOp(ctx, tx)
@@ -44,7 +75,7 @@ func (s *Store) writeAs(ctx context.Context, actor string, id int64, text, what 
 }
 
 // correspond records the actor's answer and queues it to requestors and Ccs.
-func (o *op) correspond(text string) error {
+func (o *op) correspond(text string, files []Attachment) error {
 	txn, err := o.record(TxCorrespond, "", "", "")
 	if err != nil {
 		return err
@@ -65,7 +96,7 @@ func (o *op) correspond(text string) error {
 	out := &outMail{
 		kind: KindCorrespond, fromName: o.actor.Name, fromAddr: o.queue.Address,
 		to: reqs, cc: ccs, subject: taggedSubject(o.queue, o.t.id, o.t.subject), text: text,
-		inReplyTo: inReplyTo, refs: refs,
+		inReplyTo: inReplyTo, refs: refs, attachments: files,
 	}
 	m, err := o.compose(out)
 	if err != nil {
@@ -85,7 +116,7 @@ func (o *op) correspond(text string) error {
 
 // comment records the actor's internal comment and queues it to the owner
 // and watchers.
-func (o *op) comment(text string) error {
+func (o *op) comment(text string, files []Attachment) error {
 	txn, err := o.record(TxComment, "", "", "")
 	if err != nil {
 		return err
@@ -102,7 +133,7 @@ func (o *op) comment(text string) error {
 	out := &outMail{
 		kind: KindComment, fromName: o.actor.Name, fromAddr: o.queue.CommentAddress,
 		to: staff, subject: taggedSubject(o.queue, o.t.id, "Comment: "+o.t.subject), text: text,
-		inReplyTo: inReplyTo, refs: refs,
+		inReplyTo: inReplyTo, refs: refs, attachments: files,
 	}
 	m, err := o.compose(out)
 	if err != nil {

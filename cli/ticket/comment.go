@@ -16,6 +16,7 @@ type CommentOptions struct {
 	ID         int64
 	Message    string
 	MessageSet bool // -m was given
+	Attach     []string
 }
 
 // NewCmdComment is 'sak ticket comment'.
@@ -43,11 +44,16 @@ read from stdin.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Message, "message", "m", "", "the comment's `text` (default: read stdin)")
+	cmd.Flags().StringArrayVar(&opts.Attach, "attach", nil, "attach `FILE` (repeat the flag for more; about 7 MiB of files in all)")
 	return cmd
 }
 
 func commentRun(opts *CommentOptions) error {
 	f := opts.Factory
+	files, err := readFiles(opts.Attach)
+	if err != nil {
+		return err
+	}
 	text, err := readText(f.IOStreams, opts.Message, opts.MessageSet)
 	if err != nil {
 		return err
@@ -56,7 +62,7 @@ func commentRun(opts *CommentOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Comment(opts.Ctx, f.As, opts.ID, text); err != nil {
+	if err := s.Comment(opts.Ctx, f.As, opts.ID, text, files...); err != nil {
 		return err
 	}
 	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {

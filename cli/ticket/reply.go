@@ -19,6 +19,7 @@ type ReplyOptions struct {
 	ID         int64
 	Message    string
 	MessageSet bool // -m was given
+	Attach     []string
 }
 
 // NewCmdReply is 'sak ticket reply'.
@@ -31,7 +32,8 @@ func NewCmdReply(f *cmdutil.Factory, runF func(*ReplyOptions) error) *cobra.Comm
 requestors and Ccs, and kept on the ticket. A new ticket becomes open. The
 text is -m's value, or else read from stdin.`,
 		Example: `  sak ticket reply 42 -m "The printer is fixed; please try again."
-  sak ticket reply 42 < answer.txt`,
+  sak ticket reply 42 < answer.txt
+  sak ticket reply 42 -m "Fill in the form, please." --attach skjema.pdf`,
 		Args: cmdutil.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
@@ -46,11 +48,16 @@ text is -m's value, or else read from stdin.`,
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Message, "message", "m", "", "the reply's `text` (default: read stdin)")
+	cmd.Flags().StringArrayVar(&opts.Attach, "attach", nil, "attach `FILE` (repeat the flag for more; about 7 MiB of files in all)")
 	return cmd
 }
 
 func replyRun(opts *ReplyOptions) error {
 	f := opts.Factory
+	files, err := readFiles(opts.Attach)
+	if err != nil {
+		return err
+	}
 	text, err := readText(f.IOStreams, opts.Message, opts.MessageSet)
 	if err != nil {
 		return err
@@ -59,7 +66,7 @@ func replyRun(opts *ReplyOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Reply(opts.Ctx, f.As, opts.ID, text); err != nil {
+	if err := s.Reply(opts.Ctx, f.As, opts.ID, text, files...); err != nil {
 		return err
 	}
 	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {

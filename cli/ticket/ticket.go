@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,6 +70,19 @@ var errEmptyText = errors.New("nothing to send: the text is empty (give it with 
 
 // readText is the text of a comment or reply: -m's value when given, else
 // stdin. An empty text is refused.
+// readFiles reads the files given with --attach.
+func readFiles(paths []string) ([]mailstore.Attachment, error) {
+	var files []mailstore.Attachment
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("attach %s: %w", p, err)
+		}
+		files = append(files, mailstore.FileAttachment(p, data))
+	}
+	return files, nil
+}
+
 func readText(ios *cmdutil.IOStreams, message string, given bool) (string, error) {
 	text := message
 	if !given {
