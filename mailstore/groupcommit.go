@@ -178,7 +178,10 @@ func (s *Store) deliverBatch(ctx context.Context, tx *sql.Tx, batch []*commitReq
 		if !savepoints {
 			r.in.refused = nil
 			results[i].d, results[i].err = s.deliver(rctx, tx, r.in, true)
-			if results[i].err != nil {
+			if err := results[i].err; err != nil {
+				if isTxFatal(err) {
+					return err // the transaction is gone: retryTx decides
+				}
 				return errRerun
 			}
 			continue
@@ -191,9 +194,11 @@ func (s *Store) deliverBatch(ctx context.Context, tx *sql.Tx, batch []*commitReq
 	return nil
 }
 
-// isTxFatal reports an error after which the transaction cannot go on.
+// isTxFatal reports an error after which the transaction cannot go on:
+// it ended, its deadline passed, or its connection was lost.
 func isTxFatal(err error) bool {
-	return errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded)
+	return errors.Is(err, sql.ErrTxDone) || errors.Is(err, sql.ErrConnDone) || errors.Is(err, context.DeadlineExceeded) ||
+		lostBeforeCommit(err)
 }
 
 // mergedCtx takes its deadline and cancellation from Context and its

@@ -116,8 +116,12 @@ func (s *Store) Queue(ctx context.Context, name string) (*Queue, error) {
 // QueueByAddress finds the queue one of whose addresses addr is, and whether
 // it is the comment address. addr must be normalised: lower case, no
 // +detail.
-func (s *Store) QueueByAddress(ctx context.Context, addr string) (*Queue, bool, error) {
-	return queueByAddress(ctx, cachedDB{s}, addr)
+func (s *Store) QueueByAddress(ctx context.Context, addr string) (q *Queue, comment bool, err error) {
+	err = s.retryRead(ctx, func() error {
+		q, comment, err = queueByAddress(ctx, cachedDB{s}, addr)
+		return err
+	})
+	return q, comment, err
 }
 
 func queueByName(ctx context.Context, q querier, name string) (*Queue, error) {

@@ -3,11 +3,14 @@ package mailstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"path"
@@ -101,7 +104,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", s.dsn, err)
 		}
 		s.db.SetMaxOpenConns(20)
-		s.db.SetMaxIdleConns(10)
+		s.db.SetMaxIdleConns(pgMaxIdle)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	default:
 		p := strings.TrimPrefix(dsn, "sqlite:")
@@ -335,7 +338,8 @@ func (s *Store) Migrate(ctx context.Context) error {
 }
 
 // inTx runs fn in a transaction and commits it, retrying a few times when
-// the database reports a serialization failure, a deadlock or a busy lock.
+// the database reports a serialization failure, a deadlock or a busy lock,
+// and on another connection when its connection was lost before COMMIT.
 // What fn stored is in the search index when it commits (indexQueued).
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return s.retryTx(ctx, fn, true)
@@ -344,15 +348,65 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 // retryTx is inTx; index false leaves out the search index, for the
 // migrations that make it.
 func (s *Store) retryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) error {
-	var err error
-	for attempt := 0; attempt < 4; attempt++ {
-		err = s.tryTx(ctx, fn, index)
-		if err == nil || !retryable(err) || ctx.Err() != nil {
+	for attempt := 0; ; attempt++ {
+		err := s.tryTx(ctx, fn, index)
+		switch {
+		case err == nil || ctx.Err() != nil:
+			return err
+		case retryable(err) && attempt < 3:
+			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+		case lostBeforeCommit(err) && attempt < pgMaxIdle:
+			// At once, on another connection: every idle one may
+			// be dead, and each fails at its first use.
+		default:
 			return err
 		}
-		time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
+	}
+}
+
+// retryRead runs read, a look-up outside a transaction, again while it
+// fails for a lost connection (at most pgMaxIdle times): the pool hands
+// each run another connection, and after a restart or failover of PostgreSQL
+// every pooled connection fails once. The look-ups before a delivery's
+// 250 use it, so that a pool of dead connections costs no 451.
+func (s *Store) retryRead(ctx context.Context, read func() error) error {
+	err := read()
+	for attempt := 0; attempt < pgMaxIdle && err != nil && lostBeforeCommit(err) && ctx.Err() == nil; attempt++ {
+		err = read()
 	}
 	return err
+}
+
+// pgMaxIdle is how many idle connections the PostgreSQL pool keeps: after
+// a restart or failover, how many dead ones a caller may meet in a row.
+const pgMaxIdle = 10
+
+// commitError is the failure of a COMMIT that was sent.
+type commitError struct{ error }
+
+func (e commitError) Unwrap() error { return e.error }
+
+// lostBeforeCommit reports whether err is the loss of a PostgreSQL
+// connection (a restart, a failover, a terminated backend) before the
+// transaction's COMMIT was sent: nothing was stored, so the transaction
+// may run again on another connection. A COMMIT whose connection was lost
+// may have committed; it is not run again, and its caller learns of the
+// failure (a delivery answers 451, and the MTA's retry is found a
+// duplicate if the commit did happen).
+func lostBeforeCommit(err error) bool {
+	var ce commitError
+	if errors.As(err, &ce) {
+		return false
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		// Class 08, connection exception; 57P01-57P03, the server shut
+		// down or is starting.
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	}
+	var ne net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &ne) || pgconn.SafeToRetry(err)
 }
 
 func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) error {
@@ -379,7 +433,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) e
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", commitError{err})
 	}
 	return nil
 }

@@ -152,8 +152,12 @@ func (s *Store) User(ctx context.Context, login string) (*User, error) {
 }
 
 // UserByEmail finds a user, caseworker or requestor, by address.
-func (s *Store) UserByEmail(ctx context.Context, addr string) (*User, error) {
-	return userByEmail(ctx, cachedDB{s}, addr)
+func (s *Store) UserByEmail(ctx context.Context, addr string) (u *User, err error) {
+	err = s.retryRead(ctx, func() error {
+		u, err = userByEmail(ctx, cachedDB{s}, addr)
+		return err
+	})
+	return u, err
 }
 
 func userByLogin(ctx context.Context, q querier, login string) (*User, error) {
