@@ -38,8 +38,8 @@ type outMail struct {
 	inReplyTo string
 	refs      []string
 	replyTo   string // default fromAddr
-	// attachments are sent on as they came (Attachment.Header and Body),
-	// after the text.
+	// attachments follow the text, each under its Header with its Body
+	// as it is (a relayed part still in its transfer encoding).
 	attachments []Attachment
 }
 
@@ -149,7 +149,7 @@ func writeText(w io.Writer, h mail.Header, text string) error {
 }
 
 // writeMixed writes a multipart/mixed mail of h: the text, then each
-// attachment with its Content-* fields and its body as they came, not
+// attachment under its Header (mimepart's) with its Body as it is, not
 // decoded and encoded again. It sets h's Content-Type.
 func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) error {
 	var body bytes.Buffer

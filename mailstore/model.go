@@ -141,10 +141,11 @@ type Attachment struct {
 	Name        string `json:"name"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
-	// Inline, Header and Body come with incoming mail only: whether the
-	// part is shown inline, its Content-* fields as written (each line
-	// ending in CRLF) and its body still transfer-encoded. A relay sends
-	// the part on as it came.
+	// Inline, Header and Body come with incoming mail and with files
+	// attached from the CLI (FileAttachment), not from the store: whether
+	// the part is shown inline, the header to send it under (made by
+	// internal/mimepart, each line ending in CRLF) and its body in its
+	// transfer encoding. A relay sends the body on as it came.
 	Inline bool   `json:"-"`
 	Header string `json:"-"`
 	Body   []byte `json:"-"`

@@ -29,11 +29,11 @@ type Attachment struct {
 	ContentType string // e.g. "application/pdf"
 	Size        int64  // decoded size in bytes
 	Inline      bool
-	// Header is the part's Content-* fields as written (unfolded, each
-	// ending in CRLF) and Body its body still in its transfer encoding, a
-	// slice of the parsed message: together the part as it can be sent
-	// on. Both are empty for a part the parser did not take apart (nested
-	// too deep).
+	// Header is a header to send the part on under, made from what was
+	// read of it (internal/mimepart; each line ending in CRLF), and Body
+	// its body still in its transfer encoding, a slice of the parsed
+	// message. Both are empty for a part the parser did not take apart
+	// (nested too deep).
 	Header string
 	Body   []byte
 }
