@@ -12,6 +12,8 @@ import (
 
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
+
+	"sak/internal/mimepart"
 )
 
 // LoopHeader marks every mail sak sends; inbound mail carrying it is sak's
@@ -182,7 +184,7 @@ func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) err
 		if err != nil {
 			return err
 		}
-		if _, err := pw.Write(crlf(a.Body)); err != nil {
+		if _, err := pw.Write(mimepart.CRLF(a.Body)); err != nil {
 			return err
 		}
 	}
@@ -196,15 +198,6 @@ func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) err
 	}
 	_, err = w.Write(body.Bytes())
 	return err
-}
-
-// crlf is b with every line ending in CRLF (a mail given to mailgate or
-// imported may end its lines in LF alone).
-func crlf(b []byte) []byte {
-	if bytes.Count(b, []byte("\n")) == bytes.Count(b, []byte("\r\n")) {
-		return b
-	}
-	return bytes.ReplaceAll(bytes.ReplaceAll(b, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r\n"))
 }
 
 // composeNote renders text a caseworker typed into the CLI as the mail it

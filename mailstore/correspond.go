@@ -3,7 +3,6 @@ package mailstore
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"mime"
 	"path/filepath"
 	"strings"
@@ -36,15 +35,8 @@ func FileAttachment(name string, data []byte) Attachment {
 	if err != nil {
 		typ, params = "application/octet-stream", nil
 	}
-	enc := base64.StdEncoding.EncodeToString(data)
-	var body strings.Builder
-	for len(enc) > 76 {
-		body.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	body.WriteString(enc + "\r\n")
 	return Attachment{Name: name, ContentType: typ, Size: int64(len(data)),
-		Header: mimepart.Header(typ, params, name, false, "base64"), Body: []byte(body.String())}
+		Header: mimepart.Header(typ, params, name, false, "base64"), Body: mimepart.Base64(data)}
 }
 
 func (s *Store) writeAs(ctx context.Context, actor string, id int64, text string, files []Attachment, what string, fn func(*op) error) error {

