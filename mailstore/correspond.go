@@ -47,8 +47,8 @@ func (s *Store) writeAs(ctx context.Context, actor string, id int64, text string
 	for _, f := range files {
 		total += len(f.Body)
 	}
-	if total > relayAttachLimit {
-		return refuse(ErrInvalid, "the files attached make %d bytes in base64; at most %d fit a mail", total, relayAttachLimit)
+	if total > attachLimit {
+		return refuse(ErrInvalid, "the files attached make %d bytes in base64; at most %d fit a mail", total, attachLimit)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		o := s.newOp(ctx, tx)

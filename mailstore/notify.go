@@ -123,19 +123,20 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	}, append(rcpts, cc...))
 }
 
-// relayAttachLimit bounds the attachment bytes (as they came, encoded) a
-// relayed mail carries; every recipient's copy is queued on its own.
-const relayAttachLimit = 10 << 20
+// attachLimit bounds the attachment bytes (encoded, as sent) of a mail sak
+// sends: a relayed mail's, or a reply's or comment's with files from the
+// CLI. Every recipient's copy is queued on its own.
+const attachLimit = 10 << 20
 
 // attachments are the attachments of in that a mail relaying it carries,
-// in order, each that still fits relayAttachLimit, and a line for its text
+// in order, each that still fits attachLimit, and a line for its text
 // naming those it does not carry ("" when it carries all).
 func (o *op) attachments(in *Incoming) ([]Attachment, string) {
 	var atts []Attachment
 	var left []string
 	total := 0
 	for _, a := range in.Attachments {
-		if a.Header != "" && total+len(a.Body) <= relayAttachLimit {
+		if a.Header != "" && total+len(a.Body) <= attachLimit {
 			atts = append(atts, a)
 			total += len(a.Body)
 			continue

@@ -353,6 +353,29 @@ func (s *Store) mergedIDs(ctx context.Context, id int64) ([]string, error) {
 	return ids, nil
 }
 
+// TicketMail is RawMessage of message msg when it is a mail of ticket id
+// or of a ticket merged into it; a mail of any other ticket is not found.
+func (s *Store) TicketMail(ctx context.Context, id, msg int64) ([]byte, error) {
+	id, err := resolveMerged(ctx, s.db, id)
+	if err != nil {
+		return nil, err
+	}
+	var on int64
+	err = s.db.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE id = $1`, msg).Scan(&on)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("read message %d: %w", msg, err)
+	}
+	if err == nil {
+		if on, err = resolveMerged(ctx, s.db, on); err != nil {
+			return nil, err
+		}
+	}
+	if on != id {
+		return nil, refuse(ErrNotFound, "ticket %d has no mail %d: 'sak ticket show %d -o json' lists its mails", id, msg, id)
+	}
+	return s.RawMessage(ctx, msg)
+}
+
 // RawMessage returns the bytes of a stored message exactly as they came:
 // its first piece and, for a large mail, the rest (see rawChunk).
 func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {

@@ -6,7 +6,7 @@ import (
 )
 
 // TestRelayAttachLimit checks that a relayed mail carries attachments in
-// order while they fit relayAttachLimit, and names in its text those it
+// order while they fit attachLimit, and names in its text those it
 // does not carry: the rest, and parts the parser did not take apart.
 func TestRelayAttachLimit(t *testing.T) {
 	o := &op{t: &ticketRow{id: 7}}
@@ -15,7 +15,7 @@ func TestRelayAttachLimit(t *testing.T) {
 			Header: "Content-Type: application/pdf\r\n", Body: make([]byte, n)}
 	}
 	in := &Incoming{Mail: Mail{Attachments: []Attachment{
-		part("a.pdf", relayAttachLimit-100),
+		part("a.pdf", attachLimit-100),
 		part("b.pdf", 200),
 		part("c.pdf", 100),
 		{ContentType: "multipart/mixed", Size: 50}, // nested too deep: no part to send

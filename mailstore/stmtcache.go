@@ -79,9 +79,9 @@ type cachedDB struct{ s *Store }
 // values but not its deadline or cancellation: given a context that can
 // end, the driver starts a goroutine to watch it for every statement, and
 // database/sql another for every query; under load that was about a fifth
-// of the CPU the committer spent running statements. Such a statement cannot hang on SQLite: a read never
-// waits for the writer, and a wait for the write lock ends after the busy
-// timeout. On PostgreSQL ctx is kept whole: it also bounds a statement
+// of the CPU the committer spent running statements. Such a statement
+// cannot hang on SQLite: a read never waits for the writer, and a wait for
+// the write lock ends after the busy timeout. On PostgreSQL ctx is kept whole: it also bounds a statement
 // waiting on the network or on another transaction's lock.
 func (s *Store) shortCtx(ctx context.Context) context.Context {
 	if s.d.name == "sqlite" {

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/mailstore"
 )
 
 // MailOptions are the options of 'sak ticket mail'.
@@ -59,23 +58,7 @@ func mailRun(opts *MailOptions) error {
 	if err != nil {
 		return err
 	}
-	id, err := s.Resolve(opts.Ctx, opts.ID)
-	if err != nil {
-		return err
-	}
-	txs, err := s.History(opts.Ctx, id)
-	if err != nil {
-		return err
-	}
-	found := false
-	for _, tx := range txs {
-		found = found || tx.Message != nil && tx.Message.ID == opts.Message
-	}
-	if !found {
-		return &mailstore.Error{Kind: mailstore.ErrNotFound,
-			Msg: fmt.Sprintf("ticket %d has no mail %d: 'sak ticket show %d -o json' lists its mails", id, opts.Message, id)}
-	}
-	raw, err := s.RawMessage(opts.Ctx, opts.Message)
+	raw, err := s.TicketMail(opts.Ctx, opts.ID, opts.Message)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,11 @@ func TestMail(t *testing.T) {
 		if r := e.RunAs("alice", "ticket", "mail", "1", fmt.Sprint(m)); r.Code != 1 || r.Out != "" || !strings.Contains(r.Err, fmt.Sprintf("ticket 1 has no mail %d", m)) {
 			t.Errorf("mail of ticket 4 asked of ticket 1: exit %d, %q, %q", r.Code, r.Out, r.Err)
 		}
+		// Merged into ticket 1, the mail is ticket 1's.
+		e.MustRunAs("alice", "ticket", "merge", "4", "1")
+		if got := e.MustRunAs("alice", "ticket", "mail", "1", fmt.Sprint(m)); got != raw {
+			t.Errorf("after the merge, ticket mail 1 %d = %q", m, got)
+		}
 		f, stdout, stderr := e.Factory("alice")
 		f.IOStreams.IsTTY = true
 		if code := cli.Run(context.Background(), f, []string{"ticket", "mail", "4", fmt.Sprint(m)}); code != 1 || stdout.Len() != 0 || !strings.Contains(stderr.String(), "redirect it") {

@@ -68,8 +68,6 @@ const maxText = 10 << 20
 // errEmptyText is the refusal of an empty comment or reply.
 var errEmptyText = errors.New("nothing to send: the text is empty (give it with -m TEXT or on stdin)")
 
-// readText is the text of a comment or reply: -m's value when given, else
-// stdin. An empty text is refused.
 // readFiles reads the files given with --attach.
 func readFiles(paths []string) ([]mailstore.Attachment, error) {
 	var files []mailstore.Attachment
@@ -83,6 +81,8 @@ func readFiles(paths []string) ([]mailstore.Attachment, error) {
 	return files, nil
 }
 
+// readText is the text of a comment or reply: -m's value when given, else
+// stdin. An empty text is refused.
 func readText(ios *cmdutil.IOStreams, message string, given bool) (string, error) {
 	text := message
 	if !given {

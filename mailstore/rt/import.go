@@ -198,11 +198,12 @@ func (x *importer) importQueues(ctx context.Context) error {
 		}
 		sq, created, err := x.im.ImportQueue(ctx, mailstore.ImportQueue{Name: target, Address: addr, CommentAddress: q.CommentAddress,
 			Tag: tag, Description: q.Description, Disabled: q.Disabled, Created: q.Created})
-		if errors.Is(err, mailstore.ErrInvalid) {
-			return fmt.Errorf("import RT queue %s: %w; create its sak queue with 'sak queue create' and map it with --queue-map", q.Name, err)
-		}
 		if err != nil {
-			return fmt.Errorf("import RT queue %s: %w", q.Name, err)
+			hint := ""
+			if errors.Is(err, mailstore.ErrInvalid) { // an address sak cannot route
+				hint = "; create its sak queue with 'sak queue create' and map it with --queue-map"
+			}
+			return fmt.Errorf("import RT queue %s: %w%s", q.Name, err, hint)
 		}
 		if created {
 			x.sum.Queues++
