@@ -40,6 +40,9 @@ type outMail struct {
 	inReplyTo string
 	refs      []string
 	replyTo   string // default fromAddr
+	// keep: the mail is stored on the ticket, not only queued, and its
+	// Mail has the Header text that messages hold.
+	keep bool
 	// attachments follow the text, each under its Header with its Body
 	// as it is (a relayed part still in its transfer encoding).
 	attachments []Attachment
@@ -116,38 +119,46 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	var buf bytes.Buffer
 	var err error
 	if len(m.attachments) == 0 {
-		h.Set("Content-Type", "text/plain; charset=utf-8")
-		err = writeText(&buf, h, text)
+		err = writeText(&buf, &h, text)
 	} else {
 		err = writeMixed(&buf, &h, text, m.attachments)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("compose mail: %w", err)
 	}
-	return &Mail{
+	out := &Mail{
 		Raw:         buf.Bytes(),
 		MessageID:   msgid,
 		From:        m.fromAddr,
 		FromName:    m.fromName,
 		Subject:     m.subject,
 		Date:        time.UnixMicro(o.now).UTC(),
-		Header:      headerText(h),
 		Text:        m.text,
 		Attachments: m.attachments,
 		Outgoing:    true,
-	}, nil
+	}
+	if m.keep {
+		out.Header = headerText(h)
+	}
+	return out, nil
 }
 
-// writeText writes a mail of h (a text/plain one) and text.
-func writeText(w io.Writer, h mail.Header, text string) error {
-	tw, err := mail.CreateSingleInlineWriter(w, h)
-	if err != nil {
+// writeText writes a text/plain mail of h and text, quoted-printable. It
+// sets h's MIME fields. (go-message's CreateSingleInlineWriter does the
+// same with two copies of the header and a parse of its Content-Type: a
+// third of composing an auto-reply.)
+func writeText(w io.Writer, h *mail.Header, text string) error {
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
+	h.Set("MIME-Version", "1.0")
+	if err := textproto.WriteHeader(w, h.Header.Header); err != nil {
 		return err
 	}
-	if _, err := io.WriteString(tw, text); err != nil {
+	qw := quotedprintable.NewWriter(w)
+	if _, err := io.WriteString(qw, text); err != nil {
 		return err
 	}
-	return tw.Close()
+	return qw.Close()
 }
 
 // writeMixed writes a multipart/mixed mail of h: the text, then each
@@ -203,7 +214,7 @@ func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) err
 // composeNote renders text a caseworker typed into the CLI as the mail it
 // stands for, so every message on a ticket has raw bytes.
 func (o *op) composeNote(subject, text string) *Mail {
-	m, err := o.compose(&outMail{kind: KindNotify, fromName: o.actor.Name, fromAddr: o.actor.Email, subject: subject, text: text})
+	m, err := o.compose(&outMail{kind: KindNotify, fromName: o.actor.Name, fromAddr: o.actor.Email, subject: subject, text: text, keep: true})
 	if err != nil {
 		// Composing into memory fails only on an invalid header value,
 		// which the fields above cannot hold.

@@ -88,7 +88,7 @@ func (o *op) correspond(text string, files []Attachment) error {
 	out := &outMail{
 		kind: KindCorrespond, fromName: o.actor.Name, fromAddr: o.queue.Address,
 		to: reqs, cc: ccs, subject: taggedSubject(o.queue, o.t.id, o.t.subject), text: text,
-		inReplyTo: inReplyTo, refs: refs, attachments: files,
+		inReplyTo: inReplyTo, refs: refs, attachments: files, keep: true,
 	}
 	m, err := o.compose(out)
 	if err != nil {
@@ -125,7 +125,7 @@ func (o *op) comment(text string, files []Attachment) error {
 	out := &outMail{
 		kind: KindComment, fromName: o.actor.Name, fromAddr: o.queue.CommentAddress,
 		to: staff, subject: taggedSubject(o.queue, o.t.id, "Comment: "+o.t.subject), text: text,
-		inReplyTo: inReplyTo, refs: refs, attachments: files,
+		inReplyTo: inReplyTo, refs: refs, attachments: files, keep: true,
 	}
 	m, err := o.compose(out)
 	if err != nil {
