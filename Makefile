@@ -9,10 +9,12 @@ all: build
 build:
 	$(GO) build -o bin/sak ./cmd/sak
 
-# vet, then every test with the race detector. PostgreSQL tests run when
+# vet, then every test with the race detector, and the tests of the
+# patched go-smtp in third_party (its own module). PostgreSQL tests run when
 # SAK_TEST_POSTGRES holds a DSN (see .ci/run).
 test: fmt-check vet
 	$(GO) test -race -count=1 $(PKGS)
+	cd third_party/go-smtp && $(GO) test -race -count=1 ./...
 
 vet:
 	$(GO) vet $(PKGS)
@@ -29,10 +31,11 @@ torture:
 # Each fuzz target for FUZZTIME (default 60s).
 FUZZTIME ?= 60s
 fuzz:
-	@for pkg in $$($(GO) list $(PKGS)); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "== $$pkg $$f"; \
-	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10x $$pkg || exit 1; \
+	@for pkg in $$($(GO) list $(PKGS)) third_party/go-smtp; do \
+	  name=$$pkg dir=.; case $$pkg in third_party/*) dir=$$pkg pkg=.;; esac; \
+	  for f in $$(cd $$dir && $(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
+	    echo "== $$name $$f"; \
+	    (cd $$dir && $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=10x $$pkg) || exit 1; \
 	  done; \
 	done
 
