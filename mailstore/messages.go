@@ -1,6 +1,7 @@
 package mailstore
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -43,6 +44,47 @@ func (m *Mail) Hash() string {
 // in pieces, a mail of 20 MiB is held in memory once, not three times.
 const rawChunk = 1 << 20
 
+// writeChunks stores what of raw follows its first piece (rawChunk bytes,
+// which the caller stores in its row) as rows (id, seq, data) of insert,
+// seq counting from 1.
+func writeChunks(ctx context.Context, q querier, insert string, id int64, raw []byte) error {
+	for seq, off := 1, rawChunk; off < len(raw); seq, off = seq+1, off+rawChunk {
+		if _, err := q.ExecContext(ctx, insert, id, seq, raw[off:min(len(raw), off+rawChunk)]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// readChunks returns a mail of size bytes from its first piece and the
+// pieces that query (by id, in order) reads; first alone when it is whole.
+func readChunks(ctx context.Context, q querier, query string, id int64, first []byte, size int64) ([]byte, error) {
+	if int64(len(first)) >= size {
+		return first, nil
+	}
+	rows, err := q.QueryContext(ctx, query, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	whole := make([]byte, 0, size)
+	whole = append(whole, first...)
+	for rows.Next() {
+		var chunk []byte
+		if err := rows.Scan(&chunk); err != nil {
+			return nil, err
+		}
+		whole = append(whole, chunk...)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if int64(len(whole)) != size {
+		return nil, fmt.Errorf("%d of its %d bytes are stored", len(whole), size)
+	}
+	return whole, nil
+}
+
 // storeMessage stores m on the locked ticket under transaction txn.
 func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 	var date any
@@ -58,11 +100,8 @@ func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("store message on ticket %d: %w", o.t.id, err)
 	}
-	for seq, off := 1, len(first); off < len(m.Raw); seq, off = seq+1, off+rawChunk {
-		chunk := m.Raw[off:min(len(m.Raw), off+rawChunk)]
-		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO message_chunks (message_id, seq, data) VALUES ($1, $2, $3)`, id, seq, chunk); err != nil {
-			return 0, fmt.Errorf("store message on ticket %d: %w", o.t.id, err)
-		}
+	if err := writeChunks(o.ctx, o.tx, `INSERT INTO message_chunks (message_id, seq, data) VALUES ($1, $2, $3)`, id, m.Raw); err != nil {
+		return 0, fmt.Errorf("store message on ticket %d: %w", o.t.id, err)
 	}
 	for _, a := range m.Attachments {
 		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO attachments (message_id, name, content_type, size) VALUES ($1, $2, $3, $4)`,

@@ -25,12 +25,19 @@ type Quarantined struct {
 	Decided  *time.Time `json:"decided"`
 }
 
-// Quarantine holds a mail back. rcpts are the envelope recipients.
+// Quarantine holds a mail back. rcpts are the envelope recipients. A mail
+// over rawChunk is stored in pieces, as messages are.
 func (s *Store) Quarantine(ctx context.Context, reason, mailFrom string, rcpts []string, from, subject string, raw []byte) (int64, error) {
 	var id int64
-	err := s.db.QueryRowContext(ctx, `INSERT INTO quarantine (created, reason, mail_from, rcpts, from_addr, subject, size, raw)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		micros(s.now()), reason, mailFrom, strings.Join(rcpts, ","), strings.ToLower(from), subject, len(raw), raw).Scan(&id)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO quarantine (created, reason, mail_from, rcpts, from_addr, subject, size, raw)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			micros(s.now()), reason, mailFrom, strings.Join(rcpts, ","), strings.ToLower(from), subject, len(raw), raw[:min(len(raw), rawChunk)]).Scan(&id)
+		if err != nil {
+			return err
+		}
+		return writeChunks(ctx, tx, `INSERT INTO quarantine_chunks (quarantine_id, seq, data) VALUES ($1, $2, $3)`, id, raw)
+	})
 	if err != nil {
 		return 0, fmt.Errorf("quarantine mail: %w", err)
 	}
@@ -39,12 +46,14 @@ func (s *Store) Quarantine(ctx context.Context, reason, mailFrom string, rcpts [
 
 const quarantineCols = `id, created, reason, mail_from, rcpts, from_addr, subject, size, status, ticket_id, decided`
 
-func scanQuarantined(row interface{ Scan(...any) error }) (*Quarantined, error) {
+// scanQuarantined scans a row of quarantineCols, and into more any columns
+// that follow them.
+func scanQuarantined(row interface{ Scan(...any) error }, more ...any) (*Quarantined, error) {
 	var q Quarantined
 	var created int64
 	var rcpts string
 	var ticket, decided sql.NullInt64
-	if err := row.Scan(&q.ID, &created, &q.Reason, &q.MailFrom, &rcpts, &q.From, &q.Subject, &q.Size, &q.Status, &ticket, &decided); err != nil {
+	if err := row.Scan(append([]any{&q.ID, &created, &q.Reason, &q.MailFrom, &rcpts, &q.From, &q.Subject, &q.Size, &q.Status, &ticket, &decided}, more...)...); err != nil {
 		return nil, err
 	}
 	q.Created, q.Decided = fromMicros(created), nullTime(decided)
@@ -78,15 +87,15 @@ func (s *Store) QuarantineList(ctx context.Context, status string, limit int) ([
 
 // QuarantineGet reads one quarantined mail with its bytes.
 func (s *Store) QuarantineGet(ctx context.Context, id int64) (*Quarantined, []byte, error) {
-	q, err := scanQuarantined(s.db.QueryRowContext(ctx, `SELECT `+quarantineCols+` FROM quarantine WHERE id = $1`, id))
+	var raw []byte
+	q, err := scanQuarantined(s.db.QueryRowContext(ctx, `SELECT `+quarantineCols+`, raw FROM quarantine WHERE id = $1`, id), &raw)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, refuse(ErrNotFound, "no quarantined mail %d: see 'sak quarantine list'", id)
 	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("read quarantined mail %d: %w", id, err)
+	if err == nil {
+		raw, err = readChunks(ctx, s.db, `SELECT data FROM quarantine_chunks WHERE quarantine_id = $1 ORDER BY seq`, id, raw, q.Size)
 	}
-	var raw []byte
-	if err := s.db.QueryRowContext(ctx, `SELECT raw FROM quarantine WHERE id = $1`, id).Scan(&raw); err != nil {
+	if err != nil {
 		return nil, nil, fmt.Errorf("read quarantined mail %d: %w", id, err)
 	}
 	return q, raw, nil

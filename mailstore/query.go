@@ -388,28 +388,9 @@ func (s *Store) RawMessage(ctx context.Context, id int64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read message %d: %w", id, err)
 	}
-	if int64(len(raw)) >= size {
-		return raw, nil
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT data FROM message_chunks WHERE message_id = $1 ORDER BY seq`, id)
+	whole, err := readChunks(ctx, s.db, `SELECT data FROM message_chunks WHERE message_id = $1 ORDER BY seq`, id, raw, size)
 	if err != nil {
 		return nil, fmt.Errorf("read message %d: %w", id, err)
-	}
-	defer rows.Close()
-	whole := make([]byte, 0, size)
-	whole = append(whole, raw...)
-	for rows.Next() {
-		var chunk []byte
-		if err := rows.Scan(&chunk); err != nil {
-			return nil, fmt.Errorf("read message %d: %w", id, err)
-		}
-		whole = append(whole, chunk...)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read message %d: %w", id, err)
-	}
-	if int64(len(whole)) != size {
-		return nil, fmt.Errorf("read message %d: %d of its %d bytes are stored", id, len(whole), size)
 	}
 	return whole, nil
 }

@@ -77,9 +77,11 @@ for label in sqlite postgres; do
   while IFS=$'\t' read -r k v; do row "$k" "$v"; done < <(ingest_report $label)
 done
 
-# big: RSS growth of one 20 MiB message (a base64 attachment) on SQLite.
+# big_message [HEADER]: RSS growth of one 20 MiB message (a base64
+# attachment) on SQLite; with HEADER "X-Spam-Flag: YES" it is quarantined.
 big_message() {
-  local dsn="$work/big.db" port
+  local dsn="$work/big$#.db" port what="message"
+  [ $# -gt 0 ] && what="message held as spam"
   port=$(free_port)
   SAK_DB=$dsn bin/sak user add root --email root@example.org --sysadmin >/dev/null 2>&1
   SAK_DB=$dsn bin/sak queue create support --address support@example.org >/dev/null
@@ -94,10 +96,12 @@ m.set_content("small")
 s = smtplib.SMTP("127.0.0.1", int(sys.argv[1])); s.send_message(m); s.quit()
 PY
   local before; before=$(awk '/VmRSS/ {print $2}' /proc/$pid/status)
-  python3 - $port <<'PY'
+  BIGHEADER="${1:-}" python3 - $port <<'PY'
 import smtplib, sys, os
 from email.message import EmailMessage
 m = EmailMessage(); m["From"] = "big@example.com"; m["To"] = "support@example.org"; m["Subject"] = "20 MiB"
+if os.environ["BIGHEADER"]:
+    k, v = os.environ["BIGHEADER"].split(": ", 1); m[k] = v
 m.set_content("see attachment")
 m.add_attachment(os.urandom(15 * 2**20), maintype="application", subtype="octet-stream", filename="big.bin")
 raw = m.as_bytes()
@@ -106,10 +110,11 @@ print(len(raw), file=open(os.environ["BIGSIZE"], "w"))
 PY
   local peak size; peak=$(awk '/VmHWM/ {print $2}' /proc/$pid/status); size=$(cat "$BIGSIZE")
   kill $pid; wait $pid 2>/dev/null || true
-  row "one $(( size / 1048576 )) MiB message: serve RSS growth" "$(( (peak - before) / 1024 )) MiB ($(awk -v g=$(( (peak - before) * 1024 )) -v s=$size 'BEGIN{printf "%.1f", g/s}') x its size; RSS $(( before / 1024 )) -> peak $(( peak / 1024 )) MiB)"
+  row "one $(( size / 1048576 )) MiB $what: serve RSS growth" "$(( (peak - before) / 1024 )) MiB ($(awk -v g=$(( (peak - before) * 1024 )) -v s=$size 'BEGIN{printf "%.1f", g/s}') x its size; RSS $(( before / 1024 )) -> peak $(( peak / 1024 )) MiB)"
 }
 export BIGSIZE="$work/bigsize"
 big_message
+big_message "X-Spam-Flag: YES"
 fi
 
 echo "== queries on a store of $TICKETS tickets"
