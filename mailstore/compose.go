@@ -43,6 +43,10 @@ type outMail struct {
 	// keep: the mail is stored on the ticket, not only queued, and its
 	// Mail has the Header text that messages hold.
 	keep bool
+	// shared is the body, with the attachments, that copies of the mail
+	// to several recipients share in the outbox (see send): compose then
+	// writes the copy's header alone.
+	shared *mixedBody
 	// attachments follow the text, each under its Header with its Body
 	// as it is (a relayed part still in its transfer encoding).
 	attachments []Attachment
@@ -112,16 +116,20 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	}
 	h.Set(LoopHeader, o.queue.Address)
 	h.Set("X-Sak-Ticket", fmt.Sprint(o.t.id))
-	text := m.text
-	if !strings.HasSuffix(text, "\n") {
-		text += "\n"
-	}
 	var buf bytes.Buffer
 	var err error
-	if len(m.attachments) == 0 {
-		err = writeText(&buf, &h, text)
-	} else {
-		err = writeMixed(&buf, &h, text, m.attachments)
+	switch {
+	case len(m.attachments) == 0:
+		err = writeText(&buf, &h, m.bodyText())
+	case m.shared != nil:
+		err = writeMixedHeader(&buf, &h, m.shared.boundary)
+	default:
+		var body *mixedBody
+		if body, err = newMixedBody(m.bodyText(), m.attachments); err == nil {
+			if err = writeMixedHeader(&buf, &h, body.boundary); err == nil {
+				buf.Write(body.data)
+			}
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("compose mail: %w", err)
@@ -140,7 +148,18 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	if m.keep {
 		out.Header = headerText(h)
 	}
+	if m.shared != nil {
+		out.outboxBody = m.shared.id
+	}
 	return out, nil
+}
+
+// bodyText is the mail's text as sent: ending in a newline.
+func (m *outMail) bodyText() string {
+	if strings.HasSuffix(m.text, "\n") {
+		return m.text
+	}
+	return m.text + "\n"
 }
 
 // writeText writes a text/plain mail of h and text, quoted-printable. It
@@ -161,10 +180,16 @@ func writeText(w io.Writer, h *mail.Header, text string) error {
 	return qw.Close()
 }
 
-// writeMixed writes a multipart/mixed mail of h: the text, then each
+// mixedBody is the body of a multipart/mixed mail: the text, then each
 // attachment under its Header (mimepart's) with its Body as it is, not
-// decoded and encoded again. It sets h's Content-Type.
-func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) error {
+// decoded and encoded again.
+type mixedBody struct {
+	boundary string
+	data     []byte
+	id       int64 // its outbox_bodies row, when copies share it
+}
+
+func newMixedBody(text string, atts []Attachment) (*mixedBody, error) {
 	var body bytes.Buffer
 	mw := textproto.NewMultipartWriter(&body)
 	var th textproto.Header
@@ -173,14 +198,14 @@ func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) err
 	th.Set("Content-Transfer-Encoding", "quoted-printable")
 	pw, err := mw.CreatePart(th)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	qw := quotedprintable.NewWriter(pw)
 	if _, err := io.WriteString(qw, text); err != nil {
-		return err
+		return nil, err
 	}
 	if err := qw.Close(); err != nil {
-		return err
+		return nil, err
 	}
 	for _, a := range atts {
 		// WriteHeader writes the fields last added first.
@@ -193,22 +218,24 @@ func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) err
 		}
 		pw, err := mw.CreatePart(ah)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if _, err := pw.Write(mimepart.CRLF(a.Body)); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if err := mw.Close(); err != nil {
-		return err
+		return nil, err
 	}
-	h.SetContentType("multipart/mixed", map[string]string{"boundary": mw.Boundary()})
+	return &mixedBody{boundary: mw.Boundary(), data: body.Bytes()}, nil
+}
+
+// writeMixedHeader writes h as the header of a multipart/mixed mail whose
+// body has the boundary. It sets h's MIME fields.
+func writeMixedHeader(w io.Writer, h *mail.Header, boundary string) error {
+	h.SetContentType("multipart/mixed", map[string]string{"boundary": boundary})
 	h.Set("MIME-Version", "1.0")
-	if err := textproto.WriteHeader(w, h.Header.Header); err != nil {
-		return err
-	}
-	_, err = w.Write(body.Bytes())
-	return err
+	return textproto.WriteHeader(w, h.Header.Header)
 }
 
 // composeNote renders text a caseworker typed into the CLI as the mail it

@@ -26,6 +26,9 @@ type Mail struct {
 
 	hash    string // Hash, once computed
 	hashLen int    // of Raw's length then
+	// outboxBody is, for a copy composed to be queued, the outbox_bodies
+	// row that holds its body: Raw is then its header alone.
+	outboxBody int64
 }
 
 // Hash is the hex SHA-256 of the raw bytes. It is computed once; Deliver

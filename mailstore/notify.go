@@ -125,7 +125,7 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 
 // attachLimit bounds the attachment bytes (encoded, as sent) of a mail sak
 // sends: a relayed mail's, or a reply's or comment's with files from the
-// CLI. Every recipient's copy is queued on its own.
+// CLI. The copies to several recipients share one queued body (send).
 const attachLimit = 10 << 20
 
 // attachments are the attachments of in that a mail relaying it carries,

@@ -35,10 +35,14 @@ func (o *op) enqueue(kind string, txn int64, m *Mail, rcpts []string) error {
 // enqueueFrom is enqueue with another envelope sender ("" for the null
 // reverse-path of automatic responses).
 func (o *op) enqueueFrom(mailFrom, kind string, txn int64, m *Mail, rcpts []string) error {
+	var body any
+	if m.outboxBody != 0 {
+		body = m.outboxBody
+	}
 	for _, r := range rcpts {
-		_, err := o.tx.ExecContext(o.ctx, `INSERT INTO outbox (ticket_id, txn_id, kind, msgid, mail_from, rcpt, raw, next_attempt, created)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			o.t.id, txn, kind, m.MessageID, mailFrom, r, m.Raw, o.now)
+		_, err := o.tx.ExecContext(o.ctx, `INSERT INTO outbox (ticket_id, txn_id, kind, msgid, mail_from, rcpt, raw, body_id, next_attempt, created)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+			o.t.id, txn, kind, m.MessageID, mailFrom, r, m.Raw, body, o.now)
 		if err != nil {
 			return fmt.Errorf("queue %s mail to %s: %w", kind, r, err)
 		}
@@ -61,6 +65,20 @@ func (o *op) send(mailFrom, kind string, txn int64, m *outMail, rcpts []string) 
 	purpose, base := KindCorrespond, o.queue.Address
 	if kind == KindComment {
 		purpose, base = KindComment, o.queue.CommentAddress
+	}
+	if len(m.attachments) > 0 && len(rcpts) > 1 {
+		// The copies differ in their header alone: their body, which
+		// holds the attachments, is queued once for all of them.
+		body, err := newMixedBody(m.bodyText(), m.attachments)
+		if err != nil {
+			return fmt.Errorf("compose mail: %w", err)
+		}
+		if err := o.tx.QueryRowContext(o.ctx, `INSERT INTO outbox_bodies (data) VALUES ($1) RETURNING id`, body.data).Scan(&body.id); err != nil {
+			return fmt.Errorf("queue %s mail: %w", kind, err)
+		}
+		shared := *m
+		shared.shared = body
+		m = &shared
 	}
 	for _, r := range rcpts {
 		c := *m
@@ -118,17 +136,29 @@ func (s *Store) Outbox(ctx context.Context, f OutboxFilter) ([]OutboxRow, error)
 	return out, rows.Err()
 }
 
+// outboxMail selects the columns of an outbox row's mail, which outboxRaw
+// puts together: its raw and, for a copy that shares its body with other
+// copies, that body.
+const outboxMail = `raw, (SELECT b.data FROM outbox_bodies b WHERE b.id = outbox.body_id)`
+
+func outboxRaw(raw, body []byte) []byte {
+	if body == nil {
+		return raw
+	}
+	return append(raw[:len(raw):len(raw)], body...)
+}
+
 // OutboxRaw returns the bytes of one outbox row's mail.
 func (s *Store) OutboxRaw(ctx context.Context, id int64) ([]byte, error) {
-	var raw []byte
-	err := s.db.QueryRowContext(ctx, `SELECT raw FROM outbox WHERE id = $1`, id).Scan(&raw)
+	var raw, body []byte
+	err := s.db.QueryRowContext(ctx, `SELECT `+outboxMail+` FROM outbox WHERE id = $1`, id).Scan(&raw, &body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, refuse(ErrNotFound, "no outbox row %d", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read outbox row %d: %w", id, err)
 	}
-	return raw, nil
+	return outboxRaw(raw, body), nil
 }
 
 // people lists the addresses of the ticket's requestors or Ccs.

@@ -17,7 +17,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows = rows[:0]
 		now := s.now()
-		rs, err := tx.QueryContext(ctx, `SELECT id, COALESCE(ticket_id, 0), kind, msgid, mail_from, rcpt, attempts, created, raw FROM outbox
+		rs, err := tx.QueryContext(ctx, `SELECT id, COALESCE(ticket_id, 0), kind, msgid, mail_from, rcpt, attempts, created, `+outboxMail+` FROM outbox
 			WHERE status IN ('pending', 'sending') AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT $2`+s.d.skipLocked,
 			micros(now), limit)
 		if err != nil {
@@ -27,9 +27,11 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 		for rs.Next() {
 			var r OutboxRow
 			var created int64
-			if err := rs.Scan(&r.ID, &r.TicketID, &r.Kind, &r.MessageID, &r.MailFrom, &r.Rcpt, &r.Attempts, &created, &r.Raw); err != nil {
+			var body []byte
+			if err := rs.Scan(&r.ID, &r.TicketID, &r.Kind, &r.MessageID, &r.MailFrom, &r.Rcpt, &r.Attempts, &created, &r.Raw, &body); err != nil {
 				return err
 			}
+			r.Raw = outboxRaw(r.Raw, body)
 			r.Created, r.Status = fromMicros(created), "sending"
 			rows = append(rows, r)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
@@ -117,6 +118,64 @@ func TestRelayAttachments(t *testing.T) {
 		ms = outbox(id, "alice@example.org")
 		if len(ms) == 0 || !carries(ms[len(ms)-1]) || !strings.Contains(ms[len(ms)-1].Text, "Her er det.") {
 			t.Fatalf("the notification to alice does not carry pat's file: %d mails", len(ms))
+		}
+
+		// An answer with a file to three requestors: each gets the file
+		// and a Reply-To of their own, and the outbox holds the file once.
+		people := []string{"kim@example.com", "lee@example.com", "mo@example.com"}
+		id3, err := s.CreateTicket(ctx, "root", mailstore.NewTicket{Queue: "support", Requestors: people, Subject: "Tre"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.mustSend("alice@example.org", []string{"support@example.org"},
+			withFile("alice@example.org", fmt.Sprintf("Re: [support #%d] Tre", id3), "Til alle tre.", pdf, false))
+		replyTo := map[string]bool{}
+		for _, p := range people {
+			ms := outbox(id3, p)
+			if len(ms) != 1 || !carries(ms[0]) || !strings.Contains(ms[0].Text, "Til alle tre.") {
+				t.Fatalf("the answer to %s: %d mails, or without the file or text", p, len(ms))
+			}
+			for _, f := range ms[0].Header {
+				if f.Name == "Reply-To" {
+					replyTo[f.Value] = true
+				}
+			}
+		}
+		if len(replyTo) != len(people) {
+			t.Errorf("%d distinct Reply-To for %d recipients: %v", len(replyTo), len(people), replyTo)
+		}
+		var copies, bodies int
+		var headerBytes int64
+		if err := s.DB().QueryRow(`SELECT COUNT(*), COUNT(DISTINCT body_id), SUM(LENGTH(raw)) FROM outbox WHERE ticket_id = $1 AND kind = 'correspond'`,
+			id3).Scan(&copies, &bodies, &headerBytes); err != nil {
+			t.Fatal(err)
+		}
+		if copies != 3 || bodies != 1 || headerBytes > int64(len(pdf)) {
+			t.Errorf("%d copies with %d distinct bodies, %d bytes of their own: want 3 sharing 1, headers only", copies, bodies, headerBytes)
+		}
+		var held int64
+		if err := s.DB().QueryRow(`SELECT COALESCE(SUM(LENGTH(data)), 0) FROM outbox_bodies b WHERE b.id IN (SELECT body_id FROM outbox WHERE ticket_id = $1)`, id3).Scan(&held); err != nil {
+			t.Fatal(err)
+		}
+		if held < int64(len(pdf)) || held > 2*int64(len(pdf)) {
+			t.Errorf("the shared body holds %d bytes for a file of %d (base64: 4/3 of it)", held, len(pdf))
+		}
+		// The sender takes each copy whole.
+		claimed, err := s.ClaimOutbox(ctx, 1000, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sent := 0
+		for _, o := range claimed {
+			if o.TicketID == id3 && o.Kind == mailstore.KindCorrespond {
+				sent++
+				if m := parse.Parse(o.Raw); !carries(m) || !strings.Contains(m.Text, "Til alle tre.") {
+					t.Errorf("claimed copy to %s lacks the file or the text", o.Rcpt)
+				}
+			}
+		}
+		if sent != len(people) {
+			t.Errorf("%d copies claimed for sending, want %d", sent, len(people))
 		}
 	})
 }

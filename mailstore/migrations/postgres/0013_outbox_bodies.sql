@@ -1,0 +1,18 @@
+-- A mail sent with attachments to several recipients is queued once per
+-- recipient (each copy has its own signed Reply-To), and each copy held
+-- the attachments: a 10 MiB file to ten people was 100 MiB of outbox.
+-- Such copies now share their MIME body: outbox.raw holds the copy's
+-- header, and the body is the outbox_bodies row body_id names (raw is the
+-- whole mail when body_id is NULL, as before).
+CREATE TABLE outbox_bodies (
+    id   BIGSERIAL PRIMARY KEY,
+    data BYTEA NOT NULL
+);
+ALTER TABLE outbox ADD COLUMN body_id BIGINT REFERENCES outbox_bodies(id);
+DO $$
+BEGIN
+    EXECUTE 'ALTER TABLE outbox_bodies ALTER COLUMN data SET COMPRESSION lz4';
+EXCEPTION WHEN feature_not_supported OR syntax_error THEN
+    NULL; -- no LZ4 in this PostgreSQL (see migration 6)
+END
+$$;
