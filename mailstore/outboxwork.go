@@ -136,3 +136,68 @@ func (s *Store) OutboxBacklog(ctx context.Context) (*OutboxStats, error) {
 	}
 	return &st, nil
 }
+
+// pruneStep is how many outbox rows one transaction of PruneOutbox
+// removes: a running daemon's deliveries wait for each step's write lock
+// on SQLite, never for the whole prune.
+const pruneStep = 500
+
+// PruneOutbox removes the rows of mail sent before t, and the shared bodies
+// no row names any more. The ticket keeps every message, and message_ids
+// every Message-ID sak sent, so replies and bounces still thread; what
+// goes is the copy of each mail as sent. Unsent and failed rows stay.
+// Only sysadmins may. It returns how many rows it removed.
+func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time) (int, error) {
+	if err := s.RequireSysadmin(ctx, actor, "prune the outbox"); err != nil {
+		return 0, err
+	}
+	total := 0
+	for {
+		n := 0
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, `SELECT id, COALESCE(body_id, 0) FROM outbox WHERE status = 'sent' AND sent < $1 ORDER BY id LIMIT $2`,
+				micros(before), pruneStep)
+			if err != nil {
+				return err
+			}
+			var ids []int64
+			bodies := map[int64]bool{}
+			for rows.Next() {
+				var id, body int64
+				if err := rows.Scan(&id, &body); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, id)
+				if body != 0 {
+					bodies[body] = true
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				return nil
+			}
+			// The same rows: the first of those sent before t, to the last id read.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE status = 'sent' AND sent < $1 AND id <= $2`, micros(before), ids[len(ids)-1]); err != nil {
+				return err
+			}
+			for body := range bodies {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM outbox_bodies WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM outbox WHERE body_id = $1)`, body); err != nil {
+					return err
+				}
+			}
+			n = len(ids)
+			return nil
+		})
+		if err != nil {
+			return total, fmt.Errorf("prune outbox: %w", err)
+		}
+		total += n
+		if n < pruneStep {
+			return total, nil
+		}
+	}
+}

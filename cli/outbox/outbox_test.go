@@ -39,5 +39,23 @@ func TestOutbox(t *testing.T) {
 		if out := e.MustRun("outbox", "retry", "--all"); !strings.Contains(out, "1 outbox row(s) requeued") {
 			t.Fatalf("retry --all: %q", out)
 		}
+
+		// Prune: the time is required, sysadmins only, sent mail only.
+		if r := e.Run("outbox", "prune"); r.Code != 2 || !strings.Contains(r.Err, "--sent-before") {
+			t.Fatalf("prune without --sent-before: %+v", r)
+		}
+		if r := e.Run("outbox", "prune", "--sent-before", "soon"); r.Code != 2 {
+			t.Fatalf("prune --sent-before soon: %+v", r)
+		}
+		if r := e.RunAs("alice", "outbox", "prune", "--sent-before", "2099-01-01"); r.Code != 1 || !strings.Contains(r.Err, "sysadmin") {
+			t.Fatalf("a caseworker's prune: %+v", r)
+		}
+		if out := e.MustRun("outbox", "prune", "--sent-before", "2099-01-01"); !strings.Contains(out, "0 outbox row(s) of mail sent before") {
+			t.Fatalf("prune of unsent mail: %q", out)
+		}
+		e.JSON("root", &rows, "outbox", "list", "--ticket", "1")
+		if len(rows) != 1 {
+			t.Fatalf("unsent mail pruned: %+v", rows)
+		}
 	})
 }

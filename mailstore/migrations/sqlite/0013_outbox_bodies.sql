@@ -9,3 +9,6 @@ CREATE TABLE outbox_bodies (
     data BLOB NOT NULL
 );
 ALTER TABLE outbox ADD COLUMN body_id INTEGER REFERENCES outbox_bodies(id);
+-- A body no row names any more is removed when rows are pruned
+-- ('sak outbox prune'), which asks for the rows of a body.
+CREATE INDEX outbox_body ON outbox(body_id) WHERE body_id IS NOT NULL;
