@@ -148,9 +148,6 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	if m.keep {
 		out.Header = headerText(h)
 	}
-	if m.shared != nil {
-		out.outboxBody = m.shared.id
-	}
 	return out, nil
 }
 
@@ -186,7 +183,6 @@ func writeText(w io.Writer, h *mail.Header, text string) error {
 type mixedBody struct {
 	boundary string
 	data     []byte
-	id       int64 // its outbox_bodies row, when copies share it
 }
 
 func newMixedBody(text string, atts []Attachment) (*mixedBody, error) {

@@ -26,9 +26,6 @@ type Mail struct {
 
 	hash    string // Hash, once computed
 	hashLen int    // of Raw's length then
-	// outboxBody is, for a copy composed to be queued, the outbox_bodies
-	// row that holds its body: Raw is then its header alone.
-	outboxBody int64
 }
 
 // Hash is the hex SHA-256 of the raw bytes. It is computed once; Deliver
@@ -47,9 +44,11 @@ func (m *Mail) Hash() string {
 // in pieces, a mail of 20 MiB is held in memory once, not three times.
 const rawChunk = 1 << 20
 
-// writeChunks stores what of raw follows its first piece (rawChunk bytes,
-// which the caller stores in its row) as rows (id, seq, data) of insert,
-// seq counting from 1.
+// firstChunk is the piece of raw its own row holds.
+func firstChunk(raw []byte) []byte { return raw[:min(len(raw), rawChunk)] }
+
+// writeChunks stores what of raw follows its firstChunk as rows (id, seq,
+// data) of insert, seq counting from 1.
 func writeChunks(ctx context.Context, q querier, insert string, id int64, raw []byte) error {
 	for seq, off := 1, rawChunk; off < len(raw); seq, off = seq+1, off+rawChunk {
 		if _, err := q.ExecContext(ctx, insert, id, seq, raw[off:min(len(raw), off+rawChunk)]); err != nil {
@@ -94,7 +93,7 @@ func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 	if !m.Date.IsZero() {
 		date = micros(m.Date)
 	}
-	first := m.Raw[:min(len(m.Raw), rawChunk)]
+	first := firstChunk(m.Raw)
 	var id int64
 	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO messages (ticket_id, txn_id, msgid, outgoing, from_addr, subject, date, size, sha256, headers, text, flags, raw)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,

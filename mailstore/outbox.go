@@ -29,20 +29,21 @@ type OutboxRow struct {
 // enqueue writes m to the outbox, one row per recipient, in the operation's
 // transaction; a trigger indexes its Message-ID so that replies thread back.
 func (o *op) enqueue(kind string, txn int64, m *Mail, rcpts []string) error {
-	return o.enqueueFrom(o.queue.Address, kind, txn, m, rcpts)
+	return o.enqueueFrom(o.queue.Address, kind, txn, m, 0, rcpts)
 }
 
 // enqueueFrom is enqueue with another envelope sender ("" for the null
-// reverse-path of automatic responses).
-func (o *op) enqueueFrom(mailFrom, kind string, txn int64, m *Mail, rcpts []string) error {
-	var body any
-	if m.outboxBody != 0 {
-		body = m.outboxBody
+// reverse-path of automatic responses). A body other than 0 is the
+// outbox_bodies row that follows m, which is then a header alone.
+func (o *op) enqueueFrom(mailFrom, kind string, txn int64, m *Mail, body int64, rcpts []string) error {
+	var bodyID any
+	if body != 0 {
+		bodyID = body
 	}
 	for _, r := range rcpts {
 		_, err := o.tx.ExecContext(o.ctx, `INSERT INTO outbox (ticket_id, txn_id, kind, msgid, mail_from, rcpt, raw, body_id, next_attempt, created)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-			o.t.id, txn, kind, m.MessageID, mailFrom, r, m.Raw, body, o.now)
+			o.t.id, txn, kind, m.MessageID, mailFrom, r, m.Raw, bodyID, o.now)
 		if err != nil {
 			return fmt.Errorf("queue %s mail to %s: %w", kind, r, err)
 		}
@@ -66,28 +67,27 @@ func (o *op) send(mailFrom, kind string, txn int64, m *outMail, rcpts []string) 
 	if kind == KindComment {
 		purpose, base = KindComment, o.queue.CommentAddress
 	}
+	var shared *mixedBody
+	var bodyID int64
 	if len(m.attachments) > 0 && len(rcpts) > 1 {
 		// The copies differ in their header alone: their body, which
 		// holds the attachments, is queued once for all of them.
-		body, err := newMixedBody(m.bodyText(), m.attachments)
-		if err != nil {
+		if shared, err = newMixedBody(m.bodyText(), m.attachments); err != nil {
 			return fmt.Errorf("compose mail: %w", err)
 		}
-		if err := o.tx.QueryRowContext(o.ctx, `INSERT INTO outbox_bodies (data) VALUES ($1) RETURNING id`, body.data).Scan(&body.id); err != nil {
+		if err := o.tx.QueryRowContext(o.ctx, `INSERT INTO outbox_bodies (data) VALUES ($1) RETURNING id`, shared.data).Scan(&bodyID); err != nil {
 			return fmt.Errorf("queue %s mail: %w", kind, err)
 		}
-		shared := *m
-		shared.shared = body
-		m = &shared
 	}
 	for _, r := range rcpts {
 		c := *m
+		c.shared = shared
 		c.replyTo = replyAddress(secret, base, o.t.id, r, purpose)
 		mail, err := o.compose(&c)
 		if err != nil {
 			return err
 		}
-		if err := o.enqueueFrom(mailFrom, kind, txn, mail, []string{r}); err != nil {
+		if err := o.enqueueFrom(mailFrom, kind, txn, mail, bodyID, []string{r}); err != nil {
 			return err
 		}
 	}

@@ -155,20 +155,21 @@ func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time)
 	for {
 		n := 0
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			n = 0 // a step run again counts again
 			rows, err := tx.QueryContext(ctx, `SELECT id, COALESCE(body_id, 0) FROM outbox WHERE status = 'sent' AND sent < $1 ORDER BY id LIMIT $2`,
 				micros(before), pruneStep)
 			if err != nil {
 				return err
 			}
-			var ids []int64
+			var last int64
 			bodies := map[int64]bool{}
 			for rows.Next() {
-				var id, body int64
-				if err := rows.Scan(&id, &body); err != nil {
+				var body int64
+				if err := rows.Scan(&last, &body); err != nil {
 					rows.Close()
 					return err
 				}
-				ids = append(ids, id)
+				n++
 				if body != 0 {
 					bodies[body] = true
 				}
@@ -177,11 +178,11 @@ func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time)
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			if len(ids) == 0 {
+			if n == 0 {
 				return nil
 			}
 			// The same rows: the first of those sent before t, to the last id read.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE status = 'sent' AND sent < $1 AND id <= $2`, micros(before), ids[len(ids)-1]); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE status = 'sent' AND sent < $1 AND id <= $2`, micros(before), last); err != nil {
 				return err
 			}
 			for body := range bodies {
@@ -189,7 +190,6 @@ func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time)
 					return err
 				}
 			}
-			n = len(ids)
 			return nil
 		})
 		if err != nil {

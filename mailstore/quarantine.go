@@ -32,7 +32,7 @@ func (s *Store) Quarantine(ctx context.Context, reason, mailFrom string, rcpts [
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO quarantine (created, reason, mail_from, rcpts, from_addr, subject, size, raw)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			micros(s.now()), reason, mailFrom, strings.Join(rcpts, ","), strings.ToLower(from), subject, len(raw), raw[:min(len(raw), rawChunk)]).Scan(&id)
+			micros(s.now()), reason, mailFrom, strings.Join(rcpts, ","), strings.ToLower(from), subject, len(raw), firstChunk(raw)).Scan(&id)
 		if err != nil {
 			return err
 		}
