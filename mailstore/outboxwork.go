@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -49,11 +50,33 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	return rows, err
 }
 
-// MarkSent records that the relay accepted a row.
-func (s *Store) MarkSent(ctx context.Context, id int64) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent = $1, attempts = attempts + 1, last_error = '' WHERE id = $2`, micros(s.now()), id)
+// MarkSent records that the relay accepted the rows, in one transaction:
+// a worker marks a whole batch at once, since a write of its own for each
+// row contends with the deliveries' commits (on SQLite for its one lock).
+func (s *Store) MarkSent(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		now := micros(s.now())
+		for len(ids) > 0 {
+			n := min(len(ids), 500)
+			args := []any{now}
+			marks := make([]string, n)
+			for i, id := range ids[:n] {
+				args = append(args, id)
+				marks[i] = fmt.Sprintf("$%d", i+2)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent = $1, attempts = attempts + 1, last_error = ''
+				WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+				return err
+			}
+			ids = ids[n:]
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("mark outbox row %d sent: %w", id, err)
+		return fmt.Errorf("mark outbox rows sent: %w", err)
 	}
 	return nil
 }

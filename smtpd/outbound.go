@@ -90,13 +90,25 @@ func (w *Outbound) Run(ctx context.Context) error {
 }
 
 // RunOnce claims one batch of due rows and tries each once. It returns how
-// many rows it claimed.
+// many rows it claimed. The rows the relay accepted are marked sent
+// together when the batch ends: a write for each row contended with the
+// deliveries' commits, and under load the outbox fell behind them
+// (BENCHMARKS.md). A crash before the mark sends them again when their
+// lease runs out, as it did the row in flight.
 func (w *Outbound) RunOnce(ctx context.Context) (int, error) {
 	w.defaults()
 	rows, err := w.Store.ClaimOutbox(ctx, w.Batch, w.Lease)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
+	var sent []int64
+	err = w.sendBatch(ctx, rows, &sent)
+	return len(rows), errors.Join(err, w.Store.MarkSent(ctx, sent...))
+}
+
+// sendBatch tries each row once over one relay connection, adding those
+// the relay accepted to sent. It stops at a database error.
+func (w *Outbound) sendBatch(ctx context.Context, rows []mailstore.OutboxRow, sent *[]int64) error {
 	var c *smtp.Client
 	defer func() {
 		if c != nil {
@@ -104,14 +116,16 @@ func (w *Outbound) RunOnce(ctx context.Context) (int, error) {
 			c.Close()
 		}
 	}()
-	for _, r := range rows {
+	for i, r := range rows {
 		if c == nil {
+			var err error
 			if c, err = w.dial(); err != nil {
-				// The relay is unreachable: every row waits.
-				for _, r := range rows {
+				// The relay is unreachable: the rows not tried yet
+				// wait (those sent before are sent).
+				for _, r := range rows[i:] {
 					w.retry(ctx, r, err)
 				}
-				return len(rows), nil
+				return nil
 			}
 		}
 		err := w.send(c, r)
@@ -119,15 +133,13 @@ func (w *Outbound) RunOnce(ctx context.Context) (int, error) {
 		switch {
 		case err == nil:
 			w.Metrics.Sent("sent")
-			if err := w.Store.MarkSent(ctx, r.ID); err != nil {
-				return len(rows), err
-			}
+			*sent = append(*sent, r.ID)
 			w.Log.Info("sent", "outbox", r.ID, "ticket", r.TicketID, "kind", r.Kind, "rcpt", r.Rcpt)
 		case errors.As(err, &se) && se.Code >= 500:
 			w.Metrics.Sent("failed")
 			w.Log.Warn("send failed permanently", "outbox", r.ID, "ticket", r.TicketID, "rcpt", r.Rcpt, "err", err)
 			if err := w.Store.MarkFailed(ctx, r.ID, err.Error()); err != nil {
-				return len(rows), err
+				return err
 			}
 			c.Reset()
 		default:
@@ -140,7 +152,7 @@ func (w *Outbound) RunOnce(ctx context.Context) (int, error) {
 			}
 		}
 	}
-	return len(rows), nil
+	return nil
 }
 
 // retry schedules a row again with exponential backoff (1 minute,

@@ -102,16 +102,43 @@ func testOutbound(t *testing.T, open storetest.Opener) {
 			t.Fatalf("retried before the backoff: %d rows", n)
 		}
 		// The relay is back and the backoff has passed.
-		k := newSink(t)
-		w.Relay = k.addr
-		if _, err := r.store.RetryOutbox(ctx, 0); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.RunOnce(ctx); err != nil {
-			t.Fatal(err)
-		}
+		k := relayBack(t, r, w)
 		if n := len(k.mails()); n != 2 {
 			t.Fatalf("relay got %d mails after recovery, want 2", n)
+		}
+	})
+
+	t.Run("relay lost in a batch: what it accepted stays sent", func(t *testing.T) {
+		r := newRig(t, open)
+		now := time.Now()
+		lost := newSink(t)
+		lost.dropAfter = 2
+		w := &Outbound{Store: r.store, Relay: lost.addr, Now: func() time.Time { return now }}
+		for i := range 2 {
+			r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", fmt.Sprint("x", i), fmt.Sprintf("l%d@example.com", i), "", "x"))
+		}
+		// Four rows (two auto-replies, two notices): two accepted, the
+		// third's connection cut, the fourth's refused.
+		if n, err := w.RunOnce(ctx); n != 4 || err != nil {
+			t.Fatalf("RunOnce = %d, %v; want the 4 rows", n, err)
+		}
+		count := func(status string) int {
+			rows, err := r.store.Outbox(ctx, mailstore.OutboxFilter{Status: status})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(rows)
+		}
+		if got := len(lost.mails()); got != 2 {
+			t.Fatalf("relay accepted %d mails, want 2", got)
+		}
+		if s, p := count("sent"), count("pending"); s != 2 || p != 2 {
+			t.Fatalf("%d rows sent and %d pending; want the 2 accepted sent, the other 2 pending", s, p)
+		}
+		// The relay is back: only the two that waited go out.
+		k := relayBack(t, r, w)
+		if got := len(k.mails()); got != 2 || count("sent") != 4 {
+			t.Fatalf("after recovery the relay got %d mails (want 2) and %d rows are sent (want 4)", got, count("sent"))
 		}
 	})
 
@@ -224,4 +251,19 @@ func testOutbound(t *testing.T, open storetest.Opener) {
 			t.Fatalf("verify = %+v, %v", vs, err)
 		}
 	})
+}
+
+// relayBack points w at a new relay, makes the waiting rows due and runs w
+// once, as when a relay that was down came back; it returns the relay.
+func relayBack(t *testing.T, r *rig, w *Outbound) *sink {
+	t.Helper()
+	k := newSink(t)
+	w.Relay = k.addr
+	if _, err := r.store.RetryOutbox(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -11,12 +12,16 @@ import (
 )
 
 // sink is an SMTP relay for tests: it records what it accepts, or answers
-// every RCPT with fail when set.
+// every RCPT with fail when set. With dropAfter set, once it has accepted
+// that many mails it goes away: the connection of the next MAIL is cut and
+// no new one is taken.
 type sink struct {
-	mu   sync.Mutex
-	got  []sunk
-	fail *smtp.SMTPError
-	addr string
+	mu        sync.Mutex
+	got       []sunk
+	fail      *smtp.SMTPError
+	dropAfter int
+	addr      string
+	l         net.Listener
 }
 
 type sunk struct {
@@ -40,7 +45,7 @@ func newSink(t *testing.T, tlsConfig ...*tls.Config) *sink {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k.addr = l.Addr().String()
+	k.addr, k.l = l.Addr().String(), l
 	go srv.Serve(l)
 	t.Cleanup(func() { srv.Close() })
 	return k
@@ -68,6 +73,14 @@ type sinkSession struct {
 func (s *sinkSession) Reset()        { s.from, s.rcpts = "", nil }
 func (s *sinkSession) Logout() error { return nil }
 func (s *sinkSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.k.mu.Lock()
+	gone := s.k.dropAfter > 0 && len(s.k.got) >= s.k.dropAfter
+	s.k.mu.Unlock()
+	if gone {
+		s.k.l.Close()
+		s.c.Close()
+		return errors.New("gone")
+	}
 	s.from = from
 	return nil
 }

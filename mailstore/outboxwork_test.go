@@ -1,0 +1,58 @@
+package mailstore_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"sak/mailstore"
+	"sak/mailstore/storetest"
+)
+
+// TestMarkSentMany marks a worker's rows sent in one call, more ids than
+// one statement takes: every row named is sent, no other.
+func TestMarkSentMany(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		q := storetest.Desk(t, s)
+		ctx := context.Background()
+		for i := range 3 {
+			if _, err := s.Deliver(ctx, &mailstore.Incoming{
+				Mail:   mailstore.Mail{Raw: []byte("Subject: x\r\n\r\nx\r\n"), MessageID: fmt.Sprintf("m%d@example.com", i), From: fmt.Sprintf("p%d@example.com", i), Subject: "x"},
+				Routes: []mailstore.Route{{Queue: q}},
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows, err := s.Outbox(ctx, mailstore.OutboxFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) < 4 {
+			t.Fatalf("%d outbox rows, want an auto-reply and a notice for each mail", len(rows))
+		}
+		// The first three rows among 1,201 ids, one in each statement;
+		// the others name no row.
+		ids := make([]int64, 1201)
+		for i := range ids {
+			ids[i] = int64(1_000_000 + i)
+		}
+		ids[0], ids[600], ids[1200] = rows[0].ID, rows[1].ID, rows[2].ID
+		if err := s.MarkSent(ctx, ids...); err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.Outbox(ctx, mailstore.OutboxFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range after {
+			want := "pending"
+			if r.ID == rows[0].ID || r.ID == rows[1].ID || r.ID == rows[2].ID {
+				want = "sent"
+			}
+			if r.Status != want || (want == "sent") != (r.Sent != nil) {
+				t.Errorf("row %d (%d): status %s, sent %v; want %s", i, r.ID, r.Status, r.Sent, want)
+			}
+		}
+	})
+}
