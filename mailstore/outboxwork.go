@@ -40,14 +40,35 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 			return err
 		}
 		rs.Close()
-		for _, r := range rows {
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sending', next_attempt = $1 WHERE id = $2`, micros(now.Add(lease)), r.ID); err != nil {
-				return fmt.Errorf("lease outbox row %d: %w", r.ID, err)
-			}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		if err := updateOutbox(ctx, tx, `status = 'sending', next_attempt = $1`, micros(now.Add(lease)), ids); err != nil {
+			return fmt.Errorf("lease outbox rows: %w", err)
 		}
 		return nil
 	})
 	return rows, err
+}
+
+// updateOutbox sets the rows ids to what set says, $1 being arg: one
+// statement for up to 500 rows.
+func updateOutbox(ctx context.Context, tx *sql.Tx, set string, arg any, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{arg}
+		marks := make([]string, n)
+		for i, id := range ids[:n] {
+			args = append(args, id)
+			marks[i] = fmt.Sprintf("$%d", i+2)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET `+set+` WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
 }
 
 // MarkSent records that the relay accepted the rows, in one transaction:
@@ -58,22 +79,7 @@ func (s *Store) MarkSent(ctx context.Context, ids ...int64) error {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		now := micros(s.now())
-		for len(ids) > 0 {
-			n := min(len(ids), 500)
-			args := []any{now}
-			marks := make([]string, n)
-			for i, id := range ids[:n] {
-				args = append(args, id)
-				marks[i] = fmt.Sprintf("$%d", i+2)
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent = $1, attempts = attempts + 1, last_error = ''
-				WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
-				return err
-			}
-			ids = ids[n:]
-		}
-		return nil
+		return updateOutbox(ctx, tx, `status = 'sent', sent = $1, attempts = attempts + 1, last_error = ''`, micros(s.now()), ids)
 	})
 	if err != nil {
 		return fmt.Errorf("mark outbox rows sent: %w", err)
