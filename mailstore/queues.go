@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -21,11 +20,6 @@ func scanQueue(row interface{ Scan(...any) error }) (*Queue, error) {
 	return &q, nil
 }
 
-var (
-	queueNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-	tagRE       = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-)
-
 // NewQueue is what CreateQueue needs. CommentAddress defaults to
 // NAME-comment@domain of Address, Tag to the queue's name.
 type NewQueue struct {
@@ -39,7 +33,7 @@ type NewQueue struct {
 // CreateQueue creates a queue. Only sysadmins may.
 func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Queue, error) {
 	name := strings.ToLower(strings.TrimSpace(nq.Name))
-	if !queueNameRE.MatchString(name) {
+	if !isName(name, false) {
 		return nil, refuse(ErrInvalid, "queue name %q is not valid: use lower-case letters, digits, '.', '-' and '_'", nq.Name)
 	}
 	addr, err := cleanQueueAddress(nq.Address)
@@ -60,7 +54,7 @@ func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Qu
 	if tag == "" {
 		tag = name
 	}
-	if !tagRE.MatchString(tag) {
+	if !isName(tag, true) {
 		return nil, refuse(ErrInvalid, "subject tag %q is not valid: use letters, digits, '.', '-' and '_'", tag)
 	}
 	var q *Queue

@@ -159,7 +159,7 @@ func (im *Importer) ImportQueue(ctx context.Context, iq ImportQueue) (*Queue, bo
 	} else if !errors.Is(err, ErrUnknownQueue) {
 		return nil, false, err
 	}
-	if !queueNameRE.MatchString(name) {
+	if !isName(name, false) {
 		return nil, false, refuse(ErrInvalid, "queue name %q is not valid", iq.Name)
 	}
 	addr, err := cleanQueueAddress(iq.Address)
@@ -175,7 +175,7 @@ func (im *Importer) ImportQueue(ctx context.Context, iq ImportQueue) (*Queue, bo
 		comment = c
 	}
 	tag := iq.Tag
-	if !tagRE.MatchString(tag) {
+	if !isName(tag, true) {
 		tag = name
 	}
 	var q *Queue
@@ -224,7 +224,7 @@ type ImportUser struct {
 // "login added", "exists", "renamed".
 func (im *Importer) ImportUser(ctx context.Context, iu ImportUser) (*User, string, error) {
 	login := strings.ToLower(strings.TrimSpace(iu.Login))
-	if !loginRE.MatchString(login) {
+	if !isName(login, false) {
 		return nil, "", refuse(ErrInvalid, "login %q is not valid", iu.Login)
 	}
 	email, err := CleanAddress(iu.Email)
@@ -245,7 +245,7 @@ func (im *Importer) ImportUser(ctx context.Context, iu ImportUser) (*User, strin
 		what = "created"
 		if other, err := userByLogin(ctx, tx, login); err == nil && other.Email != email {
 			login, what = "rt-"+login, "renamed"
-			if len(login) > 64 || !loginRE.MatchString(login) {
+			if len(login) > 64 || !isName(login, false) {
 				return refuse(ErrConflict, "login %s is taken", iu.Login)
 			}
 			if _, err := userByLogin(ctx, tx, login); err == nil {
