@@ -105,12 +105,14 @@ func run(c config) error {
 		}
 	}()
 	wg.Wait()
-	bar.Finish()
 	select {
 	case err := <-errc:
+		bar.Exit() // as far as it got, not full
+		fmt.Fprintln(os.Stderr)
 		return err
 	default:
 	}
+	bar.Finish()
 	el := time.Since(start)
 	fmt.Fprintf(os.Stderr, "\n%d tickets, %d mails in %s: %.0f mails/s\n", c.tickets, mails.Load(), el.Round(time.Second), float64(mails.Load())/el.Seconds())
 	return nil
