@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/mail"
 	"net/textproto"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -164,12 +163,12 @@ func (p *parser) decodeWords(s string) string {
 }
 
 // b64WordRE matches a "B" encoded word.
-var b64WordRE = regexp.MustCompile(`=\?[^?\s]+\?[bB]\?[A-Za-z0-9+/]*\?=`)
+var b64WordRE = lazyRegexp(`=\?[^?\s]+\?[bB]\?[A-Za-z0-9+/]*\?=`)
 
 // padWords adds the '=' padding that some mailers leave off "B" encoded
 // words and that mime.WordDecoder requires.
 func padWords(s string) string {
-	return b64WordRE.ReplaceAllStringFunc(s, func(w string) string {
+	return b64WordRE().ReplaceAllStringFunc(s, func(w string) string {
 		text := w[strings.LastIndexByte(w[:len(w)-2], '?')+1 : len(w)-2]
 		if len(text)%4 < 2 {
 			return w

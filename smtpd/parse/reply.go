@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"regexp"
 	"strings"
 )
 
@@ -33,12 +32,12 @@ func isSignatureLine(line string) bool {
 var (
 	// separatorRE matches the lines mail clients put above a quoted or
 	// forwarded message.
-	separatorRE = regexp.MustCompile(`(?i)^-{2,}\s*(original message|opprinnelig melding|opprinnelig e-post|ursprüngliche nachricht|originalmeddelande|oprindelig meddelelse|message d'origine|forwarded message|videresendt melding|videresendt e-post)\s*-{2,}$`)
+	separatorRE = lazyRegexp(`(?i)^-{2,}\s*(original message|opprinnelig melding|opprinnelig e-post|ursprüngliche nachricht|originalmeddelande|oprindelig meddelelse|message d'origine|forwarded message|videresendt melding|videresendt e-post)\s*-{2,}$`)
 	// attributionRE matches "On <date>, <name> wrote:" and its translations.
-	attributionRE = regexp.MustCompile(`(?i)\b(wrote|skrev|schrieb|a écrit|escribió|kirjoitti|scrisse|napisał|schreef)(\s[^:]*)?:$`)
+	attributionRE = lazyRegexp(`(?i)\b(wrote|skrev|schrieb|a écrit|escribió|kirjoitti|scrisse|napisał|schreef)(\s[^:]*)?:$`)
 	// headerLabelRE matches the first word of a quoted Outlook header line.
-	headerLabelRE = regexp.MustCompile(`(?i)^\*?(from|fra|von|de|från|sent|sendt|date|dato|gesendet|skickat|envoyé|to|til|an|till|à|subject|emne|betreff|ämne|objet|cc|kopi)\*?\s*:`)
-	fromLabelRE   = regexp.MustCompile(`(?i)^\*?(from|fra|von|de|från)\*?\s*:`)
+	headerLabelRE = lazyRegexp(`(?i)^\*?(from|fra|von|de|från|sent|sendt|date|dato|gesendet|skickat|envoyé|to|til|an|till|à|subject|emne|betreff|ämne|objet|cc|kopi)\*?\s*:`)
+	fromLabelRE   = lazyRegexp(`(?i)^\*?(from|fra|von|de|från)\*?\s*:`)
 )
 
 // isQuoteHeader reports whether lines[i] starts the quoted part of a reply.
@@ -51,7 +50,7 @@ func isQuoteHeader(lines []string, i int) bool {
 	switch {
 	case line == "":
 		return false
-	case separatorRE.MatchString(line):
+	case separatorRE().MatchString(line):
 		return true
 	case isAttribution(line) || !strings.HasSuffix(line, ":") && isAttribution(line+" "+next):
 		return true
@@ -69,7 +68,7 @@ func isAttribution(s string) bool {
 	if !strings.HasSuffix(s, ":") {
 		return false
 	}
-	return attributionRE.MatchString(s) && strings.ContainsAny(s, "0123456789@")
+	return attributionRE().MatchString(s) && strings.ContainsAny(s, "0123456789@")
 }
 
 func isUnderscoreRule(s string) bool {
@@ -79,11 +78,11 @@ func isUnderscoreRule(s string) bool {
 // isOutlookHeader matches a "From:" line followed by at least one more
 // header line (Sent:, To:, Subject: ...) within the next few lines.
 func isOutlookHeader(lines []string, i int) bool {
-	if !fromLabelRE.MatchString(strings.TrimSpace(lines[i])) {
+	if !fromLabelRE().MatchString(strings.TrimSpace(lines[i])) {
 		return false
 	}
 	for j := i + 1; j < len(lines) && j <= i+4; j++ {
-		if headerLabelRE.MatchString(strings.TrimSpace(lines[j])) {
+		if headerLabelRE().MatchString(strings.TrimSpace(lines[j])) {
 			return true
 		}
 	}
