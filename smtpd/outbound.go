@@ -101,14 +101,13 @@ func (w *Outbound) RunOnce(ctx context.Context) (int, error) {
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
-	var sent []int64
-	err = w.sendBatch(ctx, rows, &sent)
+	sent, err := w.sendBatch(ctx, rows)
 	return len(rows), errors.Join(err, w.Store.MarkSent(ctx, sent...))
 }
 
-// sendBatch tries each row once over one relay connection, adding those
-// the relay accepted to sent. It stops at a database error.
-func (w *Outbound) sendBatch(ctx context.Context, rows []mailstore.OutboxRow, sent *[]int64) error {
+// sendBatch tries each row once over one relay connection and returns the
+// ids of those the relay accepted. It stops at a database error.
+func (w *Outbound) sendBatch(ctx context.Context, rows []mailstore.OutboxRow) (sent []int64, _ error) {
 	var c *smtp.Client
 	defer func() {
 		if c != nil {
@@ -125,7 +124,7 @@ func (w *Outbound) sendBatch(ctx context.Context, rows []mailstore.OutboxRow, se
 				for _, r := range rows[i:] {
 					w.retry(ctx, r, err)
 				}
-				return nil
+				return sent, nil
 			}
 		}
 		err := w.send(c, r)
@@ -133,13 +132,13 @@ func (w *Outbound) sendBatch(ctx context.Context, rows []mailstore.OutboxRow, se
 		switch {
 		case err == nil:
 			w.Metrics.Sent("sent")
-			*sent = append(*sent, r.ID)
+			sent = append(sent, r.ID)
 			w.Log.Info("sent", "outbox", r.ID, "ticket", r.TicketID, "kind", r.Kind, "rcpt", r.Rcpt)
 		case errors.As(err, &se) && se.Code >= 500:
 			w.Metrics.Sent("failed")
 			w.Log.Warn("send failed permanently", "outbox", r.ID, "ticket", r.TicketID, "rcpt", r.Rcpt, "err", err)
 			if err := w.Store.MarkFailed(ctx, r.ID, err.Error()); err != nil {
-				return err
+				return sent, err
 			}
 			c.Reset()
 		default:
@@ -152,7 +151,7 @@ func (w *Outbound) sendBatch(ctx context.Context, rows []mailstore.OutboxRow, se
 			}
 		}
 	}
-	return nil
+	return sent, nil
 }
 
 // retry schedules a row again with exponential backoff (1 minute,
