@@ -124,12 +124,7 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	case m.shared != nil:
 		err = writeMixedHeader(&buf, &h, m.shared.boundary)
 	default:
-		var body *mixedBody
-		if body, err = newMixedBody(m.bodyText(), m.attachments); err == nil {
-			if err = writeMixedHeader(&buf, &h, body.boundary); err == nil {
-				buf.Write(body.data)
-			}
-		}
+		err = writeMixed(&buf, &h, m.bodyText(), m.attachments)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("compose mail: %w", err)
@@ -224,6 +219,20 @@ func newMixedBody(text string, atts []Attachment) (*mixedBody, error) {
 		return nil, err
 	}
 	return &mixedBody{boundary: mw.Boundary(), data: body.Bytes()}, nil
+}
+
+// writeMixed writes a multipart/mixed mail of h, text and atts. It sets
+// h's MIME fields.
+func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) error {
+	body, err := newMixedBody(text, atts)
+	if err != nil {
+		return err
+	}
+	if err := writeMixedHeader(w, h, body.boundary); err != nil {
+		return err
+	}
+	_, err = w.Write(body.data)
+	return err
 }
 
 // writeMixedHeader writes h as the header of a multipart/mixed mail whose

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
+	"strconv"
 	"time"
 )
 
@@ -52,23 +52,26 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 	return rows, err
 }
 
-// updateOutbox sets the rows ids to what set says, $1 being arg: one
-// statement for up to 500 rows.
+// updateOutbox sets the rows ids, if any, to what set says, $1 being arg.
 func updateOutbox(ctx context.Context, tx *sql.Tx, set string, arg any, ids []int64) error {
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		args := []any{arg}
-		marks := make([]string, n)
-		for i, id := range ids[:n] {
-			args = append(args, id)
-			marks[i] = fmt.Sprintf("$%d", i+2)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET `+set+` WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...); err != nil {
-			return err
-		}
-		ids = ids[n:]
+	if len(ids) == 0 {
+		return nil
 	}
-	return nil
+	_, err := tx.ExecContext(ctx, `UPDATE outbox SET `+set+` WHERE id IN (`+idList(ids)+`)`, arg)
+	return err
+}
+
+// idList is ids as an SQL list, "1,2,3": integers are safe to inline, as
+// the ticket look-ups by id do.
+func idList(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(b)
 }
 
 // MarkSent records that the relay accepted the rows, in one transaction:
@@ -191,7 +194,7 @@ func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time)
 				return err
 			}
 			var last int64
-			bodies := map[int64]bool{}
+			var bodies []int64
 			for rows.Next() {
 				var body int64
 				if err := rows.Scan(&last, &body); err != nil {
@@ -200,7 +203,7 @@ func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time)
 				}
 				n++
 				if body != 0 {
-					bodies[body] = true
+					bodies = append(bodies, body)
 				}
 			}
 			rows.Close()
@@ -214,12 +217,12 @@ func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time)
 			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE status = 'sent' AND sent < $1 AND id <= $2`, micros(before), last); err != nil {
 				return err
 			}
-			for body := range bodies {
-				if _, err := tx.ExecContext(ctx, `DELETE FROM outbox_bodies WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM outbox WHERE body_id = $1)`, body); err != nil {
-					return err
-				}
+			if len(bodies) == 0 {
+				return nil
 			}
-			return nil
+			_, err = tx.ExecContext(ctx, `DELETE FROM outbox_bodies WHERE id IN (`+idList(bodies)+`)
+				AND NOT EXISTS (SELECT 1 FROM outbox WHERE body_id = outbox_bodies.id)`)
+			return err
 		})
 		if err != nil {
 			return total, fmt.Errorf("prune outbox: %w", err)

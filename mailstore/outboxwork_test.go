@@ -9,8 +9,8 @@ import (
 	"sak/mailstore/storetest"
 )
 
-// TestMarkSentMany marks a worker's rows sent in one call, more ids than
-// one statement takes: every row named is sent, no other.
+// TestMarkSentMany marks rows sent in one call among many ids: every row
+// named is sent, no other.
 func TestMarkSentMany(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		s := open(t)
@@ -31,8 +31,8 @@ func TestMarkSentMany(t *testing.T) {
 		if len(rows) < 4 {
 			t.Fatalf("%d outbox rows, want an auto-reply and a notice for each mail", len(rows))
 		}
-		// The first three rows among 1,201 ids, one in each statement;
-		// the others name no row.
+		// The first three rows among 1,201 ids, at the start, the middle
+		// and the end; the others name no row.
 		ids := make([]int64, 1201)
 		for i := range ids {
 			ids[i] = int64(1_000_000 + i)
