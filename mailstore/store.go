@@ -103,8 +103,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", s.dsn, err)
 		}
-		s.db.SetMaxOpenConns(pgPool)
-		s.db.SetMaxIdleConns(pgPool)
+		s.db.SetMaxOpenConns(20)
+		s.db.SetMaxIdleConns(pgMaxIdle)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	default:
 		p := strings.TrimPrefix(dsn, "sqlite:")
@@ -355,7 +355,7 @@ func (s *Store) retryTx(ctx context.Context, fn func(*sql.Tx) error, index bool)
 			return err
 		case retryable(err) && attempt < 3:
 			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
-		case lostBeforeCommit(err) && attempt < pgPool:
+		case lostBeforeCommit(err) && attempt < pgMaxIdle:
 			// At once, on another connection: every idle one may
 			// be dead, and each fails at its first use.
 		default:
@@ -365,27 +365,21 @@ func (s *Store) retryTx(ctx context.Context, fn func(*sql.Tx) error, index bool)
 }
 
 // retryRead runs read, a look-up outside a transaction, again while it
-// fails for a lost connection (at most pgPool times): the pool hands
+// fails for a lost connection (at most pgMaxIdle times): the pool hands
 // each run another connection, and after a restart or failover of PostgreSQL
 // every pooled connection fails once. The look-ups before a delivery's
 // 250 use it, so that a pool of dead connections costs no 451.
 func (s *Store) retryRead(ctx context.Context, read func() error) error {
 	err := read()
-	for attempt := 0; attempt < pgPool && err != nil && lostBeforeCommit(err) && ctx.Err() == nil; attempt++ {
+	for attempt := 0; attempt < pgMaxIdle && err != nil && lostBeforeCommit(err) && ctx.Err() == nil; attempt++ {
 		err = read()
 	}
 	return err
 }
 
-// pgPool is how many connections the PostgreSQL pool opens, and how many
-// it keeps open while idle. Each connection closed and opened again costs
-// PostgreSQL a new backend process, which reads its catalogs and prepares
-// sak's statements again: when the pool kept 10 of 20, a daemon under load
-// opened a connection every fifth of a second, and PostgreSQL's CPU per
-// delivery fell by a sixth when it kept all (BENCHMARKS.md). After a
-// restart or failover every pooled connection may be dead, so it is also
-// how many dead ones a caller may meet in a row.
-const pgPool = 20
+// pgMaxIdle is how many idle connections the PostgreSQL pool keeps: after
+// a restart or failover, how many dead ones a caller may meet in a row.
+const pgMaxIdle = 10
 
 // commitError is the failure of a COMMIT that was sent.
 type commitError struct{ error }
