@@ -218,6 +218,13 @@ func (v *verdicts) add(code int) {
 	v.codes[code]++
 }
 
+// count is how many times clients saw code.
+func (v *verdicts) count(code int) int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.codes[code]
+}
+
 func (v *verdicts) fivexx() int {
 	v.mu.Lock()
 	defer v.mu.Unlock()
