@@ -13,3 +13,6 @@ func SetSearchWindow(t interface{ Cleanup(func()) }, n int) {
 	searchWindow = n
 	t.Cleanup(func() { searchWindow = old })
 }
+
+// NoteLost is Store.noteLost: what the store does on seeing err.
+func (s *Store) NoteLost(err error) { s.noteLost(err) }

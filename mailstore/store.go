@@ -103,8 +103,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", s.dsn, err)
 		}
-		s.db.SetMaxOpenConns(20)
-		s.db.SetMaxIdleConns(pgMaxIdle)
+		s.db.SetMaxOpenConns(pgPool)
+		s.db.SetMaxIdleConns(pgPool)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	default:
 		p := strings.TrimPrefix(dsn, "sqlite:")
@@ -350,14 +350,15 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 func (s *Store) retryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) error {
 	for attempt := 0; ; attempt++ {
 		err := s.tryTx(ctx, fn, index)
+		s.noteLost(err)
 		switch {
 		case err == nil || ctx.Err() != nil:
 			return err
 		case retryable(err) && attempt < 3:
 			time.Sleep(time.Duration(attempt+1) * 20 * time.Millisecond)
-		case lostBeforeCommit(err) && attempt < pgMaxIdle:
-			// At once, on another connection: every idle one may
-			// be dead, and each fails at its first use.
+		case lostBeforeCommit(err) && attempt < lostRetries:
+			// At once, on another connection: noteLost closed
+			// the idle ones, which were likely dead too.
 		default:
 			return err
 		}
@@ -365,21 +366,48 @@ func (s *Store) retryTx(ctx context.Context, fn func(*sql.Tx) error, index bool)
 }
 
 // retryRead runs read, a look-up outside a transaction, again while it
-// fails for a lost connection (at most pgMaxIdle times): the pool hands
-// each run another connection, and after a restart or failover of PostgreSQL
-// every pooled connection fails once. The look-ups before a delivery's
-// 250 use it, so that a pool of dead connections costs no 451.
+// fails for a lost connection (at most lostRetries times), on another
+// connection. The look-ups before a delivery's 250 use it, so that a
+// restart or failover of PostgreSQL costs no 451 once it is back.
 func (s *Store) retryRead(ctx context.Context, read func() error) error {
 	err := read()
-	for attempt := 0; attempt < pgMaxIdle && err != nil && lostBeforeCommit(err) && ctx.Err() == nil; attempt++ {
+	s.noteLost(err)
+	for attempt := 0; attempt < lostRetries && err != nil && lostBeforeCommit(err) && ctx.Err() == nil; attempt++ {
 		err = read()
+		s.noteLost(err)
 	}
 	return err
 }
 
-// pgMaxIdle is how many idle connections the PostgreSQL pool keeps: after
-// a restart or failover, how many dead ones a caller may meet in a row.
-const pgMaxIdle = 10
+// pgPool is how many connections the PostgreSQL pool opens, and how many
+// it keeps open while idle. Each connection closed and opened again costs
+// PostgreSQL a new backend process, which reads its catalogs and prepares
+// sak's statements again: when the pool kept 10 of 20, a daemon under load
+// opened a connection every fifth of a second (BENCHMARKS.md).
+const pgPool = 20
+
+// lostRetries is how many times a transaction or a look-up runs again,
+// each on another connection, after its connection was lost. noteLost
+// empties the pool of idle connections at the first loss, so a caller
+// meets few dead ones in a row; while PostgreSQL is down, a few quick
+// tries end in an error (a delivery's 451) rather than a long wait.
+const lostRetries = 3
+
+// noteLost closes every idle connection of the PostgreSQL pool when err
+// is the loss of a connection. After a restart or failover all of them are
+// dead, and each would fail at its first use; the driver checks only those
+// idle for a second or more, which under load none is. A live connection
+// closed with them is opened again when needed. A statement that ran out
+// of time loses its connection too (the driver closes it), but says
+// nothing of the others.
+func (s *Store) noteLost(err error) {
+	if err == nil || s.d.name != "postgres" || !connectionLost(err) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return
+	}
+	s.db.SetMaxIdleConns(-1) // closes the idle connections
+	s.db.SetMaxIdleConns(pgPool)
+}
 
 // commitError is the failure of a COMMIT that was sent.
 type commitError struct{ error }
@@ -395,9 +423,12 @@ func (e commitError) Unwrap() error { return e.error }
 // duplicate if the commit did happen).
 func lostBeforeCommit(err error) bool {
 	var ce commitError
-	if errors.As(err, &ce) {
-		return false
-	}
+	return !errors.As(err, &ce) && connectionLost(err)
+}
+
+// connectionLost reports whether err is the loss of a PostgreSQL
+// connection, whenever it happened.
+func connectionLost(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		// Class 08, connection exception; 57P01-57P03, the server shut

@@ -79,6 +79,29 @@ func PostgresDSN(t testing.TB) string {
 	return u.String()
 }
 
+// PostgresDSNNamed is PostgresDSN with its connections named app
+// (application_name), so that a test can find them in pg_stat_activity and
+// cut them, as a restart or failover of PostgreSQL would (CutConnections).
+func PostgresDSNNamed(t testing.TB, app string) string {
+	t.Helper()
+	u, err := url.Parse(PostgresDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// CutConnections terminates the backend of every connection named app
+// and returns how many there were; admin is a connection of another name.
+func CutConnections(admin *sql.DB, app string) (int, error) {
+	var n int
+	err := admin.QueryRow(`SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = $1`, app).Scan(&n)
+	return n, err
+}
+
 // Open opens and migrates the store at dsn, closing it at cleanup.
 func Open(t testing.TB, dsn string, opts ...mailstore.Option) *mailstore.Store {
 	t.Helper()
