@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -59,19 +58,6 @@ func updateOutbox(ctx context.Context, tx *sql.Tx, set string, arg any, ids []in
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE outbox SET `+set+` WHERE id IN (`+idList(ids)+`)`, arg)
 	return err
-}
-
-// idList is ids as an SQL list, "1,2,3": integers are safe to inline, as
-// the ticket look-ups by id do.
-func idList(ids []int64) string {
-	b := make([]byte, 0, 8*len(ids))
-	for i, id := range ids {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = strconv.AppendInt(b, id, 10)
-	}
-	return string(b)
 }
 
 // MarkSent records that the relay accepted the rows, in one transaction:

@@ -19,8 +19,8 @@ import (
 // pool of dead connections costs a delivery no error: its look-ups before
 // the 250 and its transaction go through.
 func TestPoolAfterFailover(t *testing.T) {
-	app := fmt.Sprintf("sak_pool_%d", os.Getpid())
-	s := storetest.Open(t, storetest.PostgresDSNNamed(t, app))
+	dsn, app := storetest.PostgresDSNNamed(t)
+	s := storetest.Open(t, dsn)
 	desk := storetest.Desk(t, s)
 	ctx := context.Background()
 

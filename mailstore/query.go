@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -80,12 +81,12 @@ func (s *Store) fillPeople(ctx context.Context, ts []*Ticket) error {
 		return nil
 	}
 	byID := make(map[int64]*Ticket, len(ts))
-	ids := make([]string, len(ts))
+	ids := make([]int64, len(ts))
 	for i, t := range ts {
 		byID[t.ID] = t
-		ids[i] = fmt.Sprint(t.ID) // integers from the database: safe to inline
+		ids[i] = t.ID
 	}
-	in := strings.Join(ids, ",")
+	in := idList(ids)
 	rows, err := s.db.QueryContext(ctx, `SELECT p.ticket_id, p.role, u.email FROM ticket_people p JOIN users u ON u.id = p.user_id
 		WHERE p.ticket_id IN (`+in+`) ORDER BY p.ticket_id, u.email`)
 	if err != nil {
@@ -253,7 +254,7 @@ func (s *Store) History(ctx context.Context, id int64) ([]Transaction, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := strings.Join(ids, ",")
+	in := idList(ids)
 	rows, err := s.db.QueryContext(ctx, `SELECT x.id, x.ticket_id, x.type, COALESCE(u.login, u.email, ''), x.created, x.old_value, x.new_value, x.via, x.note
 		FROM transactions x LEFT JOIN users u ON u.id = x.actor_id WHERE x.ticket_id IN (`+in+`) ORDER BY x.created, x.id`)
 	if err != nil {
@@ -322,13 +323,12 @@ func (s *Store) History(ctx context.Context, id int64) ([]Transaction, error) {
 	return txs, atts.Err()
 }
 
-// mergedIDs lists id and every ticket merged into it, directly or not, as
-// decimal strings safe to inline in SQL.
-func (s *Store) mergedIDs(ctx context.Context, id int64) ([]string, error) {
+// mergedIDs lists id and every ticket merged into it, directly or not.
+func (s *Store) mergedIDs(ctx context.Context, id int64) ([]int64, error) {
 	if _, err := s.Ticket(ctx, id); err != nil {
 		return nil, err
 	}
-	ids := []string{fmt.Sprint(id)}
+	ids := []int64{id}
 	frontier := []int64{id}
 	for len(frontier) > 0 && len(ids) < 10000 {
 		var next []int64
@@ -344,13 +344,27 @@ func (s *Store) mergedIDs(ctx context.Context, id int64) ([]string, error) {
 					return nil, err
 				}
 				next = append(next, m)
-				ids = append(ids, fmt.Sprint(m))
+				ids = append(ids, m)
 			}
 			rows.Close()
 		}
 		frontier = next
 	}
 	return ids, nil
+}
+
+// idList is ids as an SQL list, "1,2,3", for an IN (…) of a query: the
+// ids come from the database or are integers, safe to inline, and one
+// statement serves any number of them.
+func idList(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids))
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(b)
 }
 
 // TicketMail is RawMessage of message msg when it is a mail of ticket id

@@ -245,7 +245,7 @@ func (im *Importer) ImportUser(ctx context.Context, iu ImportUser) (*User, strin
 		what = "created"
 		if other, err := userByLogin(ctx, tx, login); err == nil && other.Email != email {
 			login, what = "rt-"+login, "renamed"
-			if len(login) > 64 || !isName(login, false) {
+			if !isName(login, false) {
 				return refuse(ErrConflict, "login %s is taken", iu.Login)
 			}
 			if _, err := userByLogin(ctx, tx, login); err == nil {

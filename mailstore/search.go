@@ -224,14 +224,14 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 	}
 
 	// The tickets, and the snippets of their best message or subject.
-	ids := make([]string, len(ranks))
-	var mids, stids []string
+	ids := make([]int64, len(ranks))
+	var mids, stids []int64
 	for i, r := range ranks {
-		ids[i] = fmt.Sprint(r.id) // integers from the database: safe to inline
+		ids[i] = r.id
 		if r.mid.Valid {
-			mids = append(mids, fmt.Sprint(r.mid.Int64))
+			mids = append(mids, r.mid.Int64)
 		} else if r.stid.Valid {
-			stids = append(stids, fmt.Sprint(r.stid.Int64))
+			stids = append(stids, r.stid.Int64)
 		}
 	}
 	tickets, err := s.ticketsByID(ctx, ids)
@@ -334,8 +334,8 @@ func (s *Store) rankTickets(ctx context.Context, subject, body, match string, f 
 }
 
 // ticketsByID reads tickets with their people.
-func (s *Store) ticketsByID(ctx context.Context, ids []string) (map[int64]*Ticket, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+` WHERE t.id IN (`+strings.Join(ids, ",")+`)`)
+func (s *Store) ticketsByID(ctx context.Context, ids []int64) (map[int64]*Ticket, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+ticketCols+ticketFrom+` WHERE t.id IN (`+idList(ids)+`)`)
 	if err != nil {
 		return nil, fmt.Errorf("read tickets: %w", err)
 	}
@@ -357,13 +357,13 @@ func (s *Store) ticketsByID(ctx context.Context, ids []string) (map[int64]*Ticke
 	return byID, s.fillPeople(ctx, ts)
 }
 
-// snippets runs one of the snippet queries for ids (decimal strings).
-func (s *Store) snippets(ctx context.Context, query, match string, ids []string) (map[int64]string, error) {
+// snippets runs one of the snippet queries for ids.
+func (s *Store) snippets(ctx context.Context, query, match string, ids []int64) (map[int64]string, error) {
 	out := map[int64]string{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(query, strings.Join(ids, ",")), match)
+	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(query, idList(ids)), match)
 	if err != nil {
 		return nil, fmt.Errorf("search snippets: %w", err)
 	}

@@ -79,17 +79,17 @@ func (s *Store) Stats(ctx context.Context, f StatsFilter) ([]QueueStats, *QueueS
 	slices.SortFunc(queues, func(a, b Queue) int { return strings.Compare(a.Name, b.Name) })
 	out := make([]QueueStats, len(queues))
 	byID := map[int64]*QueueStats{}
-	ids := make([]string, len(queues))
+	ids := make([]int64, len(queues))
 	for i, q := range queues {
 		out[i].Queue = q.Name
 		byID[q.ID] = &out[i]
-		ids[i] = fmt.Sprint(q.ID) // integers from the database: safe to inline
+		ids[i] = q.ID
 	}
 	total := &QueueStats{}
 	if len(queues) == 0 {
 		return out, total, nil
 	}
-	in := strings.Join(ids, ",")
+	in := idList(ids)
 
 	// The tickets received in the period, with their first answer by
 	// staff (a user with a login). A zero Since is far enough in the past

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -21,8 +20,7 @@ import (
 // 250 for a mail not stored and never 5xx; sak recovers without a restart
 // and the resent mail is stored once.
 func TestPostgresOutage(t *testing.T) {
-	app := fmt.Sprintf("sak_outage_%d", os.Getpid())
-	dsn := storetest.PostgresDSNNamed(t, app)
+	dsn, app := storetest.PostgresDSNNamed(t)
 	seed(t, dsn)
 	d := startDaemon(t, dsn)
 

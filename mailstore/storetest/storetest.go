@@ -43,6 +43,16 @@ func Postgres(t testing.TB, opts ...mailstore.Option) *mailstore.Store {
 // schema is dropped at cleanup. It skips without SAK_TEST_POSTGRES.
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
+	dsn, _ := PostgresDSNNamed(t)
+	return dsn
+}
+
+// PostgresDSNNamed is PostgresDSN and the name its connections go by
+// (application_name: the schema's, unique to the test), with which a test
+// finds them in pg_stat_activity and cuts them, as a restart or failover
+// of PostgreSQL would (CutConnections).
+func PostgresDSNNamed(t testing.TB) (dsn, app string) {
+	t.Helper()
 	base := os.Getenv("SAK_TEST_POSTGRES")
 	if base == "" {
 		if os.Getenv("CI") == "true" {
@@ -75,23 +85,9 @@ func PostgresDSN(t testing.TB) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
-	return u.String()
-}
-
-// PostgresDSNNamed is PostgresDSN with its connections named app
-// (application_name), so that a test can find them in pg_stat_activity and
-// cut them, as a restart or failover of PostgreSQL would (CutConnections).
-func PostgresDSNNamed(t testing.TB, app string) string {
-	t.Helper()
-	u, err := url.Parse(PostgresDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("application_name", app)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return u.String(), schema
 }
 
 // CutConnections terminates the backend of every connection named app
