@@ -84,6 +84,10 @@ type Delivery struct {
 	// Refused is set when the mail's commands were refused; the mail was
 	// kept and the caseworker told why.
 	Refused error `json:"-"`
+	// Reused is the ticket that used the mail's Message-ID before, when
+	// the mail is another mail with the same Message-ID; a mail that lands
+	// on another ticket records it there (msgid-reused).
+	Reused int64 `json:"msgid_reused,omitempty"`
 }
 
 // commandError carries a refused mail command out of the transaction that
@@ -155,6 +159,7 @@ func prepareDelivery(ctx context.Context, in *Incoming) (context.Context, error)
 		ctx = WithVia(ctx, ViaMail)
 	}
 	in.Hash()
+	in.Fingerprint()
 	return ctx, nil
 }
 
@@ -201,27 +206,25 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	if !in.At.IsZero() {
 		o.now = micros(in.At)
 	}
-	// 1. The same mail again. Every stored mail's Message-ID is in
-	// message_ids (a trigger puts it there), so a mail whose Message-ID
-	// is not is new, and known, it threads the mail (thread).
-	var own msgidLookup
-	if in.MessageID != "" {
+	// 1. The same mail again (storedCopy). Every stored mail's Message-ID
+	// is in message_ids (a trigger puts it there), so only a mail whose
+	// Message-ID is known, or that has none, can be one. A known
+	// Message-ID on other content was reused (a web form's fixed id, a
+	// coarse clock): the mail is new, threads as any other, and the
+	// ticket it lands on records the collision.
+	var reused int64            // the ticket the mail's Message-ID names already
+	known := in.MessageID == "" // a mail without one may be a copy too
+	if !known {
 		var err error
-		if own.ticket, own.found, err = lookupMessageID(ctx, o.tx, in.MessageID); err != nil {
+		if reused, known, err = lookupMessageID(ctx, o.tx, in.MessageID); err != nil {
 			return nil, err
 		}
 	}
-	if in.MessageID == "" || own.found {
-		var dup int64
-		err := o.tx.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND sha256 = $2`, in.MessageID, in.Hash()).Scan(&dup)
-		if err == nil {
-			if id, err := resolveMerged(ctx, o.tx, dup); err == nil {
-				dup = id
-			}
-			return &Delivery{Ticket: dup, Duplicate: true, Kind: "duplicate"}, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return nil, fmt.Errorf("look for duplicate: %w", err)
+	if known {
+		if dup, ok, err := storedCopy(ctx, o.tx, &in.Mail); err != nil {
+			return nil, err
+		} else if ok {
+			return o.duplicate(dup, in)
 		}
 	}
 	// 2. A delivery report about a mail sak sent goes on its ticket.
@@ -234,7 +237,7 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	}
 	// 3. Threading: a known subject tag, a signed reply address, then
 	// Message-IDs.
-	id, signed, err := o.thread(in, own)
+	id, signed, err := o.thread(in)
 	if err != nil {
 		return nil, err
 	}
@@ -242,25 +245,117 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	if err != nil {
 		return nil, err
 	}
+	var d *Delivery
 	if id == 0 {
-		return o.create(in, from)
+		d, err = o.create(in, from)
+	} else if err = o.lock(id); err == nil {
+		d, err = o.followUp(in, from, signed, runCommands)
 	}
+	if err != nil || reused == 0 {
+		return d, err
+	}
+	d.Reused = reused
+	if reused != o.t.id {
+		// Replies naming the shared Message-ID go to the ticket that used
+		// it first (message_ids keeps the first): say so where they do not.
+		if _, err := o.record(TxMsgidReused, "", fmt.Sprint(reused), in.MessageID); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// storedCopy finds the ticket holding a stored copy of m: a mail with its
+// Message-ID and its bytes (an MTA's retry after a lost reply), or, when
+// it has a Message-ID, with its Message-ID and its Fingerprint (the same
+// mail through another path, with other trace fields). Rows stored before
+// fingerprints (migration 14) get theirs computed here, once.
+func storedCopy(ctx context.Context, q querier, m *Mail) (int64, bool, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND (sha256 = $2 OR ($1 <> '' AND fingerprint = $3))`,
+		m.MessageID, m.Hash(), m.Fingerprint()).Scan(&id)
+	if err == nil {
+		return id, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("look for a stored copy: %w", err)
+	}
+	if m.MessageID == "" {
+		return 0, false, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, ticket_id, size, raw FROM messages WHERE msgid = $1 AND fingerprint = ''`, m.MessageID)
+	if err != nil {
+		return 0, false, fmt.Errorf("look for a stored copy: %w", err)
+	}
+	type old struct {
+		id, ticket, size int64
+		first            []byte
+	}
+	var olds []old
+	for rows.Next() {
+		var r old
+		if err := rows.Scan(&r.id, &r.ticket, &r.size, &r.first); err != nil {
+			rows.Close()
+			return 0, false, fmt.Errorf("look for a stored copy: %w", err)
+		}
+		olds = append(olds, r)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, false, fmt.Errorf("look for a stored copy: %w", err)
+	}
+	for _, r := range olds {
+		raw, err := readChunks(ctx, q, `SELECT data FROM message_chunks WHERE message_id = $1 ORDER BY seq`, r.id, r.first, r.size)
+		if err != nil {
+			return 0, false, fmt.Errorf("read message %d: %w", r.id, err)
+		}
+		fp := fingerprint(raw)
+		if _, err := q.ExecContext(ctx, `UPDATE messages SET fingerprint = $1 WHERE id = $2`, fp, r.id); err != nil {
+			return 0, false, fmt.Errorf("fingerprint message %d: %w", r.id, err)
+		}
+		if fp == m.Fingerprint() {
+			return r.ticket, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// duplicate answers for a mail stored already on ticket id (or the ticket
+// it was merged into). A copy that came through another queue's address
+// records that queue on the ticket, as one mail to both addresses does.
+func (o *op) duplicate(id int64, in *Incoming) (*Delivery, error) {
 	if err := o.lock(id); err != nil {
 		return nil, err
 	}
-	return o.followUp(in, from, signed, runCommands)
+	if err := o.alsoSentTo(in.Routes); err != nil {
+		return nil, err
+	}
+	return &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Duplicate: true, Kind: "duplicate"}, nil
 }
 
-// msgidLookup is what message_ids said of a Message-ID.
-type msgidLookup struct {
-	ticket int64
-	found  bool
+// alsoSentTo records on the locked ticket each queue of routes other than
+// its own that it does not name yet.
+func (o *op) alsoSentTo(routes []Route) error {
+	for _, r := range routes {
+		if r.Queue.ID == o.t.queueID {
+			continue
+		}
+		res, err := o.tx.ExecContext(o.ctx, `INSERT INTO ticket_also (ticket_id, queue_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, o.t.id, r.Queue.ID)
+		if err != nil {
+			return fmt.Errorf("record other queue: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // named already
+		}
+		if _, err := o.record(TxAlsoSentTo, "", r.Queue.Name, ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // thread finds the ticket a mail belongs to, or 0, and whether a signed
-// reply address named it. own is what message_ids said of the mail's own
-// Message-ID (deliver asked).
-func (o *op) thread(in *Incoming, own msgidLookup) (int64, bool, error) {
+// reply address named it.
+func (o *op) thread(in *Incoming) (int64, bool, error) {
 	ctx, tx := o.ctx, o.tx
 	for _, t := range in.Tags {
 		// A tag of the tracker sak replaced (RT's $rtname or an RT
@@ -286,11 +381,9 @@ func (o *op) thread(in *Incoming, own msgidLookup) (int64, bool, error) {
 	if id, err := o.signedTicket(in); err != nil || id != 0 {
 		return id, id != 0, err
 	}
-	// The mail's own Message-ID known already (the same mail with other
-	// bytes: resent, or delivered through another path), then its parents.
-	if own.found {
-		return own.ticket, false, nil
-	}
+	// The mail's parents. Its own Message-ID threads nothing: a copy of
+	// a stored mail was found before, and another mail with the same
+	// Message-ID is a new one.
 	ids := append([]string(nil), in.InReplyTo...)
 	for i := len(in.References) - 1; i >= 0; i-- {
 		ids = append(ids, in.References[i])
@@ -399,18 +492,8 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 		return nil, err
 	}
 	o.t.firstMsgID = in.MessageID
-	seen := map[int64]bool{route.Queue.ID: true}
-	for _, r := range in.Routes[1:] {
-		if seen[r.Queue.ID] {
-			continue
-		}
-		seen[r.Queue.ID] = true
-		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO ticket_also (ticket_id, queue_id) VALUES ($1, $2)`, o.t.id, r.Queue.ID); err != nil {
-			return nil, fmt.Errorf("record other queue: %w", err)
-		}
-		if _, err := o.record(TxAlsoSentTo, "", r.Queue.Name, ""); err != nil {
-			return nil, err
-		}
+	if err := o.alsoSentTo(in.Routes[1:]); err != nil {
+		return nil, err
 	}
 	d := &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Created: true, Kind: TxCreate}
 	if in.Quiet {

@@ -26,6 +26,8 @@ type Mail struct {
 
 	hash    string // Hash, once computed
 	hashLen int    // of Raw's length then
+	fp      string // Fingerprint, once computed
+	fpLen   int    // of Raw's length then
 }
 
 // Hash is the hex SHA-256 of the raw bytes. It is computed once; Deliver
@@ -95,9 +97,9 @@ func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 	}
 	first := firstChunk(m.Raw)
 	var id int64
-	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO messages (ticket_id, txn_id, msgid, outgoing, from_addr, subject, date, size, sha256, headers, text, flags, raw)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
-		o.t.id, txn, m.MessageID, m.Outgoing, strings.ToLower(m.From), m.Subject, date, len(m.Raw), m.Hash(),
+	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO messages (ticket_id, txn_id, msgid, outgoing, from_addr, subject, date, size, sha256, fingerprint, headers, text, flags, raw)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
+		o.t.id, txn, m.MessageID, m.Outgoing, strings.ToLower(m.From), m.Subject, date, len(m.Raw), m.Hash(), m.Fingerprint(),
 		m.Header, m.Text, strings.Join(m.Flags, ","), first).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store message on ticket %d: %w", o.t.id, err)

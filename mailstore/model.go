@@ -105,6 +105,7 @@ const (
 	TxSendFailure = "send-failure" // outgoing mail that could not be delivered
 	TxBounce      = "bounce"       // a delivery report about sak's own mail
 	TxPromote     = "promote"      // a non-participant's note made correspondence
+	TxMsgidReused = "msgid-reused" // new_value the ticket that used the mail's Message-ID first, note the Message-ID
 )
 
 // Transaction is one recorded change to a ticket.

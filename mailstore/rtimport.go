@@ -468,11 +468,9 @@ func (im *Importer) importTicket(ctx context.Context, tx *sql.Tx, it *ImportTick
 		if x.Mail == nil {
 			continue
 		}
-		var dup int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM messages WHERE msgid = $1 AND sha256 = $2`, x.Mail.MessageID, x.Mail.Hash()).Scan(&dup); err != nil {
-			return fmt.Errorf("look for duplicate: %w", err)
-		}
-		if dup > 0 {
+		if _, dup, err := storedCopy(ctx, tx, x.Mail); err != nil {
+			return err
+		} else if dup {
 			res.DuplicateMails++
 			continue
 		}

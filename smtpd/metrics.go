@@ -26,6 +26,7 @@ type Metrics struct {
 	outbound   *prometheus.CounterVec
 	latency    prometheus.Histogram
 	dbErrors   prometheus.Counter
+	reused     prometheus.Counter
 }
 
 // Outcomes of a received mail, the values of sak_mail_received_total's
@@ -64,6 +65,10 @@ func NewMetrics(store *mailstore.Store) *Metrics {
 			Name: "sak_database_errors_total",
 			Help: "Database operations of the mail side that failed (deliveries answered 451, outbox updates, backlog reads).",
 		}),
+		reused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "sak_message_id_reused_total",
+			Help: "Mails stored as new although their Message-ID was known: another mail with the same Message-ID (a web form's fixed id).",
+		}),
 	}
 	// Zero series for every outcome, so that rate() works from the start.
 	for _, o := range []string{"create", "correspond", "comment", "note", "bounce", OutcomeDuplicate, OutcomeQuarantine, OutcomeTempfail, OutcomeRejected} {
@@ -72,7 +77,7 @@ func NewMetrics(store *mailstore.Store) *Metrics {
 	for _, r := range []string{"sent", "deferred", "failed"} {
 		m.outbound.WithLabelValues(r)
 	}
-	m.Registry.MustRegister(m.received, m.deliveries, m.outbound, m.latency, m.dbErrors,
+	m.Registry.MustRegister(m.received, m.deliveries, m.outbound, m.latency, m.dbErrors, m.reused,
 		&backlogCollector{store: store, m: m},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -98,6 +103,9 @@ func (m *Metrics) Delivered(res *mailstore.Delivery, err error, start time.Time)
 	default:
 		m.received.WithLabelValues(res.Kind).Inc()
 		m.deliveries.WithLabelValues(res.Queue).Inc()
+		if res.Reused != 0 {
+			m.reused.Inc()
+		}
 	}
 }
 

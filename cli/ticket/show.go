@@ -222,6 +222,8 @@ func describe(ticket int64, tx mailstore.Transaction) string {
 		d = "added Cc " + s(tx.New)
 	case mailstore.TxAlsoSentTo:
 		d = "the mail was also sent to queue " + s(tx.New)
+	case mailstore.TxMsgidReused:
+		d = fmt.Sprintf("the mail's Message-ID <%s> was used before by ticket #%s: replies naming it go there", s(tx.Note), s(tx.New))
 	case mailstore.TxNote:
 		d = "mail kept as an internal note"
 		if tx.Note != "" {

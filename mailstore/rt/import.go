@@ -513,7 +513,7 @@ func (x *importer) importTickets(ctx context.Context) error {
 		x.sum.Mails += res.Mails
 		x.sum.Attachments += res.Attachments
 		if res.DuplicateMails > 0 {
-			x.sum.Skipped["mail: stored already (same Message-ID and bytes)"] += res.DuplicateMails
+			x.sum.Skipped["mail: stored already (same Message-ID and content)"] += res.DuplicateMails
 		}
 		done += int64(len(ts))
 		now := x.opts.Now()
