@@ -97,6 +97,14 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		Long: `sak is a mail-centric ticket tracker. Mail to a queue address becomes a
 ticket; caseworkers answer by mail or from this command line.
 
+Trust: this command line works on the database directly. Whoever can open
+the database (its SQLite file, or PostgreSQL credentials) can act as any
+user with --as; the permission checks guard against mistakes, not against
+them. Keep the database to sysadmins. Caseworkers act by mail, where sak
+believes only authenticated senders (DKIM, or a trusted MTA's
+Authentication-Results: see 'sak serve --help'), and later over the HTTP
+API.
+
 Environment:
   SAK_DB     the database, as for --db: a file path or sqlite:PATH for
              SQLite, postgres://… for PostgreSQL (default sak.db)

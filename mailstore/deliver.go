@@ -40,7 +40,8 @@ type Incoming struct {
 	// Verified is true when the sender is authenticated (DKIM aligned with
 	// From, or a trusted Authentication-Results). Mail that claims a
 	// caseworker's address acts and reaches requestors only when verified.
-	Verified bool
+	Verified   bool
+	AuthReason string // why the sender is verified or not, as the verifier said
 	// NoAutoReply says why no automatic reply may be sent ("" when one
 	// may): auto-submitted, bulk, list, null sender, sak's own mail.
 	NoAutoReply string

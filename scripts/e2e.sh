@@ -13,7 +13,8 @@
 #   3. a caseworker's reply with [resolve], through Postfix, resolves the
 #      ticket and its text reaches the requestor;
 #   4. a forged caseworker mail (wrong port, forged Authentication-Results)
-#      runs no command;
+#      runs no command, neither through Postfix nor straight to sak's
+#      loopback SMTP port (no relay is trusted by default);
 #   5. the pipe transport to `sak mailgate` works too;
 #   6. mail to an unknown queue address is refused by sak at RCPT and
 #      Postfix bounces it to the sender;
@@ -25,8 +26,9 @@
 # submit on a separate "staff" port whose cleanup service PREPENDs
 #   Authentication-Results: e2e.test; dmarc=pass header.from=staff.test
 # and every cleanup first strips any Authentication-Results claiming to be
-# from e2e.test. sak runs with --trusted-authserv e2e.test and
-# --trusted-relay 127.0.0.1/32. The staff port here trusts whoever
+# from e2e.test. sak runs with --trusted-authserv e2e.test and takes mail
+# from Postfix over LMTP on a UNIX socket (mode 0660, group postfix), the
+# only way its headers are trusted. The staff port here trusts whoever
 # connects to it, which is fine on loopback in a test and nowhere else:
 # in production that port requires SASL AUTH and the header comes from a
 # DKIM/DMARC verifier (see contrib/README.md).
@@ -128,8 +130,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Free loopback ports for Postfix (public, staff), sak's LMTP and metrics.
-read -r PF_PORT STAFF_PORT LMTP_PORT METRICS_PORT < <(python3 - <<'EOF'
+# Free loopback ports for Postfix (public, staff), sak's SMTP and metrics.
+read -r PF_PORT STAFF_PORT SAK_SMTP_PORT METRICS_PORT < <(python3 - <<'EOF'
 import socket
 socks = []
 for _ in range(4):
@@ -144,9 +146,11 @@ EOF
 # sak serve share the SQLite file.
 RUN_UID=$(id -u nobody)
 RUN_GID=$(id -g nobody)
-mkdir -p "$PF" "$T/spool" "$T/mail" "$T/sak" "$T/bin"
+PF_GID=$(getent group postfix | cut -d: -f3)
+mkdir -p "$PF" "$T/spool" "$T/mail" "$T/sak" "$T/bin" "$T/run"
 install -m 0755 "$SAK_SRC" "$T/bin/sak"
-chown "$RUN_UID:$RUN_GID" "$T/mail" "$T/sak"
+chown "$RUN_UID:$RUN_GID" "$T/mail" "$T/sak" "$T/run"
+SOCK=$T/run/lmtp
 BIN=$T/bin/sak
 DB=$T/sak/sak.db
 sak() {
@@ -242,7 +246,7 @@ sakpipe   unix  -       n       n       -       -       pipe
 EOF
 
 cat >"$PF/transport" <<EOF
-example.org       lmtp:inet:127.0.0.1:$LMTP_PORT
+example.org       lmtp:unix:$SOCK
 pipe.example.org  sakpipe:
 EOF
 
@@ -261,7 +265,7 @@ cat >"$PF/staff_header_checks" <<'EOF'
 /^From:.*@(staff\.test)>?[[:space:]]*$/ PREPEND Authentication-Results: e2e.test; dmarc=pass header.from=$1
 EOF
 
-echo "== throwaway postfix in $T: smtp 127.0.0.1:$PF_PORT, staff 127.0.0.1:$STAFF_PORT; sak lmtp 127.0.0.1:$LMTP_PORT"
+echo "== throwaway postfix in $T: smtp 127.0.0.1:$PF_PORT, staff 127.0.0.1:$STAFF_PORT; sak lmtp unix:$SOCK, smtp 127.0.0.1:$SAK_SMTP_PORT"
 # Postfix writes its fatal errors to stderr only when that is a terminal
 # (else to syslog, which a container may not have): give it one.
 pfx() {
@@ -283,11 +287,13 @@ sak queue create helpdesk --address helpdesk@pipe.example.org --tag HD >/dev/nul
 sak queue grant support alice --role caseworker >/dev/null
 sak queue grant helpdesk alice --role caseworker >/dev/null
 
-setpriv --reuid="$RUN_UID" --regid="$RUN_GID" --clear-groups -- \
+# sak serve is in group postfix only to give its socket that group.
+setpriv --reuid="$RUN_UID" --regid="$RUN_GID" --groups="$PF_GID" -- \
 	env SAK_DB="$DB" HOME="$T/sak" "$BIN" serve \
-	--lmtp "127.0.0.1:$LMTP_PORT" --hostname sak.e2e.test \
+	--lmtp "unix:$SOCK" --socket-group postfix \
+	--smtp "127.0.0.1:$SAK_SMTP_PORT" --hostname sak.e2e.test \
 	--relay "127.0.0.1:$PF_PORT" \
-	--trusted-authserv e2e.test --trusted-relay 127.0.0.1/32 \
+	--trusted-authserv e2e.test \
 	--metrics "127.0.0.1:$METRICS_PORT" --shutdown-timeout 5s \
 	>"$T/sak.log" 2>&1 &
 SAK_PID=$!
@@ -365,6 +371,12 @@ sys.exit(1)' "$1"
 
 ready() { [ "$(http /readyz status)" = 200 ]; }
 poll ready || die "sak serve did not become ready on 127.0.0.1:$METRICS_PORT"
+poll test -S "$SOCK" || die "sak serve made no socket $SOCK"
+if [ "$(stat -c '%a %G' "$SOCK")" = "660 postfix" ] && ! grep -q loopback "$T/sak.log"; then
+	ok "sak's LMTP socket has mode 0660 and group postfix; no trusted loopback relay"
+else
+	bad "sak's LMTP socket: $(stat -c '%a %U:%G' "$SOCK"); $(grep loopback "$T/sak.log")"
+fi
 poll python3 -c "import socket; socket.create_connection(('127.0.0.1', $PF_PORT), 2).close()" ||
 	die "postfix does not listen on 127.0.0.1:$PF_PORT"
 
@@ -418,6 +430,19 @@ if poll forged_stored && [ "$(ticket_field "$ID" status)" != resolved ] &&
 	ok "4 forged caseworker mail (forged Authentication-Results stripped by Postfix) kept as an unverified note; ticket $ID not resolved"
 else
 	bad "4 forged caseworker mail: stored=$(forged_stored && echo yes || echo no) status=$(ticket_field "$ID" status)"
+fi
+
+# 4c. the same forgery straight to sak's own SMTP port on loopback: any
+# local user can connect there, so its Authentication-Results count for
+# nothing.
+LOCAL="Local-$TOKEN"
+send "$SAK_SMTP_PORT" alice@staff.test support@example.org "Re: [support #$ID] Printer on fire [resolve]" "$LOCAL" \
+	"Authentication-Results: e2e.test; dmarc=pass header.from=staff.test"
+local_stored() { sak ticket show "$ID" -o json | grep -qF "$LOCAL"; }
+if poll local_stored && [ "$(ticket_field "$ID" status)" != resolved ] && grep -q "auth_reason=.*not from a trusted relay" "$T/sak.log"; then
+	ok "4c forged Authentication-Results over loopback SMTP to sak ignored (no trusted relay by default); reason logged"
+else
+	bad "4c forgery over loopback: stored=$(local_stored && echo yes || echo no) status=$(ticket_field "$ID" status)"
 fi
 
 # 3. the caseworker replies through the staff port with [resolve]

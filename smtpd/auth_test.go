@@ -7,14 +7,17 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/emersion/go-msgauth/dkim"
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
+	"sak/smtpd/parse"
 )
 
 // signer signs mail for a domain with a key the test's resolver serves.
@@ -80,6 +83,12 @@ func TestMailCommandsNeedAuthentication(t *testing.T) {
 			}, false, nil},
 			{"unsigned", Auth{}, "alice@example.org", func(s string) string {
 				return caseworkerMail("alice@example.org", s, "On it.")
+			}, false, nil},
+			{"a Subject with commands on top of a signed mail", Auth{}, "alice@example.org", func(s string) string {
+				return "Subject: " + s + "\r\n" + keys.sign(t, "example.org", caseworkerMail("alice@example.org", "Lunch on Friday?", "On it."))
+			}, false, nil},
+			{"a From on top of a colleague's signed mail", Auth{}, "alice@example.org", func(s string) string {
+				return "From: alice@example.org\r\n" + keys.sign(t, "example.org", caseworkerMail("sam@example.org", s, "On it."))
 			}, false, nil},
 			{"disabled caseworker", Auth{}, "alice@example.org", func(s string) string {
 				return keys.sign(t, "example.org", caseworkerMail("alice@example.org", s, "On it."))
@@ -246,5 +255,162 @@ func TestMailCommands(t *testing.T) {
 				t.Fatalf("last transaction %s, want comment", last.Type)
 			}
 		})
+	})
+}
+
+// signWith signs msg for domain with h= listing keys (nil: every field
+// the mail has, once).
+func (s *signer) signWith(t *testing.T, domain, msg string, keys []string) string {
+	t.Helper()
+	var b bytes.Buffer
+	err := dkim.Sign(&b, strings.NewReader(msg), &dkim.SignOptions{Domain: domain, Selector: "sel", Signer: s.keys[domain], HeaderKeys: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// insertAfter puts line after the first line of msg that starts with
+// prefix.
+func insertAfter(msg, prefix, line string) string {
+	i := strings.Index(msg, "\r\n"+prefix)
+	if i < 0 {
+		panic("no " + prefix)
+	}
+	end := i + 2 + strings.Index(msg[i+2:], "\r\n") + 2
+	return msg[:end] + line + "\r\n" + msg[end:]
+}
+
+// TestAuthRedTeam replays the forgeries of issue 25 against Verify, with
+// real signatures: each names what an attacker does to a mail, and
+// whether sak must believe it.
+func TestAuthRedTeam(t *testing.T) {
+	keys := newSigner("example.org", "dept.example.org", "testing.example.org", "evil.example")
+	keys.txt["sel._domainkey.testing.example.org"] = strings.Replace(keys.txt["sel._domainkey.testing.example.org"], "v=DKIM1;", "v=DKIM1; t=y;", 1)
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	ar := []string{"mx.example.org"}
+	relay := []*net.IPNet{loopback}
+	lunch := caseworkerMail("alice@example.org", "Lunch on Friday?", "See you there.")
+	student := caseworkerMail("sam@example.org", "Lunch on Friday?", "See you there.")
+	take := "Subject: Re: [support #28] [take] [resolve]"
+	signed := keys.sign(t, "example.org", lunch)
+	oversigned := keys.signWith(t, "example.org", lunch, []string{"From", "From", "Subject", "Subject", "To", "Date", "Message-ID"})
+	withAR := func(h ...string) string { return strings.Join(h, "\r\n") + "\r\n" + lunch }
+	const local = "127.0.0.1"
+
+	cases := []struct {
+		name   string
+		auth   Auth
+		remote string // "unix" for a UNIX socket
+		mail   string
+		ok     bool
+		why    string // in the reason
+	}{
+		{"signed by the From domain", Auth{}, local, signed, true, "dkim pass d=example.org"},
+		{"duplicate Subject on top of a signed mail", Auth{}, local, take + "\r\n" + signed, false, "2 subject header fields"},
+		{"duplicate Subject below the signed one", Auth{}, local, insertAfter(signed, "Subject:", take), false, "2 subject header fields"},
+		{"duplicate From on top of a colleague's signed mail", Auth{}, local, "From: alice@example.org\r\n" + keys.sign(t, "example.org", student), false, "2 from header fields"},
+		{"duplicate From below a colleague's signed one", Auth{}, local, insertAfter(keys.sign(t, "example.org", student), "From:", "From: alice@example.org"), false, "2 from header fields"},
+		{"duplicate From, the second without a space before the colon", Auth{}, local, "From : alice@example.org\r\n" + keys.sign(t, "example.org", student), false, "2 from header fields"},
+		{"duplicate Subject hidden from sak's parser by a broken line", Auth{}, local, "From: alice@example.org\r\n" + take + "\r\nno colon here\r\nnor here\r\n" + keys.sign(t, "example.org", student), false, "2 from header fields"},
+		{"h= oversigned, one Subject", Auth{}, local, oversigned, true, "dkim pass"},
+		{"h= oversigned, Subject added on top", Auth{}, local, take + "\r\n" + oversigned, false, "2 subject header fields"},
+		{"h= without Subject", Auth{}, local, keys.signWith(t, "example.org", lunch, []string{"From", "To", "Date"}), false, "h= does not cover From and Subject"},
+		{"h= without Subject, Subject replaced", Auth{}, local, strings.Replace(keys.signWith(t, "example.org", lunch, []string{"From", "To", "Date"}), "Subject: Lunch on Friday?", take, 1), false, "h= does not cover"},
+		{"subdomain key, strict alignment", Auth{}, local, keys.sign(t, "dept.example.org", lunch), false, "not aligned with example.org (strict)"},
+		{"subdomain key, relaxed alignment", Auth{RelaxedAlignment: true}, local, keys.sign(t, "dept.example.org", lunch), true, "dkim pass d=dept.example.org"},
+		{"another domain's key, relaxed alignment", Auth{RelaxedAlignment: true}, local, keys.sign(t, "evil.example", lunch), false, "not aligned"},
+		{"testing key (t=y)", Auth{}, local, keys.sign(t, "testing.example.org", caseworkerMail("alice@testing.example.org", "Lunch", "Hi.")), false, "t=y"},
+		{"OpenDKIM's header with comments", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: mx.example.org;\r\n\tdkim=pass (1024-bit key; unprotected) header.d=example.org header.i=@example.org header.a=rsa-sha256 header.s=sel header.b=\"Xy1/ab+c\";\r\n\tdkim-atps=neutral"),
+			true, "authentication-results mx.example.org: dkim pass d=example.org"},
+		{"OpenDMARC's header", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: mx.example.org; dmarc=pass (p=none dis=none) header.from=example.org"), true, "dmarc pass header.from=example.org"},
+		{"dmarc=pass without header.from", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: mx.example.org; dmarc=pass (p=none dis=none)"), false, "no aligned pass"},
+		{"dmarc=pass for another From domain", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: mx.example.org; dmarc=pass header.from=evil.example"), false, "no aligned pass"},
+		{"a ';' quoted in a property value", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			`Authentication-Results: mx.example.org; spf=pass smtp.mailfrom="x;dkim=pass header.d=example.org x="@evil.test`), false, "no aligned pass"},
+		{"a ';' in a comment", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			`Authentication-Results: mx.example.org; spf=pass (x; dkim=pass header.d=example.org) smtp.mailfrom=evil.test`), false, "no aligned pass"},
+		{"trusted header that does not parse, a passing one below", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: mx.example.org; dkim=fail (unterminated header.d=example.org",
+			"Authentication-Results: mx.example.org; dkim=pass header.d=example.org"), false, "unterminated comment"},
+		{"failing trusted header on top, a passing one below", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: mx.example.org; dkim=none",
+			"Authentication-Results: mx.example.org; dkim=pass header.d=example.org"), false, "no aligned pass"},
+		{"a comment before the authserv-id (border regexps miss it)", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: (x) mx.example.org; dkim=pass header.d=example.org"), false, "not in the form an MTA writes"},
+		{"a space before the colon of the field name", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results : mx.example.org; dkim=pass header.d=example.org"), false, "not in the form an MTA writes"},
+		{"an RFC 2047 encoded authserv-id", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: =?us-ascii?q?mx.example.org?=; dkim=pass header.d=example.org"), false, "no Authentication-Results of a trusted authserv-id"},
+		{"subdomain dkim pass, strict", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, withAR(
+			"Authentication-Results: mx.example.org; dkim=pass header.d=dept.example.org"), false, "no aligned pass"},
+		{"loopback without a trusted relay", Auth{TrustedAuthserv: ar}, local, withAR(
+			"Authentication-Results: mx.example.org; dkim=pass header.d=example.org"), false, "not from a trusted relay"},
+		{"LMTP on a UNIX socket", Auth{TrustedAuthserv: ar}, "unix", withAR(
+			"Authentication-Results: mx.example.org; dkim=pass header.d=example.org"), true, "dkim pass d=example.org"},
+		{"duplicate Subject with a passing trusted header", Auth{TrustedAuthserv: ar, TrustedRelays: relay}, local, take + "\r\n" + withAR(
+			"Authentication-Results: mx.example.org; dkim=pass header.d=example.org"), false, "2 subject header fields"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.auth.LookupTXT = keys.lookup
+			env := &Envelope{MailFrom: "alice@example.org"}
+			if c.remote == "unix" {
+				env.Local = true
+			} else {
+				env.Remote = net.ParseIP(c.remote)
+			}
+			raw := []byte(c.mail)
+			ok, why := c.auth.Verify(t.Context(), env, raw, parse.Parse(raw))
+			if ok != c.ok || !strings.Contains(why, c.why) {
+				t.Fatalf("Verify = %v, %q; want %v, %q", ok, why, c.ok, c.why)
+			}
+		})
+	}
+}
+
+// logBuffer collects log output from the server's goroutines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestUnverifiedReasonLogged: a caseworker's mail that is not verified
+// is logged with the reason, at warn level.
+func TestUnverifiedReasonLogged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		storetest.Desk(t, s)
+		r := serve(t, s, Config{})
+		var logs logBuffer
+		r.d.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		keys := newSigner("example.org")
+		r.d.Verifier = &Auth{LookupTXT: keys.lookup}
+		id, err := s.CreateTicket(t.Context(), "root", mailstore.NewTicket{Queue: "support", Requestors: []string{"pat@example.com"}, Subject: "Printer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		take := fmt.Sprintf("Subject: Re: [support #%d] Printer [take]\r\n", id)
+		r.mustSend("alice@example.org", []string{"support@example.org"}, take+keys.sign(t, "example.org", caseworkerMail("alice@example.org", "Lunch", "Hi.")))
+		out := logs.String()
+		if !strings.Contains(out, "level=WARN") || !strings.Contains(out, `auth_reason="2 subject header fields (one allowed)"`) {
+			t.Fatalf("log lacks the reason at warn level:\n%s", out)
+		}
 	})
 }

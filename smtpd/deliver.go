@@ -22,6 +22,10 @@ type Envelope struct {
 	MailFrom string // reverse-path; "" is the null sender
 	Routes   []mailstore.Route
 	Remote   net.IP // the connecting client; nil for the mailgate
+	// Local is a connection over a UNIX socket, which only the MTA's
+	// group may open: its Authentication-Results count as a trusted
+	// relay's.
+	Local bool
 }
 
 // Verifier decides whether a mail's sender is authenticated (DKIM aligned
@@ -97,7 +101,10 @@ func (d *Deliverer) store(ctx context.Context, env *Envelope, raw []byte, msg *p
 	if res.Duplicate {
 		outcome = "duplicate"
 	}
-	log.Info("delivered", "queue", res.Queue, "ticket", res.Ticket, "outcome", outcome, "flags", strings.Join(res.Flags, ","), "verified", in.Verified)
+	log.Info("delivered", "queue", res.Queue, "ticket", res.Ticket, "outcome", outcome, "flags", strings.Join(res.Flags, ","), "verified", in.Verified, "auth_reason", in.AuthReason)
+	if !in.Verified && in.AuthReason != "" {
+		log.Warn("mail from a sak user not verified: no command runs, nothing reaches requestors", "ticket", res.Ticket, "auth_reason", in.AuthReason)
+	}
 	if res.Refused != nil {
 		log.Info("mail commands refused", "ticket", res.Ticket, "err", res.Refused)
 	}
@@ -167,7 +174,7 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 	// the 250, so requestors' mail, nearly all of it, is not checked.
 	if d.Verifier != nil && in.From != "" {
 		if u, err := d.Store.UserByEmail(ctx, in.From); err == nil && u.Login != "" {
-			in.Verified, _ = d.Verifier.Verify(ctx, env, raw, msg)
+			in.Verified, in.AuthReason = d.Verifier.Verify(ctx, env, raw, msg)
 		}
 	}
 	return in, nil

@@ -133,13 +133,19 @@ func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	if a, ok := c.Conn().RemoteAddr().(*net.TCPAddr); ok {
 		ip = a.IP
 	}
-	return &session{s: b.s, remote: ip, log: b.s.log.With("remote", c.Conn().RemoteAddr().String())}, nil
+	_, local := c.Conn().LocalAddr().(*net.UnixAddr)
+	remote := c.Conn().RemoteAddr().String()
+	if local {
+		remote = "unix:" + c.Conn().LocalAddr().String()
+	}
+	return &session{s: b.s, remote: ip, local: local, log: b.s.log.With("remote", remote)}, nil
 }
 
 // session is one SMTP or LMTP connection.
 type session struct {
 	s      *Server
 	remote net.IP
+	local  bool // over a UNIX socket (Envelope.Local)
 	log    *slog.Logger
 	from   string
 	size   int64 // the SIZE the client declared, 0 if none
@@ -201,7 +207,7 @@ func (s *session) deliver(r io.Reader) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.s.cfg.DataTimeout)
 	defer cancel()
-	env := &Envelope{MailFrom: s.from, Routes: s.routes, Remote: s.remote}
+	env := &Envelope{MailFrom: s.from, Routes: s.routes, Remote: s.remote, Local: s.local}
 	_, err = s.s.d.Deliver(ctx, env, raw)
 	return replyFor(err)
 }

@@ -18,12 +18,14 @@ type authFlags struct {
 	mode           string   // on|off
 	trustedAuthsrv []string // authserv-ids whose Authentication-Results count
 	trustedRelays  []string // CIDRs of the MTAs that add them
+	alignment      string   // strict|relaxed
 }
 
-func (a *authFlags) register(cmd *cobra.Command, defaultRelays []string) {
+func (a *authFlags) register(cmd *cobra.Command, defaultRelays []string, relayHelp string) {
 	cmd.Flags().StringVar(&a.mode, "auth", "on", "sender authentication for mail commands: on, or off (local testing only: anyone can then act as a caseworker)")
 	cmd.Flags().StringSliceVar(&a.trustedAuthsrv, "trusted-authserv", nil, "authserv-id whose Authentication-Results headers are trusted (repeatable)")
-	cmd.Flags().StringSliceVar(&a.trustedRelays, "trusted-relay", defaultRelays, "CIDR of the MTAs whose Authentication-Results headers are trusted (repeatable)")
+	cmd.Flags().StringSliceVar(&a.trustedRelays, "trusted-relay", defaultRelays, relayHelp)
+	cmd.Flags().StringVar(&a.alignment, "dkim-alignment", "strict", "DKIM alignment for mail commands: strict (d= is the From domain) or relaxed (also its subdomains and parents)")
 }
 
 // verifier builds the smtpd.Auth the flags describe.
@@ -36,6 +38,13 @@ func (a *authFlags) verifier(log *slog.Logger) (*smtpd.Auth, error) {
 		log.Warn("sender authentication is OFF: any mail claiming a caseworker's address can act on tickets; use this for local testing only")
 	default:
 		return nil, cmdutil.FlagErrorf("--auth must be on or off, not %q", a.mode)
+	}
+	switch a.alignment {
+	case "strict":
+	case "relaxed":
+		auth.RelaxedAlignment = true
+	default:
+		return nil, cmdutil.FlagErrorf("--dkim-alignment must be strict or relaxed, not %q", a.alignment)
 	}
 	for _, c := range a.trustedRelays {
 		if !strings.Contains(c, "/") {
@@ -52,6 +61,17 @@ func (a *authFlags) verifier(log *slog.Logger) (*smtpd.Auth, error) {
 		auth.TrustedRelays = append(auth.TrustedRelays, n)
 	}
 	return auth, nil
+}
+
+// warnLoopback warns of trusted relays that include loopback: every
+// process on the machine can connect from there and write an
+// Authentication-Results header that sak believes.
+func warnLoopback(auth *smtpd.Auth, log *slog.Logger) {
+	for _, n := range auth.TrustedRelays {
+		if n.Contains(net.IPv4(127, 0, 0, 1)) || n.Contains(net.IPv6loopback) {
+			log.Warn("a trusted relay includes loopback: any local user can connect and present Authentication-Results that sak believes; prefer --lmtp unix:PATH with --socket-group", "trusted_relay", n.String())
+		}
+	}
 }
 
 // newLogger makes the process's logger on stderr.

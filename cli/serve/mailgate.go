@@ -82,8 +82,10 @@ Exit status, as sysexits(3) and MTA pipe transports understand it:
 	fl.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "longest the delivery may take before it counts as a temporary failure")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "warn", "log level: debug, info, warn, error")
-	// The pipe transport is run by the local MTA: it is the relay.
-	opts.auth.register(cmd, []string{"127.0.0.1/32"})
+	// The pipe transport is run by the local MTA: it is the relay. Who
+	// can run the mailgate can open the database, and could act as anyone
+	// there: trusting its headers gives away nothing more.
+	opts.auth.register(cmd, []string{"127.0.0.1/32"}, "CIDR of the MTAs whose Authentication-Results headers are trusted (repeatable); the mailgate counts as 127.0.0.1")
 	return cmd
 }
 

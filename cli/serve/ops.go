@@ -24,8 +24,9 @@ import (
 //	/readyz   200 when the database answers and its schema is this sak's;
 //	          503 with the reason otherwise
 //	/debug/pprof/  Go's profiles (CPU, heap, goroutines), for finding
-//	          where a busy daemon spends its time; the listener belongs on
-//	          loopback or a management network
+//	          where a busy daemon spends its time; only on loopback
+//	          unless pprof is asked for (--metrics-pprof): a profile
+//	          shows memory, and the listener has no authentication
 type opsServer struct {
 	addr    net.Addr
 	metrics *smtpd.Metrics
@@ -33,7 +34,7 @@ type opsServer struct {
 	log     *slog.Logger
 }
 
-func startOps(addr string, store *mailstore.Store, log *slog.Logger) (*opsServer, error) {
+func startOps(addr string, pprofAnywhere bool, store *mailstore.Store, log *slog.Logger) (*opsServer, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s for metrics: %w", addr, err)
@@ -60,12 +61,18 @@ func startOps(addr string, store *mailstore.Store, log *slog.Logger) (*opsServer
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
-	// Not /debug/pprof/cmdline: a DSN given with --db carries its
-	// password, and this listener has no authentication.
-	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	paths := "/metrics /healthz /readyz"
+	if pprofAnywhere || isLoopback(ln.Addr()) {
+		paths += " /debug/pprof/"
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		// Not /debug/pprof/cmdline: a DSN given with --db carries its
+		// password, and this listener has no authentication.
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	} else {
+		log.Warn("pprof is off: --metrics is not on loopback; --metrics-pprof serves /debug/pprof/ there", "addr", ln.Addr().String())
+	}
 	o.srv = &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -79,8 +86,15 @@ func startOps(addr string, store *mailstore.Store, log *slog.Logger) (*opsServer
 			log.Error("metrics listener failed", "addr", o.addr.String(), "err", err)
 		}
 	}()
-	log.Info("listening", "proto", "http", "addr", o.addr.String(), "paths", "/metrics /healthz /readyz /debug/pprof/")
+	log.Info("listening", "proto", "http", "addr", o.addr.String(), "paths", paths)
 	return o, nil
+}
+
+// isLoopback says whether a listener's address is a loopback one (not
+// the unspecified address, which is every interface).
+func isLoopback(a net.Addr) bool {
+	t, ok := a.(*net.TCPAddr)
+	return ok && t.IP.IsLoopback()
 }
 
 func (o *opsServer) shutdown() {

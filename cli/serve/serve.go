@@ -15,7 +15,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"os/user"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -33,6 +35,7 @@ type ServeOptions struct {
 	Factory *cmdutil.Factory
 
 	SMTP, LMTP      string
+	SocketGroup     string // group of the UNIX sockets of --smtp/--lmtp unix:PATH
 	Hostname        string
 	MaxSize         string
 	MaxRecipients   int
@@ -58,6 +61,9 @@ type ServeOptions struct {
 	// Metrics is the address of the HTTP listener for /metrics, /healthz
 	// and /readyz; "" for none.
 	Metrics string
+	// MetricsPprof serves /debug/pprof/ on a --metrics address that is
+	// not loopback.
+	MetricsPprof bool
 	// MetricsReady, when set, is called with the metrics listener's
 	// address before Ready (tests).
 	MetricsReady func(net.Addr)
@@ -82,16 +88,26 @@ when the database cannot commit, sak answers 451 and the MTA retries.
 Several 'sak serve' processes may share one PostgreSQL database.
 
 Without --relay, outgoing mail waits in the outbox ('sak outbox list').
+
+Caseworkers' mail commands run only for authenticated mail: a DKIM
+signature aligned with the From domain, or an Authentication-Results
+header of a --trusted-authserv from a trusted relay. No relay is trusted
+by default: name the MTA's address with --trusted-relay, or, better, take
+mail over LMTP on a UNIX socket (--lmtp unix:/run/sak/lmtp, mode 0660,
+group --socket-group), which only the MTA can open; a socket counts as a
+trusted relay. A loopback address as trusted relay lets every local user
+present such headers (sak warns).
 Secrets stay out of 'ps': give the database DSN in SAK_DB (or PGPASSWORD /
 ~/.pgpass for PostgreSQL), and the relay password with --relay-password-file
 or SAK_RELAY_PASSWORD.`,
 		Example: `  # Try it locally on the SQLite default (sak.db), SMTP on port 2525:
   sak serve --smtp 127.0.0.1:2525 --auth=off
 
-  # Production: LMTP behind Postfix, relay through it, PostgreSQL:
-  SAK_DB=postgres://sak@db/sak sak serve --lmtp 127.0.0.1:2424 \
-      --hostname helpdesk.example.org --relay 127.0.0.1:25 \
-      --trusted-authserv mx.example.org --trusted-relay 127.0.0.1/32`,
+  # Production: LMTP on a UNIX socket behind Postfix, relay through it,
+  # PostgreSQL:
+  SAK_DB=postgres://sak@db/sak sak serve --lmtp unix:/run/sak/lmtp \
+      --socket-group postfix --hostname helpdesk.example.org \
+      --relay 127.0.0.1:25 --trusted-authserv mx.example.org`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -108,8 +124,9 @@ or SAK_RELAY_PASSWORD.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.SMTP, "smtp", "", "listen for SMTP on `ADDR` (default 127.0.0.1:2525 when neither --smtp nor --lmtp is given)")
-	fl.StringVar(&opts.LMTP, "lmtp", "", "listen for LMTP on `ADDR`")
+	fl.StringVar(&opts.SMTP, "smtp", "", "listen for SMTP on `ADDR`, HOST:PORT or unix:PATH (default 127.0.0.1:2525 when neither --smtp nor --lmtp is given)")
+	fl.StringVar(&opts.LMTP, "lmtp", "", "listen for LMTP on `ADDR`, HOST:PORT or unix:PATH (a UNIX socket, mode 0660: its Authentication-Results are trusted)")
+	fl.StringVar(&opts.SocketGroup, "socket-group", "", "`GROUP` of the UNIX sockets (the MTA's, e.g. postfix); sak must be a member")
 	fl.StringVar(&opts.Hostname, "hostname", "", "host name in the greeting and in EHLO to the relay (default: this machine's name)")
 	fl.StringVar(&opts.MaxSize, "max-size", "25M", "largest message accepted (SIZE)")
 	fl.IntVar(&opts.MaxRecipients, "max-recipients", 100, "most recipients of one message")
@@ -129,8 +146,9 @@ or SAK_RELAY_PASSWORD.`,
 	fl.DurationVar(&opts.AutoReplyWindow, "autoreply-window", time.Hour, "window of the auto-reply limit")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
-	fl.StringVar(&opts.Metrics, "metrics", "", "serve Prometheus /metrics, /healthz, /readyz and /debug/pprof/ over HTTP on `ADDR` (e.g. 127.0.0.1:9125)")
-	opts.auth.register(cmd, []string{"127.0.0.1/32", "::1/128"})
+	fl.StringVar(&opts.Metrics, "metrics", "", "serve Prometheus /metrics, /healthz, /readyz and (on loopback) /debug/pprof/ over HTTP on `ADDR` (e.g. 127.0.0.1:9125)")
+	fl.BoolVar(&opts.MetricsPprof, "metrics-pprof", false, "serve /debug/pprof/ also when --metrics is not on loopback")
+	opts.auth.register(cmd, nil, "CIDR of the MTAs whose Authentication-Results headers are trusted (repeatable; default none)")
 	return cmd
 }
 
@@ -152,6 +170,7 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	warnLoopback(auth, log)
 	if opts.SMTP == "" && opts.LMTP == "" {
 		opts.SMTP = "127.0.0.1:2525"
 	}
@@ -186,7 +205,7 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 	d := &smtpd.Deliverer{Store: store, Log: log, Verifier: auth}
 	var ops *opsServer
 	if opts.Metrics != "" {
-		if ops, err = startOps(opts.Metrics, store, log); err != nil {
+		if ops, err = startOps(opts.Metrics, opts.MetricsPprof, store, log); err != nil {
 			return err
 		}
 		defer ops.shutdown()
@@ -208,10 +227,10 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 		if l.addr == "" {
 			continue
 		}
-		ln, err := net.Listen("tcp", l.addr)
+		ln, err := listen(l.addr, opts.SocketGroup)
 		if err != nil {
 			srv.Shutdown(context.Background())
-			return fmt.Errorf("listen on %s: %w", l.addr, err)
+			return err
 		}
 		*l.where = ln.Addr()
 		proto := map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp]
@@ -283,6 +302,53 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 	wg.Wait()
 	log.Info("stopped")
 	return err
+}
+
+// listen opens a TCP listener on HOST:PORT, or a UNIX socket on
+// unix:PATH with mode 0660 and the group given: the MTA's group alone may
+// connect, so what arrives there comes from the MTA (Dovecot's LMTP
+// socket is set up the same way). A socket left by a process that died
+// is replaced; one that answers is not.
+func listen(addr, group string) (net.Listener, error) {
+	path, ok := strings.CutPrefix(addr, "unix:")
+	if !ok {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", addr, err)
+		}
+		return ln, nil
+	}
+	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("listen on %s: another process serves it", addr)
+		}
+		os.Remove(path)
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("socket %s: %w", path, err)
+	}
+	if group != "" {
+		g, err := user.LookupGroup(group)
+		if err != nil {
+			ln.Close()
+			return nil, cmdutil.FlagErrorf("--socket-group: %v", err)
+		}
+		gid, err := strconv.Atoi(g.Gid)
+		if err == nil {
+			err = os.Chown(path, -1, gid)
+		}
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("socket %s: group %s: %w", path, group, err)
+		}
+	}
+	return ln, nil
 }
 
 // outbound builds the outbox worker from the relay and DKIM flags.
