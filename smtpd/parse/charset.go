@@ -127,10 +127,43 @@ func toUTF8(s string) (string, bool) {
 }
 
 // cleanString makes s valid UTF-8 without NUL bytes, which PostgreSQL text
-// cannot hold.
+// cannot hold, and without C1 control characters (U+0080 to U+009F). Those
+// are never meant in mail: they are windows-1252's typographic characters
+// (0x96, an en dash) read as ISO-8859-1, which Outlook writes under that
+// label, or by a program that did so before. Each becomes what
+// windows-1252 means by it, which makes ISO-8859-1 text read as its
+// superset windows-1252, as browsers and mail readers do (WHATWG Encoding).
 func cleanString(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	return strings.ReplaceAll(s, "\x00", "")
+	if strings.IndexByte(s, 0) < 0 && !hasC1(s) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == 0:
+			return -1
+		case r >= 0x80 && r <= 0x9f:
+			return c1Windows1252[r-0x80]
+		}
+		return r
+	}, s)
+}
+
+// hasC1 reports whether valid UTF-8 s holds a C1 control character.
+func hasC1(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == 0xc2 && s[i+1] >= 0x80 && s[i+1] <= 0x9f {
+			return true
+		}
+	}
+	return false
+}
+
+// c1Windows1252 is what windows-1252 means by the bytes 0x80 to 0x9F; -1
+// where it means nothing (the character is dropped).
+var c1Windows1252 = [32]rune{
+	'€', -1, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', -1, 'Ž', -1,
+	-1, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', -1, 'ž', 'Ÿ',
 }
 
 // cleanText is cleanString plus LF line endings.
