@@ -2,7 +2,7 @@
 GO      ?= go
 PKGS    ?= ./...
 
-.PHONY: all build test vet fmt-check fuzz bench bench-scale clean e2e torture
+.PHONY: all build test vet fmt-check fuzz bench bench-scale clean e2e torture failover
 
 all: build
 
@@ -27,6 +27,13 @@ fmt-check:
 # under load, PostgreSQL connections dropped, two daemons on one database.
 torture:
 	$(GO) test -count=1 -v -run . ./torture
+
+# A real PostgreSQL failover under load: two throwaway clusters (primary
+# and synchronous hot standby) on loopback ports, the primary stopped in
+# immediate mode mid-load and the standby promoted (torture/failover_test.go).
+# Needs PostgreSQL's server binaries; run as root, it runs them as postgres.
+failover:
+	SAK_TEST_FAILOVER=1 $(GO) test -count=1 -v -run '^TestFailover$$' ./torture
 
 # Each fuzz target for FUZZTIME (default 60s).
 FUZZTIME ?= 60s
