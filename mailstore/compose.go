@@ -16,8 +16,9 @@ import (
 	"sak/internal/mimepart"
 )
 
-// LoopHeader marks every mail sak sends; inbound mail carrying it is sak's
-// own, and is never answered automatically.
+// LoopHeader marks every mail sak sends with a value only this instance
+// makes (loopValue); inbound mail carrying that value is sak's own
+// (Store.OwnMail), and is never answered automatically.
 const LoopHeader = "X-Sak-Loop"
 
 // Kinds of outgoing mail.
@@ -114,10 +115,13 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 		h.Set("Auto-Submitted", "auto-generated")
 		h.Set("Precedence", "bulk")
 	}
-	h.Set(LoopHeader, o.queue.Address)
+	secret, err := o.s.replySecret(o.ctx, o.tx)
+	if err != nil {
+		return nil, err
+	}
+	h.Set(LoopHeader, loopValue(secret, msgid))
 	h.Set("X-Sak-Ticket", fmt.Sprint(o.t.id))
 	var buf bytes.Buffer
-	var err error
 	switch {
 	case len(m.attachments) == 0:
 		err = writeText(&buf, &h, m.bodyText())

@@ -16,7 +16,9 @@ import (
 // back as they were), and the header text kept only for stored mail.
 func TestComposeText(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	o := &op{now: now.UnixMicro(), t: &ticketRow{id: 42}, queue: &Queue{Address: "support@example.org", Name: "support", Tag: "support"}}
+	s := &Store{}
+	s.secret.Store([]byte("test secret"))
+	o := &op{s: s, now: now.UnixMicro(), t: &ticketRow{id: 42}, queue: &Queue{Address: "support@example.org", Name: "support", Tag: "support"}}
 	text := "Svar på saken din: " + strings.Repeat("lang linje ", 12) + "\n\na = b\n"
 	m := &outMail{kind: KindAutoReply, fromName: "Støtte", fromAddr: "support@example.org", to: []string{"ola@example.net"},
 		subject: "[support #42] Received: Skriver på tredje", inReplyTo: "a@example.net", refs: []string{"a@example.net"}, text: text}

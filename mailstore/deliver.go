@@ -45,10 +45,14 @@ type Incoming struct {
 	// NoAutoReply says why no automatic reply may be sent ("" when one
 	// may): auto-submitted, bulk, list, null sender, sak's own mail.
 	NoAutoReply string
-	// BounceOf is, for a delivery report, the Message-ID of the mail it
-	// reports on; Bounce a one-line summary of it.
-	BounceOf string
-	Bounce   string
+	// Bounce is, for a delivery report, a one-line summary of it (never
+	// "" for one); BounceOf the Message-ID of the mail it reports on, as
+	// the report says; BounceFailed whether it reports a failure (not a
+	// delay). Only a report to a return path sak signed is a bounce
+	// (bounceOf).
+	Bounce       string
+	BounceOf     string
+	BounceFailed bool
 	// At is the time to record (imports keep the mail's date); zero: now.
 	At time.Time
 	// Quiet sends nothing: no auto-reply, no notification (imports).
@@ -229,11 +233,11 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 		}
 	}
 	// 2. A delivery report about a mail sak sent goes on its ticket.
-	if in.BounceOf != "" {
-		if id, ok, err := lookupMessageID(ctx, o.tx, in.BounceOf); err != nil {
+	if in.Bounce != "" {
+		if row, err := o.bounceOf(in); err != nil {
 			return nil, err
-		} else if ok {
-			return o.bounce(id, in)
+		} else if row != nil {
+			return o.bounce(row, in)
 		}
 	}
 	// 3. Threading: a known subject tag, a signed reply address, then
@@ -704,16 +708,78 @@ func (o *op) mailComment(in *Incoming) error {
 }
 
 // bounce records a delivery report about sak's own mail on its ticket.
-func (o *op) bounce(id int64, in *Incoming) (*Delivery, error) {
-	if err := o.lock(id); err != nil {
+// bounceOf finds the outbox row a delivery report is about, or nil when
+// it is not a bounce of sak's mail. What decides is the return path the
+// report came to: one sak signed for the row (returnPath). A report to
+// any other address is ordinary mail, whatever Message-ID it names: a
+// stranger can name a requestor's. Mail sent before return paths were
+// signed has its bounces come to the plain queue address: such a report
+// still counts when the Message-ID it names is one sak itself sent, an
+// outbox row's (sak's Message-IDs are random, known only to the mail's
+// recipients), never a mail sak received.
+func (o *op) bounceOf(in *Incoming) (*bouncedRow, error) {
+	for _, r := range in.Routes {
+		if r.Detail == "" || r.Comment {
+			continue
+		}
+		secret, err := o.s.replySecret(o.ctx, o.tx)
+		if err != nil {
+			return nil, err
+		}
+		if id := checkReturnPath(secret, r.Detail); id != 0 {
+			return o.bouncedRow(`id = $1`, id)
+		}
+	}
+	if in.BounceOf == "" {
+		return nil, nil
+	}
+	ticket, ok, err := lookupMessageID(o.ctx, o.tx, in.BounceOf)
+	if err != nil || !ok {
 		return nil, err
 	}
-	txn, err := o.record(TxBounce, "", in.BounceOf, in.Bounce)
+	return o.bouncedRow(`ticket_id = $1 AND msgid = $2`, ticket, in.BounceOf)
+}
+
+// bouncedRow is the outbox row of a mail that bounced.
+type bouncedRow struct {
+	id, ticket  int64
+	msgid, rcpt string
+}
+
+// bouncedRow reads the outbox row that where selects, or nil (a row
+// pruned already, or none).
+func (o *op) bouncedRow(where string, args ...any) (*bouncedRow, error) {
+	var b bouncedRow
+	err := o.tx.QueryRowContext(o.ctx, `SELECT id, ticket_id, msgid, rcpt FROM outbox WHERE ticket_id IS NOT NULL AND `+where+` ORDER BY id LIMIT 1`, args...).
+		Scan(&b.id, &b.ticket, &b.msgid, &b.rcpt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("look up bounced mail: %w", err)
+	}
+	return &b, nil
+}
+
+// bounce records a delivery report on the ticket of the mail it reports
+// on, naming the recipient the mail was sent to, and marks that mail
+// failed when the report says it failed.
+func (o *op) bounce(row *bouncedRow, in *Incoming) (*Delivery, error) {
+	if err := o.lock(row.ticket); err != nil {
+		return nil, err
+	}
+	note := row.rcpt + ": " + in.Bounce
+	txn, err := o.record(TxBounce, "", row.msgid, note)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
 		return nil, err
+	}
+	if in.BounceFailed {
+		if _, err := o.tx.ExecContext(o.ctx, `UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2`, "bounced: "+in.Bounce, row.id); err != nil {
+			return nil, fmt.Errorf("mark outbox row %d bounced: %w", row.id, err)
+		}
 	}
 	return &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Kind: TxBounce}, nil
 }

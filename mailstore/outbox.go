@@ -15,7 +15,7 @@ type OutboxRow struct {
 	TicketID    int64      `json:"ticket"`
 	Kind        string     `json:"kind"`
 	MessageID   string     `json:"message_id"`
-	MailFrom    string     `json:"mail_from"`
+	MailFrom    string     `json:"mail_from"` // the queue address, "" for <>; ClaimOutbox gives the signed return path
 	Rcpt        string     `json:"rcpt"`
 	Status      string     `json:"status"`
 	Attempts    int        `json:"attempts"`

@@ -11,12 +11,18 @@ import (
 // them to the caller until now+lease: they are marked 'sending', so that
 // no other worker (another sak serve on the same PostgreSQL) takes them.
 // A row whose lease ran out (its worker died between sending and marking)
-// is due again, so a crash re-sends at most the rows in flight.
+// is due again, so a crash re-sends at most the rows in flight. Each
+// row's MailFrom is the return path to send it with: signed for the row
+// (returnPath), or "" for the null reverse-path.
 func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration) ([]OutboxRow, error) {
 	var rows []OutboxRow
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		rows = rows[:0]
 		now := s.now()
+		secret, err := s.replySecret(ctx, tx)
+		if err != nil {
+			return err
+		}
 		rs, err := tx.QueryContext(ctx, `SELECT id, COALESCE(ticket_id, 0), kind, msgid, mail_from, rcpt, attempts, created, `+outboxMail+` FROM outbox
 			WHERE status IN ('pending', 'sending') AND next_attempt <= $1 ORDER BY next_attempt, id LIMIT $2`+s.d.skipLocked,
 			micros(now), limit)
@@ -32,6 +38,9 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int, lease time.Duration)
 				return err
 			}
 			r.Raw = outboxRaw(r.Raw, body)
+			if r.MailFrom != "" {
+				r.MailFrom = returnPath(secret, r.MailFrom, r.ID)
+			}
 			r.Created, r.Status = fromMicros(created), "sending"
 			rows = append(rows, r)
 		}
@@ -63,12 +72,16 @@ func updateOutbox(ctx context.Context, tx *sql.Tx, set string, arg any, ids []in
 // MarkSent records that the relay accepted the rows, in one transaction:
 // a worker marks a whole batch at once, since a write of its own for each
 // row contends with the deliveries' commits (on SQLite for its one lock).
+// A row that bounced already (the relay's report can come back before
+// the batch ends) stays failed.
 func (s *Store) MarkSent(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return updateOutbox(ctx, tx, `status = 'sent', sent = $1, attempts = attempts + 1, last_error = ''`, micros(s.now()), ids)
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent = $1, attempts = attempts + 1, last_error = ''
+			WHERE status <> 'failed' AND id IN (`+idList(ids)+`)`, micros(s.now()))
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("mark outbox rows sent: %w", err)

@@ -53,36 +53,120 @@ func readReplySecret(ctx context.Context, q querier) ([]byte, error) {
 
 var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
 
-func replyToken(secret []byte, ticket int64, rcpt, purpose string) string {
+// Purposes of tokens other than reply addresses' (KindCorrespond,
+// KindComment): each purpose signs its own thing, so that no token made
+// for one is good for another.
+const (
+	purposeBounce = "bounce" // a return path: the outbox row
+	purposeLoop   = "loop"   // the loop header: the mail's Message-ID
+)
+
+// token is the one MAC of the instance's secret that every signed value
+// sak makes uses: over a number (ticket, outbox row), an address or
+// Message-ID, and the purpose.
+func token(secret []byte, n int64, s, purpose string) string {
 	m := hmac.New(sha256.New, secret)
-	fmt.Fprintf(m, "%d\x00%s\x00%s", ticket, strings.ToLower(rcpt), purpose)
+	fmt.Fprintf(m, "%d\x00%s\x00%s", n, strings.ToLower(s), purpose)
 	return tokenEncoding.EncodeToString(m.Sum(nil))[:12]
 }
 
 // replyAddress is base+tID-TOKEN for the recipient.
 func replyAddress(secret []byte, base string, ticket int64, rcpt, purpose string) string {
-	local, domain, _ := strings.Cut(base, "@")
-	return fmt.Sprintf("%s+t%d-%s@%s", local, ticket, replyToken(secret, ticket, rcpt, purpose), domain)
+	return detailAddress(base, 't', ticket, token(secret, ticket, rcpt, purpose))
 }
 
-var detailRE = regexp.MustCompile(`^t([0-9]{1,18})-([a-z2-7]{12})$`)
+// detailAddress is base with the +detail KIND ID - TOKEN.
+func detailAddress(base string, kind byte, id int64, tok string) string {
+	local, domain, _ := strings.Cut(base, "@")
+	return fmt.Sprintf("%s+%c%d-%s@%s", local, kind, id, tok, domain)
+}
+
+var detailRE = regexp.MustCompile(`^([tb])([0-9]{1,18})-([a-z2-7]{12})$`)
+
+// parseDetail reads a signed +detail: its kind ('t' a reply address, 'b'
+// a return path), the number it names and the token, unchecked. ok is
+// false for anything else.
+func parseDetail(detail string) (kind byte, id int64, tok string, ok bool) {
+	m := detailRE.FindStringSubmatch(strings.ToLower(detail))
+	if m == nil {
+		return 0, 0, "", false
+	}
+	id, err := strconv.ParseInt(m[2], 10, 64)
+	if err != nil {
+		return 0, 0, "", false
+	}
+	return m[1][0], id, m[3], true
+}
+
+// checkDetail returns the number a +detail of the kind names when its
+// token is valid for s and purpose, or 0.
+func checkDetail(secret []byte, detail string, kind byte, s, purpose string) int64 {
+	k, id, tok, ok := parseDetail(detail)
+	if !ok || k != kind {
+		return 0
+	}
+	if !hmac.Equal([]byte(token(secret, id, s, purpose)), []byte(tok)) {
+		return 0
+	}
+	return id
+}
 
 // checkReplyDetail returns the ticket a +detail names when its token is
 // valid for the sender and purpose, or 0.
 func checkReplyDetail(secret []byte, detail, sender, purpose string) int64 {
-	m := detailRE.FindStringSubmatch(strings.ToLower(detail))
-	if m == nil || sender == "" {
+	if sender == "" {
 		return 0
 	}
-	id, err := strconv.ParseInt(m[1], 10, 64)
+	return checkDetail(secret, detail, 't', sender, purpose)
+}
+
+// Signed return paths: every mail sak sends with an envelope sender has as
+// its return path (MAIL FROM) the queue's address with the +detail
+// b<outbox row>-TOKEN, signed by the same secret, so that a delivery
+// report is known for a report on that very mail (the ticket it belongs
+// to, the recipient who bounced) and a stranger's fake report, which
+// cannot name such an address, is not. The outbound worker sets it as it
+// claims the row (ClaimOutbox): the row's id is known only then.
+
+// returnPath is the signed return path of the outbox row id sent from
+// the queue address base.
+func returnPath(secret []byte, base string, id int64) string {
+	return detailAddress(base, 'b', id, token(secret, id, "", purposeBounce))
+}
+
+// checkReturnPath returns the outbox row a +detail names when it is a
+// return path sak signed, or 0.
+func checkReturnPath(secret []byte, detail string) int64 {
+	return checkDetail(secret, detail, 'b', "", purposeBounce)
+}
+
+// The loop header: every mail sak sends carries LoopHeader with a value
+// only this instance can make, the MAC of its Message-ID; a mail coming
+// in with that value is sak's own mail come back (OwnMail). A foreign or
+// forged value is ignored. The version lets the form change.
+
+const loopVersion = "1"
+
+// loopValue is the loop header's value for a mail with the Message-ID
+// msgid (without angle brackets).
+func loopValue(secret []byte, msgid string) string {
+	return loopVersion + "." + token(secret, 0, strings.Trim(msgid, "<> "), purposeLoop)
+}
+
+// OwnMail reports whether a mail with the Message-ID msgid and the loop
+// header's value loop (both as they came) is one sak itself sent: the one
+// place that decides whether a mail is sak's own. An empty or foreign
+// value is not.
+func (s *Store) OwnMail(ctx context.Context, msgid, loop string) (bool, error) {
+	loop = strings.TrimSpace(loop)
+	if loop == "" || msgid == "" {
+		return false, nil
+	}
+	secret, err := s.replySecret(ctx, s.db)
 	if err != nil {
-		return 0
+		return false, err
 	}
-	want := replyToken(secret, id, sender, purpose)
-	if !hmac.Equal([]byte(want), []byte(m[2])) {
-		return 0
-	}
-	return id
+	return hmac.Equal([]byte(loopValue(secret, msgid)), []byte(strings.ToLower(loop))), nil
 }
 
 // signedTicket finds the ticket a signed reply address of the mail's

@@ -420,10 +420,15 @@ func runStoreSuite(t *testing.T, open storetest.Opener) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{fmt.Sprintf("Subject: [support #%d] Printer on fire", id), `From: "Alice" <support@example.org>`, "We are on it.", mailstore.LoopHeader + ": support@example.org"} {
+		for _, want := range []string{fmt.Sprintf("Subject: [support #%d] Printer on fire", id), `From: "Alice" <support@example.org>`, "We are on it."} {
 			if !strings.Contains(string(raw), want) {
 				t.Errorf("reply mail lacks %q:\n%s", want, raw)
 			}
+		}
+		_, loop, _ := strings.Cut(string(raw), mailstore.LoopHeader+": ")
+		loop, _, _ = strings.Cut(loop, "\r\n")
+		if own, err := s.OwnMail(ctx, rows[0].MessageID, loop); err != nil || !own {
+			t.Errorf("reply mail's %s %q is not sak's own (%v):\n%s", mailstore.LoopHeader, loop, err, raw)
 		}
 		if st := w.get(t, id).Status; st != mailstore.StatusOpen {
 			t.Fatalf("status after first reply = %s, want open", st)

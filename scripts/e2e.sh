@@ -18,7 +18,11 @@
 #   5. the pipe transport to `sak mailgate` works too;
 #   6. mail to an unknown queue address is refused by sak at RCPT and
 #      Postfix bounces it to the sender;
-#   7. `sak db check` and the /readyz and /metrics endpoints agree.
+#   7. `sak db check` and the /readyz and /metrics endpoints agree;
+#   9. a caseworker's answer to an address that fails after Postfix took
+#      it bounces: the DSN comes back to the answer's signed return path
+#      (support+b<outbox id>-TOKEN@example.org) and is recorded on the
+#      ticket as a bounce of that recipient, the outbox row failed.
 #
 # Sender authentication: Postfix adds nothing by itself, and sak has no way
 # to be told a fake DNS for DKIM keys. So the test does what a site with a
@@ -188,8 +192,12 @@ smtputf8_enable = no
 
 # The queue domains go to sak: example.org over LMTP, pipe.example.org
 # through the pipe transport to 'sak mailgate'.
-relay_domains = example.org, pipe.example.org
+relay_domains = example.org, pipe.example.org, gone.test
 transport_maps = texthash:$PF/transport
+# support+b12-TOKEN@example.org (sak's return paths, reply addresses)
+# matches a per-address entry for support@example.org only with this;
+# the domain-wide entries here match it anyway.
+recipient_delimiter = +
 sakpipe_destination_recipient_limit = 1
 
 # The requestors' and caseworkers' mailboxes: maildirs under $T/mail.
@@ -248,6 +256,7 @@ EOF
 cat >"$PF/transport" <<EOF
 example.org       lmtp:unix:$SOCK
 pipe.example.org  sakpipe:
+gone.test         lmtp:inet:127.0.0.1:$LMTP_PORT
 EOF
 
 cat >"$PF/vmailbox" <<EOF
@@ -496,4 +505,30 @@ if [ "$(http /healthz status)" = 200 ] && ready &&
 	ok "8 /healthz and /readyz 200; /metrics counted creates, rejects and sends"
 else
 	bad "8 metrics: $(grep -E '^sak_(mail_received|outbound_sends)_total' <<<"$metrics" | paste -sd ' ' -)"
+fi
+
+# 9. a bounce comes back to the signed return path: Postfix takes the
+# answer to ghost@gone.test and hands it to sak's LMTP (the transport
+# map's stand-in for a remote server that knows no ghost), which refuses
+# it with 550; Postfix's DSN goes to the answer's return path, which
+# routes to sak over LMTP too.
+if sak ticket create --queue support --requestor ghost@gone.test --subject "Ghost $TOKEN" -m "Boo." --as alice >/dev/null &&
+	GID=$(ticket_by_subject "Ghost $TOKEN") && sak ticket reply "$GID" -m "Are you there? $TOKEN" --as alice >/dev/null; then
+	bounced() {
+		sak ticket show "$GID" -o json | python3 -c '
+import json, sys
+sys.exit(0 if any(x["type"] == "bounce" and x.get("note", "").startswith("ghost@gone.test: failed") for x in json.load(sys.stdin)["transactions"]) else 1)'
+	}
+	row_failed() {
+		sak outbox list --ticket "$GID" -o json | python3 -c '
+import json, sys
+sys.exit(0 if any(r["kind"] == "correspond" and r["status"] == "failed" for r in json.load(sys.stdin)) else 1)'
+	}
+	if poll bounced && row_failed && grep -qE "from=<support\+b[0-9]+-[a-z2-7]{12}@example.org>" "$T/maillog"; then
+		ok "9 the answer to ghost@gone.test bounced to its signed return path; ticket $GID records the bounce, the outbox row failed"
+	else
+		bad "9 bounce of ticket $GID: recorded $(bounced && echo yes || echo no), row failed $(row_failed && echo yes || echo no)"
+	fi
+else
+	bad "9 could not create and answer the ghost ticket"
 fi

@@ -162,11 +162,22 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 		in.Commands = append(in.Commands, mailstore.Action{Name: c.Name, Arg: c.Arg})
 	}
 	if msg.Report != nil {
+		// The store records it as a bounce only when it came to a
+		// return path sak signed (or names a mail sak sent, for mail
+		// sent before return paths were signed).
 		in.BounceOf = msg.Report.OriginalMessageID
 		in.Bounce = strings.TrimSpace(fmt.Sprintf("%s %s %s %s", msg.Report.Action, strings.Join(msg.Report.Recipients, ","), msg.Report.Status, msg.Report.Diagnostic))
+		if in.Bounce == "" {
+			in.Bounce = "delivery report"
+		}
+		in.BounceFailed = strings.EqualFold(msg.Report.Action, "failed")
 	}
-	in.NoAutoReply = noAutoReply(env, msg)
-	if header(msg, mailstore.LoopHeader) != "" {
+	own, err := d.Store.OwnMail(ctx, msg.MessageID, header(msg, mailstore.LoopHeader))
+	if err != nil {
+		return nil, err
+	}
+	in.NoAutoReply = noAutoReply(env, msg, own)
+	if own {
 		in.Quiet = true // sak's own mail came back: send nothing more
 	}
 	// Only a caseworker's mail needs its sender verified (commands, and
@@ -181,10 +192,11 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 }
 
 // noAutoReply says why RFC 3834 and common sense forbid answering a mail
-// automatically, or "" when an auto-reply may go out. Mail from one of
-// sak's own addresses is not answered either: the store tells that as it
-// makes the ticket (the sender is no requestor then).
-func noAutoReply(env *Envelope, msg *parse.Message) string {
+// automatically, or "" when an auto-reply may go out. own is whether the
+// mail is sak's own come back (Store.OwnMail). Mail from one of sak's own
+// addresses is not answered either: the store tells that as it makes the
+// ticket (the sender is no requestor then).
+func noAutoReply(env *Envelope, msg *parse.Message, own bool) string {
 	switch {
 	case env.MailFrom == "":
 		return "null sender"
@@ -196,7 +208,7 @@ func noAutoReply(env *Envelope, msg *parse.Message) string {
 		return "precedence " + msg.Precedence
 	case msg.ListID != "" || msg.ListUnsubscribe:
 		return "mailing list"
-	case header(msg, mailstore.LoopHeader) != "":
+	case own:
 		return "sak's own mail"
 	case header(msg, "X-Autoreply") != "" || header(msg, "X-Autorespond") != "":
 		return "auto-reply"

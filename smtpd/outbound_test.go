@@ -62,7 +62,7 @@ func testOutbound(t *testing.T, open storetest.Opener) {
 			t.Fatalf("relay got %d mails, want 3", len(got))
 		}
 		reply := parse.Parse(got[2].data)
-		if got[2].rcpt != pat || got[2].from != "support@example.org" || reply.From.Addr != "support@example.org" || reply.From.Name != "alice" ||
+		if got[2].rcpt != pat || !strings.HasPrefix(got[2].from, "support+b") || !strings.HasSuffix(got[2].from, "@example.org") || reply.From.Addr != "support@example.org" || reply.From.Name != "alice" ||
 			!strings.Contains(reply.Subject, tag) || !strings.Contains(reply.Text, "Unplug it.") || len(reply.References) == 0 || reply.AutoSubmitted != "" {
 			t.Fatalf("reply = %+v", reply)
 		}
