@@ -28,7 +28,7 @@ type Incoming struct {
 	Mail
 	MailFrom   string   // envelope reverse-path; "" for the null sender
 	Routes     []Route  // the queue recipients, in RCPT order
-	ReplyTo    []string // Reply-To addresses
+	ReplyTo    []string // Reply-To addresses; they make no one a requestor
 	Recipients []string // To and Cc addresses of the header
 	InReplyTo  []string
 	References []string
@@ -40,7 +40,8 @@ type Incoming struct {
 	// Verified is true when the sender is authenticated (DKIM aligned with
 	// From, or a trusted Authentication-Results). Mail that claims a
 	// caseworker's address acts and reaches requestors only when verified.
-	Verified bool
+	Verified   bool
+	AuthReason string // why Verified is false
 	// NoAutoReply says why no automatic reply may be sent ("" when one
 	// may): auto-submitted, bulk, list, null sender, sak's own mail.
 	NoAutoReply string
@@ -378,24 +379,24 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 			}
 		}
 	}
-	for _, r := range in.ReplyTo {
-		if own, err := o.isQueueAddress(r, in); err != nil {
-			return nil, err
-		} else if own {
-			continue
-		}
-		if _, err := o.addPerson(r, "", "requestor"); err != nil {
-			return nil, err
-		}
-	}
+	// Reply-To makes no one a requestor: anyone may write one, and the
+	// answers would go there.
 	if err := o.addCcs(in); err != nil {
 		return nil, err
 	}
-	txn, err := o.record(TxCreate, "", "", "")
+	// A new ticket in a caseworker's name that is not authenticated says
+	// so, as a follow-up would.
+	var flags []string
+	if from != nil && from.Login != "" && !in.Verified {
+		flags = []string{FlagUnverified}
+	}
+	txn, err := o.record(TxCreate, "", "", strings.Join(flags, ","))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
+	m := in.Mail
+	m.Flags = append(append([]string{}, m.Flags...), flags...)
+	if _, err := o.storeMessage(txn, &m); err != nil {
 		return nil, err
 	}
 	o.t.firstMsgID = in.MessageID
@@ -412,7 +413,7 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 			return nil, err
 		}
 	}
-	d := &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Created: true, Kind: TxCreate}
+	d := &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Created: true, Kind: TxCreate, Flags: flags}
 	if in.Quiet {
 		return d, nil
 	}
@@ -433,8 +434,11 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 	return d, o.notifyStaff(TxCreate, txn, in, from)
 }
 
-// addCcs adds the header recipients of a requestor's mail as Ccs, except
-// sak's own addresses, staff, and people on the ticket already.
+// addCcs adds the header recipients of the mail that makes a new ticket
+// as Ccs, except sak's own addresses, staff, and people on the ticket
+// already: whom the requestor asked along. Follow-ups add no one (anyone
+// can forge a requestor's From); a caseworker adds and removes Ccs
+// (AddCc, RemoveCc).
 func (o *op) addCcs(in *Incoming) error {
 	for _, a := range in.Recipients {
 		if own, err := o.isQueueAddress(a, in); err != nil {
@@ -457,12 +461,6 @@ func (o *op) addCcs(in *Incoming) error {
 			continue
 		}
 		if _, err := o.addUser(u, "cc"); err != nil {
-			return err
-		}
-		if o.t.justCreated {
-			continue // the create transaction says it
-		}
-		if _, err := o.record(TxAddCc, "", strings.ToLower(a), ""); err != nil {
 			return err
 		}
 	}
@@ -559,7 +557,8 @@ func (o *op) note(in *Incoming, flags []string) error {
 }
 
 // requestorReply stores a requestor's (or Cc's) mail, reopens a resolved or
-// stalled ticket, and tells the owner, or the watchers when unowned.
+// stalled ticket, and tells the owner, or the watchers when unowned. It
+// changes none of the ticket's people.
 func (o *op) requestorReply(in *Incoming, from *User) error {
 	txn, err := o.record(TxCorrespond, "", "", "")
 	if err != nil {
@@ -568,9 +567,10 @@ func (o *op) requestorReply(in *Incoming, from *User) error {
 	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
 		return err
 	}
-	if err := o.addCcs(in); err != nil {
-		return err
-	}
+	// Its To and Cc join no one to the ticket: the From is not
+	// authenticated, and a forged one would have the answers sent to
+	// whomever it names (Request Tracker adds no Ccs from follow-ups
+	// either).
 	if o.t.status == StatusResolved || o.t.status == StatusStalled {
 		if err := o.setStatus(StatusOpen); err != nil {
 			return err
