@@ -469,11 +469,8 @@ func (o *op) addCcs(in *Incoming) error {
 
 // onTicket reports whether the user is on the locked ticket in any role.
 func (o *op) onTicket(userID int64) (bool, error) {
-	var n int
-	if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM ticket_people WHERE ticket_id = $1 AND user_id = $2`, o.t.id, userID).Scan(&n); err != nil {
-		return false, fmt.Errorf("read people of ticket %d: %w", o.t.id, err)
-	}
-	return n > 0, nil
+	roles, err := o.rolesOf(userID)
+	return len(roles) > 0, err
 }
 
 // followUp stores a mail on the locked ticket, as what the sender may make

@@ -125,3 +125,50 @@ func TestForgedCaseworkerNewTicket(t *testing.T) {
 		}
 	})
 }
+
+// TestAddRemoveCc: caseworkers of the queue and sysadmins add and remove
+// Ccs, each change a transaction; the answers follow the Ccs.
+func TestAddRemoveCc(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		storetest.Desk(t, s)
+		ctx := context.Background()
+		id, err := s.CreateTicket(ctx, "alice", mailstore.NewTicket{Queue: "support", Requestors: []string{"pat@example.com"}, Subject: "Printer"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, "AddCc by carol (it-help)", s.AddCc(ctx, "carol", id, "evil@evil.test"), mailstore.ErrPermission, "not a caseworker of queue support")
+		wantErr(t, "AddCc by walt (watcher)", s.AddCc(ctx, "walt", id, "evil@evil.test"), mailstore.ErrPermission, "not a caseworker")
+		if err := s.AddCc(ctx, "alice", id, "Boss <boss@example.com>"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.AddCc(ctx, "root", id, "deputy@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		wantErr(t, "AddCc again", s.AddCc(ctx, "bob", id, "boss@example.com"), mailstore.ErrConflict, "already")
+		wantErr(t, "RemoveCc by carol", s.RemoveCc(ctx, "carol", id, "boss@example.com"), mailstore.ErrPermission, "not a caseworker")
+		wantErr(t, "RemoveCc of a requestor", s.RemoveCc(ctx, "bob", id, "pat@example.com"), mailstore.ErrNotFound, "not a Cc")
+		if err := s.RemoveCc(ctx, "bob", id, "deputy@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Reply(ctx, "alice", id, "Fixed."); err != nil {
+			t.Fatal(err)
+		}
+		if to := outboxTo(t, s, id, mailstore.KindCorrespond); strings.Join(to, ",") != "boss@example.com,pat@example.com" {
+			t.Fatalf("the answer went to %v, want boss and pat", to)
+		}
+		h, err := s.History(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, x := range h {
+			if x.Type == mailstore.TxAddCc || x.Type == mailstore.TxDelCc {
+				got = append(got, x.Actor+" "+x.Type+" "+x.Old+x.New)
+			}
+		}
+		if want := "alice add-cc boss@example.com,root add-cc deputy@example.com,bob del-cc deputy@example.com"; strings.Join(got, ",") != want {
+			t.Fatalf("history %q, want %q", strings.Join(got, ","), want)
+		}
+	})
+}
