@@ -526,13 +526,16 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 		}
 	case staff || (from != nil && from.Login != "" && !participant):
 		d.Kind, d.Flags = TxNote, []string{FlagUnverified}
-		err = o.note(in, d.Flags)
+		var txn int64
+		if txn, err = o.note(in, d.Flags); err == nil && !in.Verified {
+			err = o.unverifiedNote(in, from, txn)
+		}
 	case participant && !comment:
 		d.Kind = TxCorrespond
 		err = o.requestorReply(in, from)
 	default:
 		d.Kind, d.Flags = TxNote, []string{FlagNonParticipant}
-		err = o.note(in, d.Flags)
+		_, err = o.note(in, d.Flags)
 	}
 	if err != nil {
 		return nil, err
@@ -541,16 +544,17 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 	return d, nil
 }
 
-// note keeps a mail on the ticket as an internal note, relayed to no one.
-func (o *op) note(in *Incoming, flags []string) error {
+// note keeps a mail on the ticket as an internal note, relayed to no one,
+// and returns its transaction.
+func (o *op) note(in *Incoming, flags []string) (int64, error) {
 	txn, err := o.record(TxNote, "", "", strings.Join(flags, ","))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	m := in.Mail
 	m.Flags = append(append([]string{}, m.Flags...), flags...)
 	_, err = o.storeMessage(txn, &m)
-	return err
+	return txn, err
 }
 
 // requestorReply stores a requestor's (or Cc's) mail, reopens a resolved or
