@@ -7,7 +7,6 @@ import (
 	"mime/quotedprintable"
 	"net/mail"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,27 +14,12 @@ import (
 	"sak/mailstore/storetest"
 )
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
+// newTestClock is a clock the test moves (advance), at a fixed start.
+func newTestClock() *fixedClock {
+	return &fixedClock{t: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
 }
 
-func newTestClock() *testClock {
-	return &testClock{now: time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)}
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
+func (c *fixedClock) advance(d time.Duration) { c.set(c.now().Add(d)) }
 
 // sent is the outbox's mail of a kind to rcpt, as its texts, oldest first.
 func sent(t *testing.T, s *mailstore.Store, kind, rcpt string) []string {
@@ -77,7 +61,7 @@ func sent(t *testing.T, s *mailstore.Store, kind, rcpt string) []string {
 func TestAutoReplyCap(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		clock := newTestClock()
-		s := open(t, mailstore.WithClock(clock.Now), mailstore.WithAutoReplyCap(3))
+		s := open(t, mailstore.WithClock(clock.now), mailstore.WithAutoReplyCap(3))
 		q := storetest.Desk(t, s)
 		acks := func() int {
 			t.Helper()
@@ -98,12 +82,12 @@ func TestAutoReplyCap(t *testing.T) {
 			if !d.Created {
 				t.Fatalf("mail %d made no ticket", i)
 			}
-			clock.Advance(time.Second)
+			clock.advance(time.Second)
 		}
 		if n := acks(); n != 3 {
 			t.Fatalf("%d acknowledgements in 20 s, want the cap of 3", n)
 		}
-		clock.Advance(time.Minute)
+		clock.advance(time.Minute)
 		mustDeliver(t, s, incoming(q, "late@example.net", "late@example.net", "Hi", "x"))
 		if n := acks(); n != 4 {
 			t.Fatalf("%d acknowledgements a minute later, want 4", n)
@@ -117,13 +101,13 @@ func TestAutoReplyCap(t *testing.T) {
 func TestNotifyFold(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		clock := newTestClock()
-		s := open(t, mailstore.WithClock(clock.Now), mailstore.WithNotifyFold(10*time.Minute))
+		s := open(t, mailstore.WithClock(clock.now), mailstore.WithNotifyFold(10*time.Minute))
 		q := storetest.Desk(t, s)
 		var ids []int64
 		for i := range 5 {
 			d := mustDeliver(t, s, incoming(q, "flood@example.net", fmt.Sprintf("fl%d@example.net", i), fmt.Sprintf("Flood %d", i), "buy now"))
 			ids = append(ids, d.Ticket)
-			clock.Advance(time.Minute)
+			clock.advance(time.Minute)
 		}
 		mustDeliver(t, s, incoming(q, "pat@example.com", "pat1@example.com", "Printer", "It burns."))
 		got := sent(t, s, mailstore.KindNotify, "walt@example.org")
@@ -133,7 +117,7 @@ func TestNotifyFold(t *testing.T) {
 		if !strings.Contains(got[0], "New tickets from flood@example.net until 2026-11-27 10:10 UTC are not announced one by one") {
 			t.Errorf("the first notice does not say that more are folded:\n%s", got[0])
 		}
-		clock.Advance(10 * time.Minute)
+		clock.advance(10 * time.Minute)
 		last := mustDeliver(t, s, incoming(q, "flood@example.net", "fl9@example.net", "Flood 9", "buy now"))
 		got = sent(t, s, mailstore.KindNotify, "walt@example.org")
 		want := fmt.Sprintf("[flood@example.net opened 4 more tickets in queue support since 2026-11-27 10:01 UTC, not announced one by one: #%d, #%d, #%d, #%d.]",
@@ -142,7 +126,7 @@ func TestNotifyFold(t *testing.T) {
 			t.Fatalf("after the window: %d notices, the last\n%s\nwant it to say %q", len(got), got[len(got)-1], want)
 		}
 		// The fold is forgotten once told: the next window starts afresh.
-		clock.Advance(11 * time.Minute)
+		clock.advance(11 * time.Minute)
 		mustDeliver(t, s, incoming(q, "flood@example.net", "fl10@example.net", "Flood 10", "buy now"))
 		got = sent(t, s, mailstore.KindNotify, "walt@example.org")
 		if len(got) != 4 || strings.Contains(got[3], "more tickets") {
@@ -157,7 +141,7 @@ func TestNotifyFold(t *testing.T) {
 func TestUnverifiedNotice(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		clock := newTestClock()
-		s := open(t, mailstore.WithClock(clock.Now))
+		s := open(t, mailstore.WithClock(clock.now))
 		q := storetest.Desk(t, s)
 		d := mustDeliver(t, s, incoming(q, "pat@example.com", "p1@example.com", "Printer", "It burns."))
 		forged := func(n int, verified bool, why string) *mailstore.Delivery {
@@ -182,12 +166,12 @@ func TestUnverifiedNotice(t *testing.T) {
 		if to := outboxTo(t, s, d.Ticket, mailstore.KindCorrespond); len(to) != 0 {
 			t.Errorf("the forged mail was relayed to %v", to)
 		}
-		clock.Advance(30 * time.Minute)
+		clock.advance(30 * time.Minute)
 		forged(2, false, "")
 		if got := sent(t, s, mailstore.KindError, "alice@example.org"); len(got) != 1 {
 			t.Fatalf("%d notices within the hour, want 1", len(got))
 		}
-		clock.Advance(31 * time.Minute)
+		clock.advance(31 * time.Minute)
 		forged(3, false, "")
 		got = sent(t, s, mailstore.KindError, "alice@example.org")
 		if len(got) != 2 || !strings.Contains(got[1], "no DKIM signature aligned with your address") {
