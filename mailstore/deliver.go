@@ -28,7 +28,7 @@ type Incoming struct {
 	Mail
 	MailFrom   string   // envelope reverse-path; "" for the null sender
 	Routes     []Route  // the queue recipients, in RCPT order
-	ReplyTo    []string // Reply-To addresses
+	ReplyTo    []string // Reply-To addresses; they make no one a requestor
 	Recipients []string // To and Cc addresses of the header
 	InReplyTo  []string
 	References []string
@@ -476,31 +476,31 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 			}
 		}
 	}
-	for _, r := range in.ReplyTo {
-		if own, err := o.isQueueAddress(r, in); err != nil {
-			return nil, err
-		} else if own {
-			continue
-		}
-		if _, err := o.addPerson(r, "", "requestor"); err != nil {
-			return nil, err
-		}
-	}
+	// Reply-To makes no one a requestor: anyone may write one, and the
+	// answers would go there.
 	if err := o.addCcs(in); err != nil {
 		return nil, err
 	}
-	txn, err := o.record(TxCreate, "", "", "")
+	// A new ticket in a caseworker's name that is not authenticated says
+	// so, as a follow-up would.
+	var flags []string
+	if from != nil && from.Login != "" && !in.Verified {
+		flags = []string{FlagUnverified}
+	}
+	txn, err := o.record(TxCreate, "", "", strings.Join(flags, ","))
 	if err != nil {
 		return nil, err
 	}
-	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
+	m := in.Mail
+	m.Flags = append(append([]string{}, m.Flags...), flags...)
+	if _, err := o.storeMessage(txn, &m); err != nil {
 		return nil, err
 	}
 	o.t.firstMsgID = in.MessageID
 	if err := o.alsoSentTo(in.Routes[1:]); err != nil {
 		return nil, err
 	}
-	d := &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Created: true, Kind: TxCreate}
+	d := &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Created: true, Kind: TxCreate, Flags: flags}
 	if in.Quiet {
 		return d, nil
 	}
@@ -521,8 +521,11 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 	return d, o.notifyStaff(TxCreate, txn, in, from)
 }
 
-// addCcs adds the header recipients of a requestor's mail as Ccs, except
-// sak's own addresses, staff, and people on the ticket already.
+// addCcs adds the header recipients of the mail that makes a new ticket
+// as Ccs, except sak's own addresses, staff, and people on the ticket
+// already: whom the requestor asked along. Follow-ups add no one (anyone
+// can forge a requestor's From); a caseworker adds and removes Ccs
+// (AddCc, RemoveCc).
 func (o *op) addCcs(in *Incoming) error {
 	for _, a := range in.Recipients {
 		if own, err := o.isQueueAddress(a, in); err != nil {
@@ -547,23 +550,14 @@ func (o *op) addCcs(in *Incoming) error {
 		if _, err := o.addUser(u, "cc"); err != nil {
 			return err
 		}
-		if o.t.justCreated {
-			continue // the create transaction says it
-		}
-		if _, err := o.record(TxAddCc, "", strings.ToLower(a), ""); err != nil {
-			return err
-		}
 	}
 	return nil
 }
 
 // onTicket reports whether the user is on the locked ticket in any role.
 func (o *op) onTicket(userID int64) (bool, error) {
-	var n int
-	if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM ticket_people WHERE ticket_id = $1 AND user_id = $2`, o.t.id, userID).Scan(&n); err != nil {
-		return false, fmt.Errorf("read people of ticket %d: %w", o.t.id, err)
-	}
-	return n > 0, nil
+	roles, err := o.rolesOf(userID)
+	return len(roles) > 0, err
 }
 
 // followUp stores a mail on the locked ticket, as what the sender may make
@@ -619,13 +613,16 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 		}
 	case staff || (from != nil && from.Login != "" && !participant):
 		d.Kind, d.Flags = TxNote, []string{FlagUnverified}
-		err = o.note(in, d.Flags)
+		var txn int64
+		if txn, err = o.note(in, d.Flags); err == nil && !in.Verified {
+			err = o.unverifiedNote(in, from, txn)
+		}
 	case participant && !comment:
 		d.Kind = TxCorrespond
 		err = o.requestorReply(in, from)
 	default:
 		d.Kind, d.Flags = TxNote, []string{FlagNonParticipant}
-		err = o.note(in, d.Flags)
+		_, err = o.note(in, d.Flags)
 	}
 	if err != nil {
 		return nil, err
@@ -634,20 +631,22 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 	return d, nil
 }
 
-// note keeps a mail on the ticket as an internal note, relayed to no one.
-func (o *op) note(in *Incoming, flags []string) error {
+// note keeps a mail on the ticket as an internal note, relayed to no one,
+// and returns its transaction.
+func (o *op) note(in *Incoming, flags []string) (int64, error) {
 	txn, err := o.record(TxNote, "", "", strings.Join(flags, ","))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	m := in.Mail
 	m.Flags = append(append([]string{}, m.Flags...), flags...)
 	_, err = o.storeMessage(txn, &m)
-	return err
+	return txn, err
 }
 
 // requestorReply stores a requestor's (or Cc's) mail, reopens a resolved or
-// stalled ticket, and tells the owner, or the watchers when unowned.
+// stalled ticket, and tells the owner, or the watchers when unowned. It
+// changes none of the ticket's people.
 func (o *op) requestorReply(in *Incoming, from *User) error {
 	txn, err := o.record(TxCorrespond, "", "", "")
 	if err != nil {
@@ -656,9 +655,10 @@ func (o *op) requestorReply(in *Incoming, from *User) error {
 	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
 		return err
 	}
-	if err := o.addCcs(in); err != nil {
-		return err
-	}
+	// Its To and Cc join no one to the ticket: the From is not
+	// authenticated, and a forged one would have the answers sent to
+	// whomever it names (Request Tracker adds no Ccs from follow-ups
+	// either).
 	if o.t.status == StatusResolved || o.t.status == StatusStalled {
 		if err := o.setStatus(StatusOpen); err != nil {
 			return err

@@ -99,7 +99,8 @@ const (
 	TxMerge       = "merge"       // on the ticket merged away: new_value is the target
 	TxMergedFrom  = "merged-from" // on the target: new_value is the merged ticket
 	TxAddRequest  = "add-requestor"
-	TxAddCc       = "add-cc"
+	TxAddCc       = "add-cc"       // new_value is the address
+	TxDelCc       = "del-cc"       // old_value is the address
 	TxAlsoSentTo  = "also-sent-to" // new_value is the other queue
 	TxNote        = "note"         // mail kept on the ticket as an internal note
 	TxSendFailure = "send-failure" // outgoing mail that could not be delivered

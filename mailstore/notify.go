@@ -1,28 +1,41 @@
 package mailstore
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // autoReply queues the acknowledgement of a new ticket to its requestor,
-// unless the sender has had autoReplyLimit of them within the window. It is
-// sent with a null reverse-path, as RFC 3834 asks of automatic responses.
+// unless the sender has had autoReplyLimit of them within the window or
+// the instance ackCap within the last minute (a flood of forged senders
+// would otherwise have sak send mail to each: backscatter). It is sent
+// with a null reverse-path, as RFC 3834 asks of automatic responses.
 func (o *op) autoReply(txn int64, to, subject string) error {
 	// One statement counts and records: the row is written only while the
-	// sender is under the limit.
+	// sender, and the instance, are under their limits. Concurrent
+	// transactions on PostgreSQL may each pass the last free place: the
+	// limits are approximate by a few.
 	since := o.now - o.s.autoReplyWindow.Microseconds()
+	capCount, capSince := o.s.ackCap, o.now-time.Minute.Microseconds()
+	if capCount <= 0 {
+		capCount, capSince = 1, o.now // counts nothing: never capped
+	}
 	res, err := o.tx.ExecContext(o.ctx, `INSERT INTO autoreplies (sender, created)
-		SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT) WHERE (SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $3) < $4`,
-		to, o.now, since, o.s.autoReplyLimit)
+		SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT)
+		WHERE (SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $3) < $4
+		AND (SELECT COUNT(*) FROM autoreplies WHERE created > $5) < $6`,
+		to, o.now, since, o.s.autoReplyLimit, capSince, capCount)
 	if err != nil {
 		return fmt.Errorf("count auto-replies to %s: %w", to, err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("count auto-replies to %s: %w", to, err)
 	} else if n == 0 {
-		o.s.log.Info("auto-reply rate limit reached", "sender", to, "ticket", o.t.id, "limit", o.s.autoReplyLimit)
+		o.s.log.Info("auto-reply rate limit reached", "sender", to, "ticket", o.t.id,
+			"limit", o.s.autoReplyLimit, "window", o.s.autoReplyWindow, "per_minute", o.s.ackCap)
 		return nil
 	}
 	tag := subjectTag(o.queue, o.t.id)
@@ -46,6 +59,8 @@ Subject: %s
 
 // notifyStaff tells the ticket's staff about a requestor's mail: the owner,
 // or the queue's watchers when nobody owns the ticket (and on a new ticket).
+// The watchers hear of one sender's new tickets at most once in
+// notifyFold; the notice after that lists the tickets in between.
 func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error {
 	var rcpts []string
 	var err error
@@ -72,15 +87,133 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 	if what != TxCreate {
 		intro = "Reply"
 	}
+	var before, after string
+	if what == TxCreate && sender != "" && o.s.notifyFold > 0 {
+		key := fmt.Sprintf("%d %s", o.t.queueID, sender)
+		last, ok, err := o.lastNotice(noticeNewTicket, key)
+		if err != nil {
+			return err
+		}
+		if ok && last > o.now-o.s.notifyFold.Microseconds() {
+			return o.fold(noticeNewTicket, key)
+		}
+		ids, first, err := o.folded(noticeNewTicket, key)
+		if err != nil {
+			return err
+		}
+		if err := o.noticeSent(noticeNewTicket, key); err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			before = fmt.Sprintf("[%s opened %d more %s in queue %s since %s, not announced one by one: %s.]\n\n",
+				sender, len(ids), plural(len(ids), "ticket", "tickets"), o.queue.Name, clock(first), ticketList(ids))
+		}
+		after = fmt.Sprintf("\n[New tickets from %s until %s are not announced one by one: the next notice lists them, and 'sak ticket list --requestor %s' shows them.]\n",
+			sender, clock(o.now+o.s.notifyFold.Microseconds()), sender)
+	}
 	atts, left := o.attachments(in)
 	return o.send(o.queue.Address, KindNotify, txn, &outMail{
 		kind: KindNotify, fromName: fromName + " via " + o.queue.Name, fromAddr: o.queue.Address,
 		to: rcpts, subject: taggedSubject(o.queue, o.t.id, o.t.subject),
 		inReplyTo:   in.MessageID,
-		text:        fmt.Sprintf("%s from %s in queue %s:\n\n%s%s", intro, sender, o.queue.Name, in.Text, left),
+		text:        fmt.Sprintf("%s%s from %s in queue %s:\n\n%s%s%s", before, intro, sender, o.queue.Name, in.Text, left, after),
 		attachments: atts,
 	}, rcpts)
 }
+
+// Kinds of the notices to staff that are rate-limited (the notices table).
+const (
+	noticeUnverified = "unverified" // key: the caseworker's address
+	noticeNewTicket  = "new-ticket" // key: the queue's id and the sender
+)
+
+// unverifiedWindow is how often at most a caseworker is told that mail in
+// their name was kept as an unverified note: a forger's flood makes one.
+const unverifiedWindow = time.Hour
+
+// lastNotice is when the last notice of kind about key was sent, and
+// whether one was.
+func (o *op) lastNotice(kind, key string) (int64, bool, error) {
+	var last sql.NullInt64
+	err := o.tx.QueryRowContext(o.ctx, `SELECT MAX(created) FROM notices WHERE kind = $1 AND key = $2 AND folded = FALSE`, kind, key).Scan(&last)
+	if err != nil {
+		return 0, false, fmt.Errorf("read %s notices of %s: %w", kind, key, err)
+	}
+	return last.Int64, last.Valid, nil
+}
+
+// noticeSent records a notice of kind about key for the locked ticket, and
+// forgets the earlier ones and the tickets folded into this one.
+func (o *op) noticeSent(kind, key string) error {
+	if _, err := o.tx.ExecContext(o.ctx, `DELETE FROM notices WHERE kind = $1 AND key = $2`, kind, key); err != nil {
+		return fmt.Errorf("record %s notice of %s: %w", kind, key, err)
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO notices (kind, key, created, ticket_id) VALUES ($1, $2, $3, $4)`, kind, key, o.now, o.t.id); err != nil {
+		return fmt.Errorf("record %s notice of %s: %w", kind, key, err)
+	}
+	return nil
+}
+
+// fold records the locked ticket as one the next notice of kind about key
+// names.
+func (o *op) fold(kind, key string) error {
+	if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO notices (kind, key, created, ticket_id, folded) VALUES ($1, $2, $3, $4, TRUE)`, kind, key, o.now, o.t.id); err != nil {
+		return fmt.Errorf("fold %s notice of %s: %w", kind, key, err)
+	}
+	return nil
+}
+
+// folded lists the tickets folded into the next notice of kind about key,
+// and when the first was.
+func (o *op) folded(kind, key string) ([]int64, int64, error) {
+	rows, err := o.tx.QueryContext(o.ctx, `SELECT ticket_id, created FROM notices WHERE kind = $1 AND key = $2 AND folded = TRUE ORDER BY created, ticket_id`, kind, key)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read folded %s notices of %s: %w", kind, key, err)
+	}
+	defer rows.Close()
+	var ids []int64
+	var first int64
+	for rows.Next() {
+		var id, at int64
+		if err := rows.Scan(&id, &at); err != nil {
+			return nil, 0, fmt.Errorf("read folded %s notices of %s: %w", kind, key, err)
+		}
+		if len(ids) == 0 {
+			first = at
+		}
+		ids = append(ids, id)
+	}
+	return ids, first, rows.Err()
+}
+
+// maxListed is how many ticket numbers a notice lists; it counts the rest.
+const maxListed = 50
+
+// ticketList is "#12, #13, #14", the numbers past maxListed counted.
+func ticketList(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i == maxListed {
+			fmt.Fprintf(&b, " and %d more", len(ids)-maxListed)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "#%d", id)
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// clock is a stored time as the notices write it.
+func clock(micros int64) string { return fromMicros(micros).Format("2006-01-02 15:04 UTC") }
 
 // relay sends a verified caseworker's mail on: correspondence to requestors
 // and Ccs, comments to the owner and watchers.
@@ -174,9 +307,55 @@ Nothing was changed by the commands of your mail; your text was kept on the tick
 	if hint != "" {
 		text += "\n" + hint + "\n"
 	}
+	return o.tellCaseworker(in, from, txn, "Command refused", text)
+}
+
+// unverifiedNote tells a caseworker, at their address in sak, that mail in
+// their name was kept as an unverified note (txn), and why; at most once
+// in unverifiedWindow, and never in answer to automatic mail. Only the
+// real caseworker reads it, so a forger learns nothing, and the caseworker
+// learns of the forgery.
+func (o *op) unverifiedNote(in *Incoming, from *User, txn int64) error {
+	if in.Quiet || in.NoAutoReply != "" {
+		return nil
+	}
+	last, ok, err := o.lastNotice(noticeUnverified, from.Email)
+	if err != nil {
+		return err
+	}
+	if ok && last > o.now-unverifiedWindow.Microseconds() {
+		o.s.log.Info("unverified note: caseworker told already", "caseworker", from.Email, "ticket", o.t.id)
+		return nil
+	}
+	if err := o.noticeSent(noticeUnverified, from.Email); err != nil {
+		return err
+	}
+	why := in.AuthReason
+	if why == "" {
+		why = "no DKIM signature aligned with your address, and no trusted Authentication-Results header"
+	}
+	subject := strings.TrimSpace(in.Subject)
+	text := fmt.Sprintf(`Your mail %q on ticket %d was kept as an internal note marked
+unverified: it was not sent on to anyone, and no commands in it were run.
+sak could not verify that it came from you:
+
+    %s
+
+If you sent it, answer from the mail system your organisation signs
+(DKIM), or use 'sak ticket reply' or 'sak ticket comment'. If you did not
+send it, someone wrote in your name: tell your administrator.
+
+You get this notice at most once an hour.
+`, subject, o.t.id, why)
+	return o.tellCaseworker(in, from, txn, "Kept as a note", text)
+}
+
+// tellCaseworker mails a caseworker, through the outbox, what became of
+// their mail in; what heads the subject.
+func (o *op) tellCaseworker(in *Incoming, from *User, txn int64, what, text string) error {
 	return o.send(o.queue.Address, KindError, txn, &outMail{
 		kind: KindError, fromAddr: o.queue.Address, fromName: o.queue.Name,
-		to: []string{from.Email}, subject: taggedSubject(o.queue, o.t.id, "Command refused: "+o.t.subject),
+		to: []string{from.Email}, subject: taggedSubject(o.queue, o.t.id, what+": "+o.t.subject),
 		inReplyTo: in.MessageID, text: text,
 	}, []string{from.Email})
 }

@@ -55,9 +55,14 @@ type Store struct {
 	now func() time.Time
 	dsn string // for messages, password removed
 
-	// At most autoReplyLimit auto-replies per sender in autoReplyWindow.
+	// At most autoReplyLimit auto-replies per sender in autoReplyWindow,
+	// and ackCap a minute in all (0: no cap).
 	autoReplyLimit  int
 	autoReplyWindow time.Duration
+	ackCap          int
+	// The watchers get at most one new-ticket notice per sender in
+	// notifyFold (0: one for every ticket).
+	notifyFold time.Duration
 
 	noSync bool // SQLite commits without fsync: bulk loads only
 
@@ -81,6 +86,17 @@ func WithAutoReplyLimit(n int, window time.Duration) Option {
 	return func(s *Store) { s.autoReplyLimit, s.autoReplyWindow = n, window }
 }
 
+// WithAutoReplyCap caps the auto-replies of the whole instance at n a
+// minute (default 60; 0: no cap), against a flood of forged senders each
+// under the per-sender limit (backscatter). Several front ends on one
+// PostgreSQL share the cap.
+func WithAutoReplyCap(n int) Option { return func(s *Store) { s.ackCap = n } }
+
+// WithNotifyFold sets how long after a new-ticket notice to the watchers
+// the next new tickets from the same sender are not announced one by one
+// but listed in the next notice (default 10 minutes; 0: every one).
+func WithNotifyFold(d time.Duration) Option { return func(s *Store) { s.notifyFold = d } }
+
 // WithoutSync makes SQLite commits return before they are on disk. It is
 // for filling a store in bulk (benchmark data sets), never for serving
 // mail: a crash loses the last commits.
@@ -90,7 +106,8 @@ func WithoutSync() Option { return func(s *Store) { s.noSync = true } }
 // postgres://… or postgresql://… for PostgreSQL. It does not create or
 // migrate the schema; call Migrate, or CheckSchema to verify it.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
-	s := &Store{log: slog.New(slog.DiscardHandler), now: time.Now, autoReplyLimit: 5, autoReplyWindow: time.Hour}
+	s := &Store{log: slog.New(slog.DiscardHandler), now: time.Now, autoReplyLimit: 5, autoReplyWindow: time.Hour,
+		ackCap: 60, notifyFold: 10 * time.Minute}
 	for _, o := range opts {
 		o(s)
 	}

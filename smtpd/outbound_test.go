@@ -114,8 +114,10 @@ func testOutbound(t *testing.T, open storetest.Opener) {
 		lost := newSink(t)
 		lost.dropAfter = 2
 		w := &Outbound{Store: r.store, Relay: lost.addr, Now: func() time.Time { return now }}
-		for i := range 2 {
-			r.mustSend(pat, []string{"support@example.org"}, mailText(pat, "support@example.org", fmt.Sprint("x", i), fmt.Sprintf("l%d@example.com", i), "", "x"))
+		for i, from := range []string{pat, "kim@example.com"} {
+			// Two senders: the watchers hear of one sender's new
+			// tickets once in ten minutes.
+			r.mustSend(from, []string{"support@example.org"}, mailText(from, "support@example.org", fmt.Sprint("x", i), fmt.Sprintf("l%d@example.com", i), "", "x"))
 		}
 		// Four rows (two auto-replies, two notices): two accepted, the
 		// third's connection cut, the fourth's refused.

@@ -54,6 +54,8 @@ type ServeOptions struct {
 
 	AutoReplyLimit  int
 	AutoReplyWindow time.Duration
+	AutoReplyCap    int
+	NotifyFold      time.Duration
 
 	LogFormat, LogLevel string
 	auth                authFlags
@@ -144,6 +146,8 @@ or SAK_RELAY_PASSWORD.`,
 	fl.StringVar(&opts.DKIMDomain, "dkim-domain", "", "DKIM signing domain (d=)")
 	fl.IntVar(&opts.AutoReplyLimit, "autoreply-limit", 5, "most auto-replies to one sender within --autoreply-window")
 	fl.DurationVar(&opts.AutoReplyWindow, "autoreply-window", time.Hour, "window of the auto-reply limit")
+	fl.IntVar(&opts.AutoReplyCap, "autoreply-cap", 60, "most auto-replies a minute in all, against floods of forged senders (0: no cap)")
+	fl.DurationVar(&opts.NotifyFold, "notify-fold", 10*time.Minute, "watchers hear of one sender's new tickets at most once within this; the next notice lists the rest (0: every one)")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.StringVar(&opts.Metrics, "metrics", "", "serve Prometheus /metrics, /healthz, /readyz and (on loopback) /debug/pprof/ over HTTP on `ADDR` (e.g. 127.0.0.1:9125)")
@@ -202,6 +206,8 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 		return err
 	}
 	mailstore.WithAutoReplyLimit(opts.AutoReplyLimit, opts.AutoReplyWindow)(store)
+	mailstore.WithAutoReplyCap(opts.AutoReplyCap)(store)
+	mailstore.WithNotifyFold(opts.NotifyFold)(store)
 	d := &smtpd.Deliverer{Store: store, Log: log, Verifier: auth}
 	var ops *opsServer
 	if opts.Metrics != "" {

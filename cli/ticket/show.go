@@ -220,6 +220,8 @@ func describe(ticket int64, tx mailstore.Transaction) string {
 		d = "added requestor " + s(tx.New)
 	case mailstore.TxAddCc:
 		d = "added Cc " + s(tx.New)
+	case mailstore.TxDelCc:
+		d = "removed Cc " + s(tx.Old)
 	case mailstore.TxAlsoSentTo:
 		d = "the mail was also sent to queue " + s(tx.New)
 	case mailstore.TxMsgidReused:

@@ -35,7 +35,7 @@ func NewCmdTicket(f *cmdutil.Factory) *cobra.Command {
 		cmd.AddCommand(NewCmdStatus(f, v, nil))
 	}
 	cmd.AddCommand(remind.NewCmdRemind(f, nil), remind.NewCmdReminders(f, nil))
-	cmd.AddCommand(NewCmdGive(f, nil), NewCmdMove(f, nil), NewCmdMerge(f, nil), NewCmdComment(f, nil), NewCmdReply(f, nil), NewCmdPromote(f, nil), NewCmdMail(f, nil))
+	cmd.AddCommand(NewCmdGive(f, nil), NewCmdMove(f, nil), NewCmdMerge(f, nil), NewCmdComment(f, nil), NewCmdReply(f, nil), NewCmdPromote(f, nil), NewCmdMail(f, nil), NewCmdCc(f, nil))
 	return cmd
 }
 
