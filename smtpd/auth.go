@@ -214,14 +214,15 @@ func (a *Auth) trustedRelay(ip net.IP) bool {
 	return false
 }
 
-// authResults reads the topmost Authentication-Results header of a
-// trusted authserv-id, when the connection came from a trusted relay. A
-// header of that id that does not parse, or is not in the plain form an
-// MTA writes (and the border's header_checks strip), makes the mail
-// unverified: the next one down is never read instead.
-func (a *Auth) authResults(env *Envelope, fields []rawField, fromDomain string) (bool, string) {
+// trustedAuthRes finds the topmost Authentication-Results header of a
+// trusted authserv-id, when the connection came from a trusted relay, and
+// parses it. A header of that id that does not parse, or is not in the
+// plain form an MTA writes (and the border's header_checks strip), counts
+// as no result: the next one down is never read instead. why says what
+// was found when h is nil.
+func (a *Auth) trustedAuthRes(env *Envelope, fields []rawField) (h *arHeader, id, why string) {
 	if !env.Local && !a.trustedRelay(env.Remote) {
-		return false, "no trusted Authentication-Results (connection not from a trusted relay)"
+		return nil, "", "no trusted Authentication-Results (connection not from a trusted relay)"
 	}
 	for _, f := range fields {
 		if !strings.EqualFold(strings.TrimSpace(f.name), "Authentication-Results") {
@@ -232,35 +233,69 @@ func (a *Auth) authResults(env *Envelope, fields []rawField, fromDomain string) 
 			continue
 		}
 		if !strings.EqualFold(f.name, "Authentication-Results") || !plainAuthservID(f.value, id) {
-			return false, "authentication-results " + id + ": not in the form an MTA writes"
+			return nil, id, "authentication-results " + id + ": not in the form an MTA writes"
 		}
 		h, err := parseAuthRes(f.value)
 		if err != nil {
-			return false, "authentication-results " + id + ": " + err.Error()
+			return nil, id, "authentication-results " + id + ": " + err.Error()
 		}
-		var seen []string
-		for _, r := range h.Results {
-			switch r.Method {
-			case "dkim":
-				d := r.Props["header.d"]
-				if r.Value == "pass" && a.aligned(d, fromDomain) {
-					return true, "authentication-results " + id + ": dkim pass d=" + d
-				}
-				seen = append(seen, "dkim="+r.Value+" d="+d)
-			case "dmarc":
-				from := r.Props["header.from"]
-				if _, dom, ok := strings.Cut(from, "@"); ok {
-					from = dom
-				}
-				if r.Value == "pass" && from != "" && sameDomain(from, fromDomain) {
-					return true, "authentication-results " + id + ": dmarc pass header.from=" + from
-				}
-				seen = append(seen, "dmarc="+r.Value+" header.from="+from)
-			}
-		}
-		return false, fmt.Sprintf("authentication-results %s: no aligned pass (%s)", id, strings.Join(seen, ", "))
+		return h, id, ""
 	}
-	return false, "no Authentication-Results of a trusted authserv-id"
+	return nil, "", "no Authentication-Results of a trusted authserv-id"
+}
+
+// authResults says whether the trusted Authentication-Results
+// (trustedAuthRes) report dkim=pass aligned with From, or dmarc=pass
+// for the From domain.
+func (a *Auth) authResults(env *Envelope, fields []rawField, fromDomain string) (bool, string) {
+	h, id, why := a.trustedAuthRes(env, fields)
+	if h == nil {
+		return false, why
+	}
+	var seen []string
+	for _, r := range h.Results {
+		switch r.Method {
+		case "dkim":
+			d := r.Props["header.d"]
+			if r.Value == "pass" && a.aligned(d, fromDomain) {
+				return true, "authentication-results " + id + ": dkim pass d=" + d
+			}
+			seen = append(seen, "dkim="+r.Value+" d="+d)
+		case "dmarc":
+			from := r.Props["header.from"]
+			if _, dom, ok := strings.Cut(from, "@"); ok {
+				from = dom
+			}
+			if r.Value == "pass" && from != "" && sameDomain(from, fromDomain) {
+				return true, "authentication-results " + id + ": dmarc pass header.from=" + from
+			}
+			seen = append(seen, "dmarc="+r.Value+" header.from="+from)
+		}
+	}
+	return false, fmt.Sprintf("authentication-results %s: no aligned pass (%s)", id, strings.Join(seen, ", "))
+}
+
+// Forged implements Forgeries: the trusted Authentication-Results say
+// that both SPF and DMARC failed, so the From is most likely forged and an
+// acknowledgement would go to someone who never wrote (backscatter).
+func (a *Auth) Forged(env *Envelope, raw []byte) bool {
+	if a.Off {
+		return false
+	}
+	h, _, _ := a.trustedAuthRes(env, rawFields(raw))
+	if h == nil {
+		return false
+	}
+	spf, dmarc := false, false
+	for _, r := range h.Results {
+		switch {
+		case r.Method == "spf" && r.Value == "fail":
+			spf = true
+		case r.Method == "dmarc" && r.Value == "fail":
+			dmarc = true
+		}
+	}
+	return spf && dmarc
 }
 
 // authservID reads the authserv-id of a raw Authentication-Results value

@@ -414,3 +414,52 @@ func TestUnverifiedReasonLogged(t *testing.T) {
 		}
 	})
 }
+
+// TestNoAcknowledgementToForgeries: when the trusted relay's checks say
+// that SPF and DMARC both failed, the From is most likely forged, and an
+// acknowledgement would be backscatter to someone who never wrote. The
+// mail still makes its ticket.
+func TestNoAcknowledgementToForgeries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		storetest.Desk(t, s)
+		r := serve(t, s, Config{})
+		loopback := &net.IPNet{IP: net.IPv4(127, 0, 0, 0), Mask: net.CIDRMask(8, 32)}
+		elsewhere := &net.IPNet{IP: net.IPv4(192, 0, 2, 0), Mask: net.CIDRMask(24, 32)}
+		cases := []struct {
+			name  string
+			auth  *Auth
+			ar    string
+			acked bool
+		}{
+			{"spf and dmarc failed", &Auth{TrustedAuthserv: []string{"mx.example.org"}, TrustedRelays: []*net.IPNet{loopback}},
+				"mx.example.org; spf=fail smtp.mailfrom=bank.example; dkim=none; dmarc=fail (p=reject) header.from=bank.example", false},
+			{"spf failed, dmarc passed", &Auth{TrustedAuthserv: []string{"mx.example.org"}, TrustedRelays: []*net.IPNet{loopback}},
+				"mx.example.org; spf=fail smtp.mailfrom=bank.example; dkim=pass header.d=bank.example; dmarc=pass header.from=bank.example", true},
+			{"dmarc failed, spf softfail", &Auth{TrustedAuthserv: []string{"mx.example.org"}, TrustedRelays: []*net.IPNet{loopback}},
+				"mx.example.org; spf=softfail smtp.mailfrom=bank.example; dmarc=fail header.from=bank.example", true},
+			{"the same header from an untrusted connection", &Auth{TrustedAuthserv: []string{"mx.example.org"}, TrustedRelays: []*net.IPNet{elsewhere}},
+				"mx.example.org; spf=fail smtp.mailfrom=bank.example; dmarc=fail header.from=bank.example", true},
+			{"the same header of an untrusted authserv-id", &Auth{TrustedAuthserv: []string{"mx.example.org"}, TrustedRelays: []*net.IPNet{loopback}},
+				"evil.test; spf=fail smtp.mailfrom=bank.example; dmarc=fail header.from=bank.example", true},
+		}
+		for i, tc := range cases {
+			r.d.Verifier = tc.auth
+			from := fmt.Sprintf("pat%d@bank.example", i)
+			r.mustSend(from, []string{"support@example.org"},
+				"Authentication-Results: "+tc.ar+"\r\n"+mailText(from, "support@example.org", tc.name, fmt.Sprintf("forged%d@bank.example", i), "", "Please confirm."))
+			ts := r.tickets()
+			out, err := s.Outbox(t.Context(), mailstore.OutboxFilter{Ticket: ts[0].ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			acked := false
+			for _, o := range out {
+				acked = acked || o.Kind == mailstore.KindAutoReply
+			}
+			if len(ts) != i+1 || acked != tc.acked {
+				t.Errorf("%s: %d tickets, acknowledged %v, want %d and %v", tc.name, len(ts), acked, i+1, tc.acked)
+			}
+		}
+	})
+}

@@ -35,6 +35,13 @@ type Verifier interface {
 	Verify(ctx context.Context, env *Envelope, raw []byte, msg *parse.Message) (ok bool, why string)
 }
 
+// Forgeries is what a Verifier may also tell: that the relay's trusted
+// checks found a mail's sender forged (SPF and DMARC failed). No automatic
+// reply goes to such a mail: it would reach someone who never wrote.
+type Forgeries interface {
+	Forged(env *Envelope, raw []byte) bool
+}
+
 // Deliverer turns raw mail into store deliveries. It is shared by the SMTP
 // and LMTP sessions, the mailgate and the importers.
 type Deliverer struct {
@@ -177,6 +184,9 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 		return nil, err
 	}
 	in.NoAutoReply = noAutoReply(env, msg, own)
+	if f, ok := d.Verifier.(Forgeries); ok && in.NoAutoReply == "" && f.Forged(env, raw) {
+		in.NoAutoReply = "spf and dmarc failed"
+	}
 	if own {
 		in.Quiet = true // sak's own mail came back: send nothing more
 	}
