@@ -114,7 +114,7 @@ func TestSearchTable(t *testing.T) {
 
 func TestSearchJSON(t *testing.T) {
 	f, _ := desk(t)
-	f.Output = cmdutil.OutputJSON
+	f.Output, f.As = cmdutil.OutputJSON, "carol"
 	out, _, err := run(t, f, "sjø", "--queue", "it-help")
 	if err != nil {
 		t.Fatal(err)

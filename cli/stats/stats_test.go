@@ -40,7 +40,7 @@ func desk(t *testing.T) *cmdutil.Factory {
 	now = t0.Add(2 * time.Hour)
 	must(s.SetStatus(ctx, "alice", id, "resolve"))
 	ios, _, _ := cmdutil.TestStreams()
-	f := &cmdutil.Factory{IOStreams: ios, DB: path, As: "alice", Output: cmdutil.OutputTable,
+	f := &cmdutil.Factory{IOStreams: ios, DB: path, As: "root", Output: cmdutil.OutputTable,
 		Now: func() time.Time { return t0.Add(30 * 24 * time.Hour) }, Location: time.UTC}
 	t.Cleanup(func() { f.Close() })
 	return f
