@@ -151,3 +151,31 @@ func TestStatsJSON(t *testing.T) {
 		t.Errorf("empty queue: want null medians and since:\n%s", out)
 	}
 }
+
+// TestStatsRights checks that stats count only what the acting user sees:
+// carol, of it-help, gets it-help alone, and nothing of support's
+// tickets even when she names the queue.
+func TestStatsRights(t *testing.T) {
+	f := desk(t)
+	f.As = "carol"
+	out, err := run(t, f, "--since", "2025-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `QUEUE    RECEIVED  RESOLVED  REJECTED  NEW  OPEN  STALLED  1ST RESPONSE  RESOLUTION
+it-help         0      0.0%      0.0%    0     0        0             -           -
+`
+	if out != want {
+		t.Errorf("stats as carol:\n%s\nwant:\n%s", out, want)
+	}
+	out, err = run(t, f, "--since", "2025-01-01", "--queue", "support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = `QUEUE    RECEIVED  RESOLVED  REJECTED  NEW  OPEN  STALLED  1ST RESPONSE  RESOLUTION
+support         0      0.0%      0.0%    0     0        0             -           -
+`
+	if out != want {
+		t.Errorf("stats --queue support as carol:\n%s\nwant:\n%s", out, want)
+	}
+}
