@@ -214,7 +214,7 @@ func TestExitCodes(t *testing.T) {
 		{"owned ticket", "bob", []string{"ticket", "take", "1"}, 1, "", ""},
 		{"owner takes again", "alice", []string{"ticket", "steal", "1"}, 1, "sak: nobody owns ticket 1: take it instead", ""},
 		{"unknown ticket", "alice", []string{"ticket", "show", "99"}, 1, "sak: no ticket 99", ""},
-		{"no right", "carol", []string{"ticket", "take", "1"}, 1, "sak: carol may not take ticket 1: not a caseworker of queue support", ""},
+		{"not seen", "carol", []string{"ticket", "take", "1"}, 1, "sak: no ticket 1", ""},
 		{"unknown user", "nobody-here", []string{"ticket", "take", "1"}, 1, `sak: no user "nobody-here": see 'sak user list'`, ""},
 		{"unknown queue", "alice", []string{"ticket", "move", "1", "nope"}, 1, `sak: no queue "nope": see 'sak queue list'`, ""},
 		{"not a sysadmin", "alice", []string{"queue", "create", "x", "--address", "x@example.org"}, 1, "sak: only a sysadmin may create queues, and alice is not one", ""},

@@ -11,4 +11,39 @@
 // committed.
 //
 // Times are stored as Unix microseconds in UTC on both databases.
+//
+// # Who reads what
+//
+// Every way a person reads the store (the CLI, and the HTTP API and web
+// view built on the same operations) reads through a Reader, made by
+// Store.As for the acting user. The rule:
+//
+//   - A sysadmin sees every ticket.
+//   - Any other active user sees, as it is now, a ticket in a queue where
+//     they hold a role (manager, caseworker or watcher), and a ticket they
+//     own, wherever it is.
+//   - A ticket moved away from a queue where they hold a role stays
+//     readable by its number ('ticket show', 'ticket mail'): its header as
+//     it is now, and its history up to and including the last move away
+//     from such a queue, which says where it went. Lists, search, stats and
+//     reminders show tickets as they are now, so they hold only the
+//     tickets seen now (the first two points).
+//   - A ticket merged into another is seen as the one that holds it.
+//   - A ticket the user may not see is "no ticket N", as one that does not
+//     exist, for reads and writes alike: ids leak nothing.
+//   - Queues are public (their names and addresses are mail addresses);
+//     their members are shown to the queue's members and to sysadmins.
+//   - Quarantined mail is shown to the roles of a queue it was sent to, and
+//     to sysadmins.
+//
+// Roles are looked up by holdsRole alone, and the condition on tickets is
+// made by seesNow alone, so a new way to hold a role (a group) changes
+// one function. The conditions are SQL in the queries that list, search
+// and count (a correlated EXISTS on queue_roles), never a filter in Go
+// after reading.
+//
+// The Store's own reading methods (Ticket, History, ListTickets, Search,
+// Stats, TicketMail, Reminders, QuarantineList, QuarantineGet, Members) see
+// everything: they are for sak itself (delivery, imports, checks) and
+// tests, never for a person.
 package mailstore

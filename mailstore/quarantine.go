@@ -66,10 +66,21 @@ func scanQuarantined(row interface{ Scan(...any) error }, more ...any) (*Quarant
 
 // QuarantineList lists quarantined mail, newest first; status "" lists all.
 func (s *Store) QuarantineList(ctx context.Context, status string, limit int) ([]Quarantined, error) {
+	return s.quarantineList(ctx, status, limit, nil)
+}
+
+// quarantineList is QuarantineList of the mail u sees (Reader); all for
+// a sysadmin or a nil u.
+func (s *Store) quarantineList(ctx context.Context, status string, limit int, u *User) ([]Quarantined, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+quarantineCols+` FROM quarantine WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2`, status, limit)
+	args := []any{status, limit}
+	sees := ""
+	if u != nil && !u.Sysadmin {
+		sees, args = " AND "+s.seesQuarantined("x", "$3"), append(args, u.ID)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+quarantineCols+` FROM quarantine x WHERE ($1 = '' OR status = $1)`+sees+` ORDER BY id DESC LIMIT $2`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list quarantine: %w", err)
 	}

@@ -141,6 +141,12 @@ type Filter struct {
 
 // ListTickets lists tickets, newest first.
 func (s *Store) ListTickets(ctx context.Context, f Filter) ([]Ticket, error) {
+	return s.listTickets(ctx, f, nil)
+}
+
+// listTickets lists the tickets of the filter that u sees now; every
+// ticket for a nil u.
+func (s *Store) listTickets(ctx context.Context, f Filter, u *User) ([]Ticket, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -175,6 +181,7 @@ func (s *Store) ListTickets(ctx context.Context, f Filter) ([]Ticket, error) {
 	if !f.UpdatedTo.IsZero() {
 		where = append(where, "t.updated < "+arg(micros(f.UpdatedTo)))
 	}
+	where = append(where, seesNow(u, "t", arg)...)
 	q := `SELECT ` + ticketCols + ticketFrom
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
@@ -250,13 +257,23 @@ func validStatus(st string) bool {
 // History lists the transactions of a ticket and of the tickets merged into
 // it, oldest first, with their messages (text and attachments, not raw).
 func (s *Store) History(ctx context.Context, id int64) ([]Transaction, error) {
+	return s.history(ctx, id, &sight{all: true})
+}
+
+// history is History up to where sg ends.
+func (s *Store) history(ctx context.Context, id int64, sg *sight) ([]Transaction, error) {
 	ids, err := s.mergedIDs(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	in := idList(ids)
+	until, args := "", []any{}
+	if !sg.all {
+		until = ` AND (x.created < $1 OR x.created = $1 AND x.id <= $2)`
+		args = append(args, sg.untilCreated, sg.untilTxn)
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT x.id, x.ticket_id, x.type, COALESCE(u.login, u.email, ''), x.created, x.old_value, x.new_value, x.via, x.note
-		FROM transactions x LEFT JOIN users u ON u.id = x.actor_id WHERE x.ticket_id IN (`+in+`) ORDER BY x.created, x.id`)
+		FROM transactions x LEFT JOIN users u ON u.id = x.actor_id WHERE x.ticket_id IN (`+in+`)`+until+` ORDER BY x.created, x.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read history of ticket %d: %w", id, err)
 	}

@@ -86,7 +86,17 @@ func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Qu
 
 // Queues lists the queues by name.
 func (s *Store) Queues(ctx context.Context) ([]Queue, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+queueCols+` FROM queues WHERE disabled = FALSE ORDER BY name`)
+	return s.queues(ctx, nil)
+}
+
+// queues lists the queues where u holds a role by name; all of them for a
+// sysadmin or a nil u.
+func (s *Store) queues(ctx context.Context, u *User) ([]Queue, error) {
+	where, args := "", []any{}
+	if u != nil && !u.Sysadmin {
+		where, args = ` AND `+holdsRole("$1", "queues.id"), append(args, u.ID)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+queueCols+` FROM queues WHERE disabled = FALSE`+where+` ORDER BY name`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list queues: %w", err)
 	}

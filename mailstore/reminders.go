@@ -101,6 +101,12 @@ func (s *Store) AddReminder(ctx context.Context, actor string, ticketID int64, d
 
 // Reminders lists reminders, by due time.
 func (s *Store) Reminders(ctx context.Context, f ReminderFilter) ([]Reminder, error) {
+	return s.reminders(ctx, f, nil)
+}
+
+// reminders lists the reminders on tickets u sees now (a reminder on a
+// merged ticket is on the ticket holding it); all for a nil u.
+func (s *Store) reminders(ctx context.Context, f ReminderFilter, u *User) ([]Reminder, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -120,8 +126,13 @@ func (s *Store) Reminders(ctx context.Context, f ReminderFilter) ([]Reminder, er
 	if f.Open {
 		where = append(where, "r.done = FALSE")
 	}
+	from := ""
+	if sees := seesNow(u, "t", arg); len(sees) > 0 {
+		from = ` JOIN tickets x ON x.id = r.ticket_id JOIN tickets t ON t.id = COALESCE(x.merged_into, x.id)`
+		where = append(where, sees...)
+	}
 	q := `SELECT r.id, r.ticket_id, COALESCE(u.login, u.email), COALESCE(c.login, c.email), r.created, r.due, r.text, r.done, r.sent
-		FROM reminders r JOIN users u ON u.id = r.user_id JOIN users c ON c.id = r.created_by`
+		FROM reminders r JOIN users u ON u.id = r.user_id JOIN users c ON c.id = r.created_by` + from
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -159,14 +170,20 @@ func (s *Store) DoneReminder(ctx context.Context, actor string, ticketID, remind
 		var onTicket int64
 		var done bool
 		err = tx.QueryRowContext(ctx, `SELECT ticket_id, done FROM reminders WHERE id = $1`+s.d.forUpdate, reminderID).Scan(&onTicket, &done)
-		if errors.Is(err, sql.ErrNoRows) {
-			return refuse(ErrNotFound, "no reminder %d", reminderID)
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read reminder %d: %w", reminderID, err)
 		}
+		missing := err != nil
 		if err := o.lock(ticketID); err != nil {
 			return err
+		}
+		// Whether the reminder exists, and where, is said only to one
+		// who may work the ticket.
+		if err := o.mustWork("mark reminders done on"); err != nil {
+			return err
+		}
+		if missing {
+			return refuse(ErrNotFound, "no reminder %d", reminderID)
 		}
 		if onTicket != ticketID {
 			// The reminder may be on a ticket merged into this one.
@@ -175,11 +192,8 @@ func (s *Store) DoneReminder(ctx context.Context, actor string, ticketID, remind
 				return err
 			}
 			if held != o.t.id {
-				return refuse(ErrNotFound, "reminder %d is not on ticket %d but on %d", reminderID, ticketID, onTicket)
+				return refuse(ErrNotFound, "reminder %d is not on ticket %d", reminderID, ticketID)
 			}
-		}
-		if err := o.mustWork("mark reminders done on"); err != nil {
-			return err
 		}
 		if done {
 			return refuse(ErrConflict, "reminder %d is done already", reminderID)

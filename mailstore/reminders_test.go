@@ -3,6 +3,7 @@ package mailstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -25,8 +26,8 @@ func TestReminders(t *testing.T) {
 
 		t.Run("refusals", func(t *testing.T) {
 			_, err := s.AddReminder(ctx, "carol", id, t0.Add(time.Hour), "", "call back")
-			if !errors.Is(err, mailstore.ErrPermission) {
-				t.Errorf("AddReminder by carol: err = %v, want ErrPermission", err)
+			if !errors.Is(err, mailstore.ErrNotFound) {
+				t.Errorf("AddReminder by carol: err = %v, want ErrNotFound", err)
 			}
 			_, err = s.AddReminder(ctx, "alice", id, t0.Add(time.Hour), "carol", "call back")
 			if !errors.Is(err, mailstore.ErrPermission) {
@@ -116,8 +117,8 @@ func TestReminders(t *testing.T) {
 			t.Errorf("DoneReminder twice: err = %v, want ErrConflict", err)
 		}
 		err = s.DoneReminder(ctx, "carol", id, r.ID)
-		if !errors.Is(err, mailstore.ErrPermission) {
-			t.Errorf("DoneReminder by carol: err = %v, want ErrPermission", err)
+		if !errors.Is(err, mailstore.ErrNotFound) || err.Error() != fmt.Sprintf("no ticket %d", id) {
+			t.Errorf("DoneReminder by carol: err = %v, want no ticket %d", err, id)
 		}
 		err = s.DoneReminder(ctx, "bob", id, 999)
 		if !errors.Is(err, mailstore.ErrNotFound) {

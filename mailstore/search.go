@@ -188,6 +188,11 @@ func matchExpr(dialect string, terms []searchTerm) string {
 // With a limit and no filter, only the best of the newest matches are
 // ranked (see searchCandidates and searchWindow).
 func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]SearchHit, error) {
+	return s.search(ctx, query, f, nil)
+}
+
+// search is Search among the tickets u sees now; all for a nil u.
+func (s *Store) search(ctx context.Context, query string, f SearchFilter, u *User) ([]SearchHit, error) {
 	terms := parseSearch(query)
 	if len(terms) == 0 {
 		if strings.TrimSpace(query) == "" {
@@ -211,10 +216,10 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 		// every match is ranked after all. A filter may leave out any
 		// of them, so a filtered search ranks every match.
 		k := max(searchCandidates, 10*f.Limit)
-		ranks, err = s.rankTickets(ctx, fmt.Sprintf(sq.topSubject, searchWindow, k), fmt.Sprintf(sq.topBody, searchWindow, k), match, f)
+		ranks, err = s.rankTickets(ctx, fmt.Sprintf(sq.topSubject, searchWindow, k), fmt.Sprintf(sq.topBody, searchWindow, k), match, f, u)
 	}
 	if err == nil && (!windowed || len(ranks) < f.Limit) {
-		ranks, err = s.rankTickets(ctx, sq.subject, sq.body, match, f)
+		ranks, err = s.rankTickets(ctx, sq.subject, sq.body, match, f, u)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
@@ -285,8 +290,8 @@ type searchRank struct {
 }
 
 // rankTickets ranks the tickets of the subject and body matches (queries of
-// searchSQL) as Search orders them.
-func (s *Store) rankTickets(ctx context.Context, subject, body, match string, f SearchFilter) ([]searchRank, error) {
+// searchSQL) that u sees now (all for a nil u) as Search orders them.
+func (s *Store) rankTickets(ctx context.Context, subject, body, match string, f SearchFilter, u *User) ([]searchRank, error) {
 	args := []any{match}
 	arg := func(v any) string {
 		args = append(args, v)
@@ -296,6 +301,7 @@ func (s *Store) rankTickets(ctx context.Context, subject, body, match string, f 
 	if err != nil {
 		return nil, err
 	}
+	where = append(where, seesNow(u, "t", arg)...)
 	// The best message of each ticket, the subject weighted double, and
 	// a hit on a merged ticket moved to the ticket it was merged into.
 	q := `WITH subj AS (` + subject + `),

@@ -52,6 +52,13 @@ type QueueStats struct {
 // from the durations of the tickets, the same way on both databases; for
 // an even count the median is the mean of the middle two.
 func (s *Store) Stats(ctx context.Context, f StatsFilter) ([]QueueStats, *QueueStats, error) {
+	return s.stats(ctx, f, nil)
+}
+
+// stats is Stats over the tickets u sees now: all for a nil u. Without
+// queues in the filter, a user who is not a sysadmin gets the queues
+// where they hold a role.
+func (s *Store) stats(ctx context.Context, f StatsFilter, u *User) ([]QueueStats, *QueueStats, error) {
 	until := f.Until
 	if until.IsZero() {
 		until = s.now()
@@ -72,7 +79,7 @@ func (s *Store) Stats(ctx context.Context, f StatsFilter) ([]QueueStats, *QueueS
 		}
 	} else {
 		var err error
-		if queues, err = s.Queues(ctx); err != nil {
+		if queues, err = s.queues(ctx, u); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -90,6 +97,15 @@ func (s *Store) Stats(ctx context.Context, f StatsFilter) ([]QueueStats, *QueueS
 		return out, total, nil
 	}
 	in := idList(ids)
+	args := []any{micros(f.Since), micros(until)}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	sees := ""
+	for _, c := range seesNow(u, "t", arg) {
+		sees += " AND " + c
+	}
 
 	// The tickets received in the period, with their first answer by
 	// staff (a user with a login). A zero Since is far enough in the past
@@ -101,7 +117,7 @@ func (s *Store) Stats(ctx context.Context, f StatsFilter) ([]QueueStats, *QueueS
 			 WHERE x.ticket_id = t.id AND x.type = 'correspond' AND x.actor_id IN (SELECT id FROM users WHERE login IS NOT NULL))
 		FROM tickets t
 		WHERE t.queue_id IN (`+in+`) AND t.merged_into IS NULL AND t.status <> 'deleted'
-		AND t.created >= $1 AND t.created < $2`, micros(f.Since), micros(until))
+		AND t.created >= $1 AND t.created < $2`+sees, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read ticket statistics: %w", err)
 	}
@@ -135,9 +151,14 @@ func (s *Store) Stats(ctx context.Context, f StatsFilter) ([]QueueStats, *QueueS
 	rows.Close()
 
 	// What waits now.
-	rows, err = s.db.QueryContext(ctx, `SELECT queue_id, status, COUNT(*) FROM tickets
-		WHERE queue_id IN (`+in+`) AND merged_into IS NULL AND status IN ('new', 'open', 'stalled')
-		GROUP BY queue_id, status`)
+	args = args[:0]
+	sees = ""
+	for _, c := range seesNow(u, "t", arg) {
+		sees += " AND " + c
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT t.queue_id, t.status, COUNT(*) FROM tickets t
+		WHERE t.queue_id IN (`+in+`) AND t.merged_into IS NULL AND t.status IN ('new', 'open', 'stalled')`+sees+`
+		GROUP BY t.queue_id, t.status`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("count waiting tickets: %w", err)
 	}

@@ -40,11 +40,13 @@ type dialect struct {
 	forUpdate string
 	// skipLocked lets several workers claim different rows of one table.
 	skipLocked string
+	// contains is a condition format: its first string holds its second.
+	contains string
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite", driver: "sqlite"}
-	postgresDialect = dialect{name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED"}
+	sqliteDialect   = dialect{name: "sqlite", driver: "sqlite", contains: "instr(%s, %s) > 0"}
+	postgresDialect = dialect{name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", contains: "strpos(%s, %s) > 0"}
 )
 
 // Store is sak's database. It is safe for concurrent use.

@@ -233,7 +233,7 @@ func runStoreSuite(t *testing.T, open storetest.Opener) {
 			kind  error
 		}{
 			{"pat@example.com", mailstore.ErrUnknownUser}, // a requestor has no login
-			{"carol", mailstore.ErrPermission},            // caseworker of another queue
+			{"carol", mailstore.ErrNotFound},              // caseworker of another queue: sees nothing
 			{"walt", mailstore.ErrPermission},             // a watcher only
 			{"alice", nil},                                // caseworker
 			{"mona", nil},                                 // manager
@@ -274,7 +274,8 @@ func runStoreSuite(t *testing.T, open storetest.Opener) {
 		}
 		wantErr(t, "move to unknown", s.Move(ctx, "alice", id, "nope"), mailstore.ErrUnknownQueue, "nope")
 		wantErr(t, "move to same", s.Move(ctx, "alice", id, "support"), mailstore.ErrConflict, "already")
-		wantErr(t, "move by other queue", s.Move(ctx, "carol", id, "it-help"), mailstore.ErrPermission, "not a caseworker")
+		wantErr(t, "move by other queue", s.Move(ctx, "carol", id, "it-help"), mailstore.ErrNotFound, fmt.Sprintf("no ticket %d", id))
+		wantErr(t, "move by watcher", s.Move(ctx, "walt", id, "it-help"), mailstore.ErrPermission, "not a caseworker")
 		if err := s.Move(ctx, "alice", id, "it-help"); err != nil {
 			t.Fatal(err)
 		}
@@ -366,7 +367,7 @@ func runStoreSuite(t *testing.T, open storetest.Opener) {
 		w := setup(t, s)
 		a, b := w.ticket(t), w.ticket(t)
 		wantErr(t, "merge into self", s.Merge(ctx, "alice", a, a), mailstore.ErrInvalid, "itself")
-		wantErr(t, "merge by outsider", s.Merge(ctx, "carol", a, b), mailstore.ErrPermission, "not a caseworker")
+		wantErr(t, "merge by outsider", s.Merge(ctx, "carol", a, b), mailstore.ErrNotFound, fmt.Sprintf("no ticket %d", a))
 		if err := s.Merge(ctx, "alice", a, b); err != nil {
 			t.Fatal(err)
 		}
@@ -408,7 +409,8 @@ func runStoreSuite(t *testing.T, open storetest.Opener) {
 			t.Fatal(err)
 		}
 		wantErr(t, "empty reply", s.Reply(ctx, "alice", id, "  \n"), mailstore.ErrInvalid, "empty")
-		wantErr(t, "outsider reply", s.Reply(ctx, "carol", id, "hi"), mailstore.ErrPermission, "not a caseworker")
+		wantErr(t, "outsider reply", s.Reply(ctx, "carol", id, "hi"), mailstore.ErrNotFound, fmt.Sprintf("no ticket %d", id))
+		wantErr(t, "watcher reply", s.Reply(ctx, "walt", id, "hi"), mailstore.ErrPermission, "not a caseworker")
 		if err := s.Reply(ctx, "alice", id, "We are on it."); err != nil {
 			t.Fatal(err)
 		}

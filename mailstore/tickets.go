@@ -62,6 +62,7 @@ type op struct {
 	actor *User // nil when sak itself or an unknown sender acts
 	t     *ticketRow
 	queue *Queue
+	asked int64 // the ticket number lock was given, for "no ticket N"
 }
 
 func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {
@@ -71,6 +72,7 @@ func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {
 // lock reads the ticket for change, following merges to the ticket that
 // absorbed it, and locks its row.
 func (o *op) lock(id int64) error {
+	o.asked = id
 	for hops := 0; ; hops++ {
 		var t ticketRow
 		err := o.tx.QueryRowContext(o.ctx, `SELECT id, queue_id, subject, status, owner_id, merged_into FROM tickets WHERE id = $1`+o.s.d.forUpdate, id).
@@ -101,6 +103,18 @@ func (o *op) mustWork(what string) error {
 		return err
 	}
 	if !ok {
+		// One who may not read the ticket learns nothing of it, not
+		// even that it exists (see Reader).
+		if ok, err = o.mayRead(); err != nil {
+			return err
+		}
+		if !ok {
+			asked := o.asked
+			if asked == 0 {
+				asked = o.t.id
+			}
+			return refuse(ErrNotFound, "no ticket %d", asked)
+		}
 		return refuse(ErrPermission, "%s may not %s ticket %d: not a caseworker of queue %s", o.actor.Login, what, o.t.id, o.queue.Name)
 	}
 	return nil
@@ -347,17 +361,17 @@ func (s *Store) Merge(ctx context.Context, actor string, id, into int64) error {
 		if err := second.lock(secondID); err != nil {
 			return err
 		}
-		if src.t.id == dst.t.id {
-			if id == into {
-				return refuse(ErrInvalid, "cannot merge ticket %d into itself", id)
-			}
-			return refuse(ErrConflict, "ticket %d is merged into %d already", id, dst.t.id)
+		if id == into {
+			return refuse(ErrInvalid, "cannot merge ticket %d into itself", id)
 		}
 		if err := src.mustWork("merge"); err != nil {
 			return err
 		}
 		if err := dst.mustWork("merge"); err != nil {
 			return err
+		}
+		if src.t.id == dst.t.id {
+			return refuse(ErrConflict, "ticket %d is merged into %d already", id, dst.t.id)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE tickets SET merged_into = $1 WHERE id = $2`, dst.t.id, src.t.id); err != nil {
 			return fmt.Errorf("merge ticket %d: %w", src.t.id, err)

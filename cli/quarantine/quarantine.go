@@ -54,7 +54,7 @@ func newCmdList(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			qs, err := s.QuarantineList(cmd.Context(), status, limit)
+			qs, err := s.As(f.As).QuarantineList(cmd.Context(), status, limit)
 			if err != nil {
 				return err
 			}
@@ -99,7 +99,7 @@ func newCmdShow(f *cmdutil.Factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			q, raw, err := s.QuarantineGet(cmd.Context(), id)
+			q, raw, err := s.As(f.As).QuarantineGet(cmd.Context(), id)
 			if err != nil {
 				return err
 			}
@@ -155,7 +155,7 @@ func release(ctx context.Context, f *cmdutil.Factory, s *mailstore.Store, id int
 	if err := s.RequireSysadmin(ctx, f.As, "release quarantined mail"); err != nil {
 		return err
 	}
-	q, raw, err := s.QuarantineGet(ctx, id)
+	q, raw, err := s.As(f.As).QuarantineGet(ctx, id)
 	if err != nil {
 		return err
 	}

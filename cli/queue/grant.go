@@ -57,7 +57,7 @@ func grantRun(opts *GrantOptions) error {
 		return err
 	}
 	if f.JSON() {
-		d, err := detail(opts.Ctx, s, opts.Queue)
+		d, err := detail(opts.Ctx, s, f.As, opts.Queue)
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 
 	"github.com/spf13/cobra"
 
@@ -40,21 +41,27 @@ func validRole(role string, empty bool) error {
 }
 
 // Detail is a queue with its members, as 'queue show -o json' prints it.
+// Members is null for one who may not see them (see mailstore.Reader):
+// queues are public, their members are shown to their members and to
+// sysadmins.
 type Detail struct {
 	*mailstore.Queue
 	Members []mailstore.Member `json:"members"`
 }
 
-func detail(ctx context.Context, s *mailstore.Store, name string) (*Detail, error) {
+// detail is the queue as the user as sees it.
+func detail(ctx context.Context, s *mailstore.Store, as, name string) (*Detail, error) {
 	q, err := s.Queue(ctx, name)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.Members(ctx, q.Name)
-	if err != nil {
+	ms, err := s.As(as).Members(ctx, q.Name)
+	switch {
+	case errors.Is(err, mailstore.ErrPermission):
+		return &Detail{Queue: q}, nil
+	case err != nil:
 		return nil, err
-	}
-	if ms == nil {
+	case ms == nil:
 		ms = []mailstore.Member{}
 	}
 	return &Detail{Queue: q, Members: ms}, nil

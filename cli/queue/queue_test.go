@@ -57,6 +57,15 @@ func TestListAndShow(t *testing.T) {
 		if q.Members == nil || len(q.Members) != 0 {
 			t.Errorf("members of an empty queue = %#v, want []", q.Members)
 		}
+
+		// Queues are public, their members are not: carol, of it-help,
+		// sees support's addresses and no members (null in JSON).
+		clitest.Golden(t, "testdata/show_support_carol.golden", e.MustRunAs("carol", "queue", "show", "support"))
+		var raw map[string]any
+		e.JSON("carol", &raw, "queue", "show", "support")
+		if m, ok := raw["members"]; !ok || m != nil || raw["address"] != "support@example.org" {
+			t.Errorf("queue show support -o json as carol = %v, want its address and members null", raw)
+		}
 	})
 }
 

@@ -55,7 +55,7 @@ func revokeRun(opts *RevokeOptions) error {
 		return err
 	}
 	if f.JSON() {
-		d, err := detail(opts.Ctx, s, opts.Queue)
+		d, err := detail(opts.Ctx, s, f.As, opts.Queue)
 		if err != nil {
 			return err
 		}

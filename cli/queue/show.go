@@ -41,7 +41,7 @@ func showRun(opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	d, err := detail(opts.Ctx, s, opts.Name)
+	d, err := detail(opts.Ctx, s, f.As, opts.Name)
 	if err != nil {
 		return err
 	}
@@ -66,6 +66,10 @@ func printDetail(f *cmdutil.Factory, d *Detail) error {
 	field("Description", d.Description)
 	field("Created", cmdutil.FormatTime(d.Created, f.Loc()))
 	fmt.Fprintln(out)
+	if d.Members == nil {
+		_, err := fmt.Fprintln(out, "Members are shown to the queue's members and to sysadmins.")
+		return err
+	}
 	if len(d.Members) == 0 {
 		_, err := fmt.Fprintf(out, "No members yet: add some with 'sak queue grant %s LOGIN --role caseworker'.\n", cmdutil.Sanitize(d.Name))
 		return err

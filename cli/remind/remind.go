@@ -101,7 +101,7 @@ func remindRun(opts *RemindOptions) error {
 			return err
 		}
 		if f.JSON() {
-			rs, err := s.Reminders(opts.Ctx, mailstore.ReminderFilter{})
+			rs, err := s.As(f.As).Reminders(opts.Ctx, mailstore.ReminderFilter{})
 			if err != nil {
 				return err
 			}
@@ -203,7 +203,7 @@ func remindersRun(opts *RemindersOptions) error {
 		}
 		fl.User = f.As
 	}
-	rs, err := s.Reminders(opts.Ctx, fl)
+	rs, err := s.As(f.As).Reminders(opts.Ctx, fl)
 	if err != nil {
 		return err
 	}

@@ -102,7 +102,7 @@ func searchRun(opts *SearchOptions) error {
 	if err != nil {
 		return err
 	}
-	hits, err := s.Search(opts.Ctx, opts.Query, mailstore.SearchFilter{Queues: opts.Queues, Statuses: opts.Statuses, Limit: opts.Limit})
+	hits, err := s.As(f.As).Search(opts.Ctx, opts.Query, mailstore.SearchFilter{Queues: opts.Queues, Statuses: opts.Statuses, Limit: opts.Limit})
 	if err != nil {
 		return err
 	}

@@ -114,7 +114,7 @@ func TestSearchTable(t *testing.T) {
 
 func TestSearchJSON(t *testing.T) {
 	f, _ := desk(t)
-	f.Output = cmdutil.OutputJSON
+	f.Output, f.As = cmdutil.OutputJSON, "carol"
 	out, _, err := run(t, f, "sjø", "--queue", "it-help")
 	if err != nil {
 		t.Fatal(err)
@@ -168,5 +168,36 @@ func TestFitSnippet(t *testing.T) {
 		if got != tc.want || utf8.RuneCountInString(got) > tc.width {
 			t.Errorf("fitSnippet(%q, %d, %d) = %q, want %q", in, at, tc.width, got, tc.want)
 		}
+	}
+}
+
+// TestSearchRights checks that search finds only the tickets the acting
+// user sees: alice (support) does not find it-help's ticket, carol
+// (it-help) and root do.
+func TestSearchRights(t *testing.T) {
+	f, s := desk(t)
+	for _, tc := range []struct {
+		as   string
+		hits int
+	}{{"alice", 0}, {"carol", 1}, {"root", 1}, {"walt", 0}} {
+		f.As, f.Output = tc.as, cmdutil.OutputJSON
+		out, _, err := run(t, f, "sjø")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var hits []map[string]any
+		if err := json.Unmarshal([]byte(out), &hits); err != nil {
+			t.Fatalf("output is not JSON: %v\n%s", err, out)
+		}
+		if len(hits) != tc.hits {
+			t.Errorf("search sjø as %s: %d hits, want %d", tc.as, len(hits), tc.hits)
+		}
+	}
+	if err := s.Grant(context.Background(), "root", "it-help", "alice", mailstore.RoleWatcher); err != nil {
+		t.Fatal(err)
+	}
+	f.As, f.Output = "alice", cmdutil.OutputTable
+	if out, _, err := run(t, f, "sjø"); err != nil || !strings.Contains(out, "Søknad om VPN") {
+		t.Errorf("search sjø as a watcher of it-help: err %v, output\n%s", err, out)
 	}
 }

@@ -134,7 +134,7 @@ func statsRun(opts *StatsOptions) error {
 		now := f.Clock()
 		until = now()
 	}
-	rows, total, err := s.Stats(opts.Ctx, mailstore.StatsFilter{Queues: opts.Queues, Since: opts.Since, Until: until})
+	rows, total, err := s.As(f.As).Stats(opts.Ctx, mailstore.StatsFilter{Queues: opts.Queues, Since: opts.Since, Until: until})
 	if err != nil {
 		return err
 	}

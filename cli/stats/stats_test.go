@@ -40,7 +40,7 @@ func desk(t *testing.T) *cmdutil.Factory {
 	now = t0.Add(2 * time.Hour)
 	must(s.SetStatus(ctx, "alice", id, "resolve"))
 	ios, _, _ := cmdutil.TestStreams()
-	f := &cmdutil.Factory{IOStreams: ios, DB: path, As: "alice", Output: cmdutil.OutputTable,
+	f := &cmdutil.Factory{IOStreams: ios, DB: path, As: "root", Output: cmdutil.OutputTable,
 		Now: func() time.Time { return t0.Add(30 * 24 * time.Hour) }, Location: time.UTC}
 	t.Cleanup(func() { f.Close() })
 	return f
@@ -149,5 +149,33 @@ func TestStatsJSON(t *testing.T) {
 	}
 	if !strings.Contains(out, `"median_first_response_seconds": null`) || !strings.Contains(out, `"since": null`) {
 		t.Errorf("empty queue: want null medians and since:\n%s", out)
+	}
+}
+
+// TestStatsRights checks that stats count only what the acting user sees:
+// carol, of it-help, gets it-help alone, and nothing of support's
+// tickets even when she names the queue.
+func TestStatsRights(t *testing.T) {
+	f := desk(t)
+	f.As = "carol"
+	out, err := run(t, f, "--since", "2025-01-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `QUEUE    RECEIVED  RESOLVED  REJECTED  NEW  OPEN  STALLED  1ST RESPONSE  RESOLUTION
+it-help         0      0.0%      0.0%    0     0        0             -           -
+`
+	if out != want {
+		t.Errorf("stats as carol:\n%s\nwant:\n%s", out, want)
+	}
+	out, err = run(t, f, "--since", "2025-01-01", "--queue", "support")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = `QUEUE    RECEIVED  RESOLVED  REJECTED  NEW  OPEN  STALLED  1ST RESPONSE  RESOLUTION
+support         0      0.0%      0.0%    0     0        0             -           -
+`
+	if out != want {
+		t.Errorf("stats --queue support as carol:\n%s\nwant:\n%s", out, want)
 	}
 }

@@ -63,7 +63,7 @@ func createRun(opts *CreateOptions) error {
 	if err != nil {
 		return err
 	}
-	t, err := s.Ticket(opts.Ctx, id)
+	t, err := s.As(f.As).Ticket(opts.Ctx, id)
 	if err != nil {
 		return err
 	}

@@ -124,7 +124,7 @@ func listRun(opts *ListOptions) error {
 	if opts.Owner == "me" && f.As == "" {
 		return fmt.Errorf("--owner me needs to know who you are: give --as LOGIN or set SAK_USER")
 	}
-	ts, err := s.ListTickets(opts.Ctx, opts.filter())
+	ts, err := s.As(f.As).ListTickets(opts.Ctx, opts.filter())
 	if err != nil {
 		return err
 	}

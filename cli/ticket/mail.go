@@ -58,7 +58,7 @@ func mailRun(opts *MailOptions) error {
 	if err != nil {
 		return err
 	}
-	raw, err := s.TicketMail(opts.Ctx, opts.ID, opts.Message)
+	raw, err := s.As(f.As).TicketMail(opts.Ctx, opts.ID, opts.Message)
 	if err != nil {
 		return err
 	}

@@ -54,12 +54,13 @@ func mergeRun(opts *MergeOptions) error {
 	if err := s.Merge(opts.Ctx, f.As, opts.ID, opts.Into); err != nil {
 		return err
 	}
-	into, err := s.Resolve(opts.Ctx, opts.Into)
+	r := s.As(f.As)
+	into, err := r.Resolve(opts.Ctx, opts.Into)
 	if err != nil {
 		return err
 	}
 	if f.JSON() {
-		t, err := s.Ticket(opts.Ctx, into)
+		t, err := r.Ticket(opts.Ctx, into)
 		if err != nil {
 			return err
 		}

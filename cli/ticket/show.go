@@ -56,15 +56,16 @@ func showRun(opts *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	id, err := s.Resolve(opts.Ctx, opts.ID)
+	r := s.As(f.As)
+	id, err := r.Resolve(opts.Ctx, opts.ID)
 	if err != nil {
 		return err
 	}
-	t, err := s.Ticket(opts.Ctx, id)
+	t, err := r.Ticket(opts.Ctx, id)
 	if err != nil {
 		return err
 	}
-	txs, err := s.History(opts.Ctx, id)
+	txs, err := r.History(opts.Ctx, id)
 	if err != nil {
 		return err
 	}

@@ -43,12 +43,13 @@ func NewCmdTicket(f *cmdutil.Factory) *cobra.Command {
 // with -o json the ticket as it is now. id is followed through merges, and
 // say makes the line from the ticket's current number.
 func afterChange(ctx context.Context, f *cmdutil.Factory, s *mailstore.Store, id int64, say func(id int64) string) error {
-	now, err := s.Resolve(ctx, id)
+	r := s.As(f.As)
+	now, err := r.Resolve(ctx, id)
 	if err != nil {
 		return err
 	}
 	if f.JSON() {
-		t, err := s.Ticket(ctx, now)
+		t, err := r.Ticket(ctx, now)
 		if err != nil {
 			return err
 		}

@@ -57,7 +57,7 @@ func TestListJSON(t *testing.T) {
 		e.Seed()
 		work(e)
 		var got []map[string]any
-		e.JSON("alice", &got, "ticket", "list")
+		e.JSON("root", &got, "ticket", "list")
 		if len(got) != 3 {
 			t.Fatalf("ticket list -o json: %d tickets, want 3", len(got))
 		}
