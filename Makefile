@@ -13,7 +13,7 @@ build:
 # patched go-smtp in third_party (its own module). PostgreSQL tests run when
 # SAK_TEST_POSTGRES holds a DSN (see .ci/run).
 test: fmt-check vet
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout 20m $(PKGS)
 	cd third_party/go-smtp && $(GO) test -race -count=1 ./...
 
 vet:

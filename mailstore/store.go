@@ -89,7 +89,7 @@ func WithAutoReplyLimit(n int, window time.Duration) Option {
 }
 
 // WithAutoReplyCap caps the auto-replies of the whole instance at n a
-// minute (default 60; 0: no cap), against a flood of forged senders each
+// minute (default 300; 0: no cap), against a flood of forged senders each
 // under the per-sender limit (backscatter). Several front ends on one
 // PostgreSQL share the cap.
 func WithAutoReplyCap(n int) Option { return func(s *Store) { s.ackCap = n } }
@@ -109,7 +109,7 @@ func WithoutSync() Option { return func(s *Store) { s.noSync = true } }
 // migrate the schema; call Migrate, or CheckSchema to verify it.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s := &Store{log: slog.New(slog.DiscardHandler), now: time.Now, autoReplyLimit: 5, autoReplyWindow: time.Hour,
-		ackCap: 60, notifyFold: 10 * time.Minute}
+		ackCap: 300, notifyFold: 10 * time.Minute}
 	for _, o := range opts {
 		o(s)
 	}

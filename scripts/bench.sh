@@ -88,7 +88,7 @@ big_message() {
   port=$(free_port)
   SAK_DB=$dsn bin/sak user add root --email root@example.org --sysadmin >/dev/null 2>&1
   SAK_DB=$dsn bin/sak queue create support --address support@example.org >/dev/null
-  SAK_DB=$dsn bin/sak serve --smtp 127.0.0.1:$port --log-level warn --max-size 64M 2>"$work/serve-big.log" &
+  SAK_DB=$dsn bin/sak serve --smtp 127.0.0.1:$port --log-level warn --autoreply-cap 0 --max-size 64M 2>"$work/serve-big.log" &
   local pid=$!; pids+=($pid)
   for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   python3 - $port <<'PY'

@@ -36,7 +36,7 @@ ingest_run() {
   SAK_DB=$dsn "$sak" db migrate >/dev/null
   SAK_DB=$dsn "$sak" user add root --email root@example.org --sysadmin >/dev/null 2>&1 || true
   SAK_DB=$dsn "$sak" queue create support --address support@example.org >/dev/null 2>&1 || true
-  SAK_DB=$dsn "$sak" serve --smtp 127.0.0.1:$port --log-level warn 2>"$out.log" &
+  SAK_DB=$dsn "$sak" serve --smtp 127.0.0.1:$port --log-level warn --autoreply-cap 0 2>"$out.log" &
   ingest_pid=$!
   for _ in $(seq 50); do (echo > /dev/tcp/127.0.0.1/$port) 2>/dev/null && break; sleep 0.1; done
   bin/sakload -target 127.0.0.1:$port -n "$MSGS" -c "$CONNS" -db "$dsn" -json > "$out.json"

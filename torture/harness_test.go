@@ -121,7 +121,9 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 
 func (d *daemon) start() {
 	d.t.Helper()
-	args := append([]string{"serve", "--smtp", d.addr, "--auth=off", "--hostname", "sak.test", "--shutdown-timeout", "5s"}, d.args...)
+	// No cap on acknowledgements: the loads here are floods by design, and
+	// checkStore counts one acknowledgement per ticket.
+	args := append([]string{"serve", "--smtp", d.addr, "--auth=off", "--hostname", "sak.test", "--shutdown-timeout", "5s", "--autoreply-cap", "0"}, d.args...)
 	cmd := exec.Command(sakBin, args...)
 	cmd.Env = append(os.Environ(), "SAK_DB="+d.dsn, "SAK_USER=root")
 	cmd.Stderr = lockedWriter{&d.logMu, d.log}

@@ -19,6 +19,7 @@ import (
 	"sak/cli/ticket"
 	"sak/mailstore"
 	"sak/smtpd/archive"
+	"sak/smtpd/parse"
 )
 
 // mail is one message of a test archive.
@@ -292,7 +293,9 @@ func TestImportMbox(t *testing.T) {
 		if err != nil {
 			t.Fatalf("second import: %v\n%s", err, stderr)
 		}
-		if s2.Read != len(ms) || s2.Created != 0 || s2.Threaded != 0 || s2.Duplicates != s.Created+s.Threaded || s2.Resolved != 0 {
+		// The corpus holds a few mails twice (LF and CRLF copies): they
+		// were duplicates in the first run already.
+		if s2.Read != len(ms) || s2.Created != 0 || s2.Threaded != 0 || s2.Duplicates != s.Created+s.Threaded+s.Duplicates || s2.Resolved != 0 {
 			t.Errorf("second run = %+v, want only duplicates", s2)
 		}
 		diffState(t, "after a second run", state(t, e), before)
@@ -361,18 +364,35 @@ func TestImportMaildir(t *testing.T) {
 		}
 		got := state(t, e)
 		s2, err, _ := run(t, e, nil, "maildir", dir, "--queue", "support")
-		if err != nil || s2.Created+s2.Threaded != 0 || s2.Duplicates != s.Created+s.Threaded {
+		if err != nil || s2.Created+s2.Threaded != 0 || s2.Duplicates != s.Created+s.Threaded+s.Duplicates {
 			t.Fatalf("second import: err %v, summary %+v", err, s2)
 		}
 		diffState(t, "after a second run", state(t, e), got)
-		// The mbox of the same mail finds it all stored, but for the mails
-		// without a final newline, which an mbox must add.
-		changed := 0
+		// The mbox of the same mail finds it all stored: what an mbox
+		// changes (a final newline it must add, a header separator it
+		// mends) changes the bytes but not the content, except for a mail
+		// without a Message-ID, whose copies are known by their bytes
+		// alone. Read the mbox back to count those.
+		stored := map[string]bool{}
 		for _, m := range ms {
-			if len(m.raw) > 0 && m.raw[len(m.raw)-1] != '\n' {
+			stored[string(m.raw)] = true
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := 0
+		for mb := archive.NewMbox(f, archive.MboxOptions{}); ; {
+			m, err := mb.Next()
+			if err != nil {
+				break
+			}
+			if len(m.Raw) > 0 && parse.Parse(m.Raw).MessageID == "" && !stored[string(m.Raw)] {
+				stored[string(m.Raw)] = true
 				changed++
 			}
 		}
+		f.Close()
 		s3, err, _ := run(t, e, nil, "mbox", path, "--queue", "support")
 		if err != nil || s3.Duplicates != len(ms)-1-changed || s3.Created+s3.Threaded != changed {
 			t.Fatalf("mbox after maildir: err %v, summary %+v, want %d changed", err, s3, changed)

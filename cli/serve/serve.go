@@ -146,7 +146,7 @@ or SAK_RELAY_PASSWORD.`,
 	fl.StringVar(&opts.DKIMDomain, "dkim-domain", "", "DKIM signing domain (d=)")
 	fl.IntVar(&opts.AutoReplyLimit, "autoreply-limit", 5, "most auto-replies to one sender within --autoreply-window")
 	fl.DurationVar(&opts.AutoReplyWindow, "autoreply-window", time.Hour, "window of the auto-reply limit")
-	fl.IntVar(&opts.AutoReplyCap, "autoreply-cap", 60, "most auto-replies a minute in all, against floods of forged senders (0: no cap)")
+	fl.IntVar(&opts.AutoReplyCap, "autoreply-cap", 300, "most auto-replies a minute in all, against floods of forged senders (0: no cap)")
 	fl.DurationVar(&opts.NotifyFold, "notify-fold", 10*time.Minute, "watchers hear of one sender's new tickets at most once within this; the next notice lists the rest (0: every one)")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
