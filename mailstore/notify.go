@@ -19,15 +19,15 @@ func (o *op) autoReply(txn int64, to, subject string) error {
 	// transactions on PostgreSQL may each pass the last free place: the
 	// limits are approximate by a few.
 	since := o.now - o.s.autoReplyWindow.Microseconds()
-	capCount, capSince := o.s.ackCap, o.now-time.Minute.Microseconds()
-	if capCount <= 0 {
-		capCount, capSince = 1, o.now // counts nothing: never capped
-	}
-	res, err := o.tx.ExecContext(o.ctx, `INSERT INTO autoreplies (sender, created)
+	query := `INSERT INTO autoreplies (sender, created)
 		SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT)
-		WHERE (SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $3) < $4
-		AND (SELECT COUNT(*) FROM autoreplies WHERE created > $5) < $6`,
-		to, o.now, since, o.s.autoReplyLimit, capSince, capCount)
+		WHERE (SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $3) < $4`
+	args := []any{to, o.now, since, o.s.autoReplyLimit}
+	if o.s.ackCap > 0 {
+		query += ` AND (SELECT COUNT(*) FROM autoreplies WHERE created > $5) < $6`
+		args = append(args, o.now-time.Minute.Microseconds(), o.s.ackCap)
+	}
+	res, err := o.tx.ExecContext(o.ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("count auto-replies to %s: %w", to, err)
 	}
