@@ -277,8 +277,13 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 // fingerprints (migration 14) get theirs computed here, once.
 func storedCopy(ctx context.Context, q querier, m *Mail) (int64, bool, error) {
 	var id int64
-	err := q.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND (sha256 = $2 OR ($1 <> '' AND fingerprint = $3))`,
-		m.MessageID, m.Hash(), m.Fingerprint()).Scan(&id)
+	var err error
+	if m.MessageID == "" {
+		err = q.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = '' AND sha256 = $1`, m.Hash()).Scan(&id)
+	} else {
+		err = q.QueryRowContext(ctx, `SELECT ticket_id FROM messages WHERE msgid = $1 AND (sha256 = $2 OR fingerprint = $3)`,
+			m.MessageID, m.Hash(), m.Fingerprint()).Scan(&id)
+	}
 	if err == nil {
 		return id, true, nil
 	}
