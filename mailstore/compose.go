@@ -38,6 +38,7 @@ type outMail struct {
 	to, cc    []string
 	subject   string
 	text      string
+	lang      string // Content-Language, "" for none
 	inReplyTo string
 	refs      []string
 	replyTo   string // default fromAddr
@@ -97,6 +98,9 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 		h.SetAddressList("Cc", addrList(m.cc))
 	}
 	h.SetSubject(m.subject)
+	if m.lang != "" {
+		h.Set("Content-Language", m.lang)
+	}
 	msgid := newMessageID(o.t.id, m.fromAddr)
 	h.SetMessageID(msgid)
 	if m.inReplyTo != "" {

@@ -50,6 +50,11 @@ type Queue struct {
 	Tag            string    `json:"tag"`
 	Description    string    `json:"description"`
 	Created        time.Time `json:"created"`
+	// Lang is the language of the mail sak writes for the queue: nb, en
+	// or nb+en (both, Norwegian first, in mail to requestors).
+	Lang string `json:"lang"`
+	// Signature closes the mail to requestors; "" for the queue's name.
+	Signature string `json:"signature"`
 }
 
 // Member is one role a user holds on a queue.
