@@ -2,7 +2,6 @@ package mailstore
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"fmt"
 	"regexp"
@@ -256,15 +255,9 @@ func execute(t *template.Template, d *TemplateData) (subject, body string, err e
 // the failure is logged (key template_fallback) and counted
 // (TemplateFailures).
 func (s *Store) render(kind string, q *Queue, override string, d *TemplateData) rendered {
-	langs := []string{LangEN}
-	switch q.Lang {
-	case LangNB:
-		langs = []string{LangNB}
-	case LangNBEN:
-		langs = []string{LangNB, LangEN}
-		if !bilingual[kind] || override != "" {
-			langs = langs[:1]
-		}
+	langs := builtinLangs(q.Lang, kind)
+	if override != "" {
+		langs = langs[:1]
 	}
 	d.Signature = q.Signature
 	if d.Signature == "" {
@@ -343,9 +336,4 @@ func (o *op) mailText(kind string, d *TemplateData) (rendered, error) {
 		return rendered{}, err
 	}
 	return o.s.render(kind, o.queue, override, d), nil
-}
-
-// override is the queue's own template of kind, "" when it has none.
-func (s *Store) override(ctx context.Context, q querier, queueID int64, kind string) (string, error) {
-	return "", nil
 }
