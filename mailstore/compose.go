@@ -29,6 +29,8 @@ const (
 	KindComment    = "comment"
 	KindNotify     = "notify"
 	KindError      = "error"
+	KindResolved   = "resolved" // the resolve notice to requestors
+	KindDigest     = "digest"   // a caseworker's daily digest
 )
 
 // outMail is a mail sak composes.

@@ -53,6 +53,35 @@ func (o *op) autoReply(txn int64, to string) error {
 	}, []string{to})
 }
 
+// resolvedNotice tells the ticket's requestors that it is resolved (a
+// queue's choice: NotifyResolved), as an automatic response from the
+// null reverse-path.
+func (o *op) resolvedNotice(txn int64) error {
+	reqs, err := o.people("requestor")
+	if err != nil {
+		return err
+	}
+	if o.actor != nil {
+		reqs = o.without(reqs, o.actor.Email)
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	inReplyTo, refs, err := o.references()
+	if err != nil {
+		return err
+	}
+	r, err := o.mailText(TmplResolved, &TemplateData{Requestor: reqs[0]})
+	if err != nil {
+		return err
+	}
+	return o.send("", KindResolved, txn, &outMail{
+		kind: KindResolved, fromAddr: o.queue.Address, fromName: o.queue.Name,
+		to: reqs, subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang,
+		inReplyTo: inReplyTo, refs: refs, text: r.body,
+	}, reqs)
+}
+
 // notifyStaff tells the ticket's staff about a requestor's mail: the owner,
 // or the queue's watchers when nobody owns the ticket (and on a new ticket).
 // The watchers hear of one sender's new tickets at most once in

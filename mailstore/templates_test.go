@@ -3,6 +3,7 @@ package mailstore_test
 import (
 	"context"
 	"errors"
+	"mime"
 	"strings"
 	"testing"
 
@@ -44,9 +45,14 @@ func TestQueueSettings(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 // lf is texts with CRLF made LF.
+// Their subjects, on the first line, are decoded.
 func lf(texts []string) []string {
 	for i, t := range texts {
-		texts[i] = strings.ReplaceAll(t, "\r\n", "\n")
+		subject, rest, _ := strings.Cut(t, "\n")
+		if d, err := new(mime.WordDecoder).DecodeHeader(subject); err == nil {
+			subject = d
+		}
+		texts[i] = subject + "\n" + strings.ReplaceAll(rest, "\r\n", "\n")
 	}
 	return texts
 }
@@ -143,13 +149,36 @@ func TestBilingual(t *testing.T) {
 		if len(got) != 1 {
 			t.Fatalf("acknowledgements: %q", got)
 		}
-		nb, en := strings.Index(got[0], "Vi har mottatt den"), strings.Index(got[0], "We have received it")
+		nb, en := strings.Index(got[0], "Vi har mottatt henvendelsen din"), strings.Index(got[0], "We have received it")
 		if !strings.HasPrefix(got[0], "[support #1] Mottatt / Received: Glemt passord\n") || nb < 0 || en < nb {
 			t.Errorf("acknowledgement of nb+en = %q, want Norwegian, then English", got[0])
 		}
 		notes := sent(t, s, mailstore.KindNotify, "walt@example.org")
 		if len(notes) != 1 || !strings.Contains(notes[0], "Ny sak fra kari@example.com i køen support") || strings.Contains(notes[0], "New ticket") {
 			t.Errorf("notice to the watcher = %q, want it in Norwegian only", notes)
+		}
+	})
+}
+
+// TestResolvedNotice: requestors hear that their ticket is resolved only
+// from a queue that asks for it.
+func TestResolvedNotice(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		s := open(t)
+		storetest.Desk(t, s)
+		quiet := newTicket(t, s, "alice", "support", "Printer on fire", "It burns.")
+		mustDo(t, s.SetStatus(ctx, "alice", quiet, "resolve"))
+		if got := sent(t, s, mailstore.KindResolved, "pat@example.com"); len(got) != 0 {
+			t.Errorf("resolve notice from a queue that did not ask: %q", got)
+		}
+		_, err := s.SetQueue(ctx, "root", "support", mailstore.QueueChange{NotifyResolved: ptr(true), Lang: ptr(mailstore.LangNB)})
+		mustDo(t, err)
+		id := newTicket(t, s, "alice", "support", "Skriveren brenner", "Hjelp")
+		mustDo(t, s.SetStatus(ctx, "alice", id, "resolve"))
+		got := lf(sent(t, s, mailstore.KindResolved, "pat@example.com"))
+		if len(got) != 1 || !strings.HasPrefix(got[0], "[support #2] Løst: Skriveren brenner\n") || !strings.Contains(got[0], "er nå løst") {
+			t.Errorf("resolve notice = %q", got)
 		}
 	})
 }
