@@ -127,7 +127,9 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 		return nil, err
 	}
 	h.Set(LoopHeader, loopValue(secret, msgid))
-	h.Set("X-Sak-Ticket", fmt.Sprint(o.t.id))
+	if o.t.id != 0 { // 0: a digest, of no one ticket
+		h.Set("X-Sak-Ticket", fmt.Sprint(o.t.id))
+	}
 	var buf bytes.Buffer
 	switch {
 	case len(m.attachments) == 0:

@@ -126,7 +126,7 @@ type DigestLine struct {
 	Subject string
 	Queue   string
 	Status  string
-	Days    int // days waiting: since the requestor's last mail, or since it was created
+	Days    int // days waiting: since the ticket last changed
 }
 
 //go:embed templates
