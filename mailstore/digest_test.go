@@ -123,51 +123,56 @@ func TestDigest(t *testing.T) {
 // TestDigestSentOnce: two stores on one database, sending at once, send
 // each digest once.
 func TestDigestSentOnce(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + t.TempDir() + "/sak.db" }},
-		{"postgres", func(t *testing.T) string { return storetest.PostgresDSN(t) }},
-	} {
-		t.Run(db.name, func(t *testing.T) {
-			ctx := context.Background()
-			dsn := db.dsn(t)
-			clock := newTestClock()
-			a := storetest.Open(t, dsn, mailstore.WithClock(clock.now), mailstore.WithLocation(time.UTC))
-			b := storetest.Open(t, dsn, mailstore.WithClock(clock.now), mailstore.WithLocation(time.UTC))
-			storetest.Desk(t, a)
-			newTicket(t, a, "alice", "support", "Printer on fire", "")
-			_, err := a.SetQueue(ctx, "root", "support", mailstore.QueueChange{DigestDefault: ptr("07:30")})
-			mustDo(t, err)
-			for round := range 3 {
-				var mu sync.Mutex
-				total := 0
-				var wg sync.WaitGroup
-				for _, s := range []*mailstore.Store{a, b, a, b} {
-					wg.Add(1)
-					go func() {
-						defer wg.Done()
-						k, err := s.SendDueDigests(ctx)
-						if err != nil {
-							t.Errorf("SendDueDigests: %v", err)
-						}
-						mu.Lock()
-						total += k
-						mu.Unlock()
-					}()
-				}
-				wg.Wait()
-				if total != 2 { // alice and bob, of support
-					t.Errorf("day %d: %d digests sent, want 2", round, total)
-				}
-				clock.advance(24 * time.Hour)
+	eachDSN(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		clock := newTestClock()
+		a := storetest.Open(t, dsn, mailstore.WithClock(clock.now), mailstore.WithLocation(time.UTC))
+		b := storetest.Open(t, dsn, mailstore.WithClock(clock.now), mailstore.WithLocation(time.UTC))
+		storetest.Desk(t, a)
+		newTicket(t, a, "alice", "support", "Printer on fire", "")
+		_, err := a.SetQueue(ctx, "root", "support", mailstore.QueueChange{DigestDefault: ptr("07:30")})
+		mustDo(t, err)
+		for round := range 3 {
+			total := atOnce(t, []*mailstore.Store{a, b, a, b}, (*mailstore.Store).SendDueDigests)
+			if total != 2 { // alice and bob, of support
+				t.Errorf("day %d: %d digests sent, want 2", round, total)
 			}
-			for _, rcpt := range []string{"alice@example.org", "bob@example.org"} {
-				if got := digests(t, a, rcpt); len(got) != 3 {
-					t.Errorf("%s: %d digests in 3 days, want 3", rcpt, len(got))
-				}
+			clock.advance(24 * time.Hour)
+		}
+		for _, rcpt := range []string{"alice@example.org", "bob@example.org"} {
+			if got := digests(t, a, rcpt); len(got) != 3 {
+				t.Errorf("%s: %d digests in 3 days, want 3", rcpt, len(got))
 			}
-		})
+		}
+	})
+}
+
+// eachDSN runs fn on a new SQLite file and, with SAK_TEST_POSTGRES, on a
+// new PostgreSQL schema: for tests that open several stores on one.
+func eachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, "sqlite:"+t.TempDir()+"/sak.db") })
+	t.Run("postgres", func(t *testing.T) { fn(t, storetest.PostgresDSN(t)) })
+}
+
+// atOnce runs send on each store at the same time and returns how many
+// they sent in all.
+func atOnce(t *testing.T, stores []*mailstore.Store, send func(*mailstore.Store, context.Context) (int, error)) int {
+	var mu sync.Mutex
+	total := 0
+	var wg sync.WaitGroup
+	for _, s := range stores {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k, err := send(s, context.Background())
+			if err != nil {
+				t.Errorf("send: %v", err)
+			}
+			mu.Lock()
+			total += k
+			mu.Unlock()
+		}()
 	}
+	wg.Wait()
+	return total
 }
