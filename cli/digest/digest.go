@@ -18,8 +18,9 @@ func NewCmdDigest(f *cmdutil.Factory) *cobra.Command {
 		Long: `'sak serve' mails each caseworker whose digest is on ('sak user set LOGIN
 --digest 07:30', 'sak queue set NAME --digest-default 07:30') a digest once
 a day at their time. 'sak digest send' queues digests now.`,
-		Args: cmdutil.GroupArgs,
-		RunE: cmdutil.GroupRun,
+		Example: "  sak user set alice --digest 07:30\n  sak digest send --user alice",
+		Args:    cmdutil.GroupArgs,
+		RunE:    cmdutil.GroupRun,
 	}
 	cmd.AddCommand(NewCmdSend(f, nil))
 	return cmd
