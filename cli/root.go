@@ -16,6 +16,7 @@ import (
 
 	"sak/cli/cmdutil"
 	dbcmd "sak/cli/db"
+	digestcmd "sak/cli/digest"
 	importcmd "sak/cli/importcmd"
 	outboxcmd "sak/cli/outbox"
 	quarantinecmd "sak/cli/quarantine"
@@ -151,6 +152,7 @@ A brand-new SQLite database is created and migrated on first use; run
 	root.AddCommand(searchcmd.NewCmdSearch(f, nil), statscmd.NewCmdStats(f, nil))
 	root.AddCommand(importcmd.NewCmdImport(f))
 	root.AddCommand(outboxcmd.NewCmdOutbox(f))
+	root.AddCommand(digestcmd.NewCmdDigest(f))
 	root.AddCommand(quarantinecmd.NewCmdQuarantine(f))
 	root.AddCommand(serve.NewCmdServe(f, nil), serve.NewCmdMailgate(f, nil))
 

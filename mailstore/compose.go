@@ -9,6 +9,7 @@ import (
 	"mime/quotedprintable"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/mail"
 	"github.com/emersion/go-message/textproto"
@@ -28,6 +29,8 @@ const (
 	KindComment    = "comment"
 	KindNotify     = "notify"
 	KindError      = "error"
+	KindResolved   = "resolved" // the resolve notice to requestors
+	KindDigest     = "digest"   // a caseworker's daily digest
 )
 
 // outMail is a mail sak composes.
@@ -38,6 +41,7 @@ type outMail struct {
 	to, cc    []string
 	subject   string
 	text      string
+	lang      string // Content-Language, "" for none
 	inReplyTo string
 	refs      []string
 	replyTo   string // default fromAddr
@@ -96,7 +100,10 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	if len(m.cc) > 0 {
 		h.SetAddressList("Cc", addrList(m.cc))
 	}
-	h.SetSubject(m.subject)
+	h.Set("Subject", encodeSubject(m.subject))
+	if m.lang != "" {
+		h.Set("Content-Language", m.lang)
+	}
 	msgid := newMessageID(o.t.id, m.fromAddr)
 	h.SetMessageID(msgid)
 	if m.inReplyTo != "" {
@@ -120,7 +127,9 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 		return nil, err
 	}
 	h.Set(LoopHeader, loopValue(secret, msgid))
-	h.Set("X-Sak-Ticket", fmt.Sprint(o.t.id))
+	if o.t.id != 0 { // 0: a digest, of no one ticket
+		h.Set("X-Sak-Ticket", fmt.Sprint(o.t.id))
+	}
 	var buf bytes.Buffer
 	switch {
 	case len(m.attachments) == 0:
@@ -148,6 +157,74 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 		out.Header = headerText(h)
 	}
 	return out, nil
+}
+
+// encodeSubject is subject as a header field value: ASCII words as they
+// are, each run of words with other characters as RFC 2047 encoded words
+// (UTF-8, Q) short enough that the field folds at their spaces within 78
+// characters (go-message's SetSubject makes encoded words of 75, which
+// cannot fold). A word that looks like an encoded word is encoded too.
+func encodeSubject(subject string) string {
+	words := strings.Split(subject, " ")
+	plain := func(w string) bool {
+		for i := 0; i < len(w); i++ {
+			if w[i] < 0x20 || w[i] > 0x7e {
+				return false
+			}
+		}
+		return !strings.Contains(w, "=?")
+	}
+	var out []string
+	for i := 0; i < len(words); {
+		if plain(words[i]) {
+			out = append(out, words[i])
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(words) && !plain(words[j]) {
+			j++
+		}
+		out = append(out, encodeWords(strings.Join(words[i:j], " "))...)
+		i = j
+	}
+	return strings.Join(out, " ")
+}
+
+// maxEncodedWord is the longest encoded word encodeSubject writes: with
+// "Subject: " before it, a line holds one and the folding space.
+const maxEncodedWord = 60
+
+// encodeWords encodes s as Q encoded words of at most maxEncodedWord
+// characters each, split between characters; the spaces between them are
+// not part of the text (RFC 2047 6.2), so s comes back whole.
+func encodeWords(s string) []string {
+	const pre, post = "=?utf-8?q?", "?="
+	var words []string
+	var w strings.Builder
+	for _, r := range s {
+		var c string
+		switch {
+		case r == ' ':
+			c = "_"
+		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!*+-/", r)):
+			c = string(r)
+		default:
+			var b [utf8.UTFMax]byte
+			for _, x := range b[:utf8.EncodeRune(b[:], r)] {
+				c += fmt.Sprintf("=%02X", x)
+			}
+		}
+		if w.Len() > 0 && len(pre)+w.Len()+len(c)+len(post) > maxEncodedWord {
+			words = append(words, pre+w.String()+post)
+			w.Reset()
+		}
+		w.WriteString(c)
+	}
+	if w.Len() > 0 {
+		words = append(words, pre+w.String()+post)
+	}
+	return words
 }
 
 // bodyText is the mail's text as sent: ending in a newline.

@@ -85,9 +85,13 @@ func (o *op) correspond(text string, files []Attachment) error {
 	if err != nil {
 		return err
 	}
+	r, err := o.mailText(TmplCorrespond, &TemplateData{Sender: o.actor.Email, Text: text})
+	if err != nil {
+		return err
+	}
 	out := &outMail{
 		kind: KindCorrespond, fromName: o.actor.Name, fromAddr: o.queue.Address,
-		to: reqs, cc: ccs, subject: taggedSubject(o.queue, o.t.id, o.t.subject), text: text,
+		to: reqs, cc: ccs, subject: taggedSubject(o.queue, o.t.id, r.subject), text: r.body, lang: r.lang,
 		inReplyTo: inReplyTo, refs: refs, attachments: files, keep: true,
 	}
 	m, err := o.compose(out)
@@ -122,9 +126,13 @@ func (o *op) comment(text string, files []Attachment) error {
 	if err != nil {
 		return err
 	}
+	r, err := o.mailText(TmplComment, &TemplateData{Sender: o.actor.Email, Text: text})
+	if err != nil {
+		return err
+	}
 	out := &outMail{
 		kind: KindComment, fromName: o.actor.Name, fromAddr: o.queue.CommentAddress,
-		to: staff, subject: taggedSubject(o.queue, o.t.id, "Comment: "+o.t.subject), text: text,
+		to: staff, subject: taggedSubject(o.queue, o.t.id, r.subject), text: r.body, lang: r.lang,
 		inReplyTo: inReplyTo, refs: refs, attachments: files, keep: true,
 	}
 	m, err := o.compose(out)

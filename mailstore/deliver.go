@@ -518,7 +518,7 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 			}
 		}
 		if !own {
-			if err := o.autoReply(txn, from.Email, subject); err != nil {
+			if err := o.autoReply(txn, from.Email); err != nil {
 				return nil, err
 			}
 		}

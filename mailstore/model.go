@@ -39,6 +39,9 @@ type User struct {
 	Sysadmin bool      `json:"sysadmin"`
 	Disabled bool      `json:"disabled"`
 	Created  time.Time `json:"created"`
+	// Digest is when the user's daily digest is mailed: "HH:MM" local
+	// time, "off", or "" for their queues' default.
+	Digest string `json:"digest"`
 }
 
 // Queue is a place tickets live, with its mail addresses.
@@ -50,6 +53,16 @@ type Queue struct {
 	Tag            string    `json:"tag"`
 	Description    string    `json:"description"`
 	Created        time.Time `json:"created"`
+	// Lang is the language of the mail sak writes for the queue: nb, en
+	// or nb+en (both, Norwegian first, in mail to requestors).
+	Lang string `json:"lang"`
+	// Signature closes the mail to requestors; "" for the queue's name.
+	Signature string `json:"signature"`
+	// NotifyResolved: requestors get a notice when a ticket is resolved.
+	NotifyResolved bool `json:"notify_resolved"`
+	// DigestDefault is the digest time ("HH:MM", "" for none) of the
+	// queue's caseworkers who chose none.
+	DigestDefault string `json:"digest_default"`
 }
 
 // Member is one role a user holds on a queue.

@@ -13,7 +13,7 @@ import (
 // the instance ackCap within the last minute (a flood of forged senders
 // would otherwise have sak send mail to each: backscatter). It is sent
 // with a null reverse-path, as RFC 3834 asks of automatic responses.
-func (o *op) autoReply(txn int64, to, subject string) error {
+func (o *op) autoReply(txn int64, to string) error {
 	// One statement counts and records: the row is written only while the
 	// sender, and the instance, are under their limits. Concurrent
 	// transactions on PostgreSQL may each pass the last free place: the
@@ -38,23 +38,48 @@ func (o *op) autoReply(txn int64, to, subject string) error {
 			"limit", o.s.autoReplyLimit, "window", o.s.autoReplyWindow, "per_minute", o.s.ackCap)
 		return nil
 	}
-	tag := subjectTag(o.queue, o.t.id)
 	inReplyTo, refs, err := o.references()
+	if err != nil {
+		return err
+	}
+	r, err := o.mailText(TmplAutoReply, &TemplateData{Requestor: to})
 	if err != nil {
 		return err
 	}
 	return o.send("", KindAutoReply, txn, &outMail{
 		kind: KindAutoReply, fromAddr: o.queue.Address, fromName: o.queue.Name,
-		to: []string{to}, subject: taggedSubject(o.queue, o.t.id, "Received: "+subject),
-		inReplyTo: inReplyTo, refs: refs,
-		text: fmt.Sprintf(`Your message has been received and given ticket number %d in the queue %s.
-
-Please keep %s in the subject of any further mail about this request,
-or simply reply to this message.
-
-Subject: %s
-`, o.t.id, o.queue.Name, tag, subject),
+		to: []string{to}, subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang,
+		inReplyTo: inReplyTo, refs: refs, text: r.body,
 	}, []string{to})
+}
+
+// resolvedNotice tells the ticket's requestors that it is resolved (a
+// queue's choice: NotifyResolved), as an automatic response from the
+// null reverse-path.
+func (o *op) resolvedNotice(txn int64) error {
+	reqs, err := o.people("requestor")
+	if err != nil {
+		return err
+	}
+	if o.actor != nil {
+		reqs = o.without(reqs, o.actor.Email)
+	}
+	if len(reqs) == 0 {
+		return nil
+	}
+	inReplyTo, refs, err := o.references()
+	if err != nil {
+		return err
+	}
+	r, err := o.mailText(TmplResolved, &TemplateData{Requestor: reqs[0]})
+	if err != nil {
+		return err
+	}
+	return o.send("", KindResolved, txn, &outMail{
+		kind: KindResolved, fromAddr: o.queue.Address, fromName: o.queue.Name,
+		to: reqs, subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang,
+		inReplyTo: inReplyTo, refs: refs, text: r.body,
+	}, reqs)
 }
 
 // notifyStaff tells the ticket's staff about a requestor's mail: the owner,
@@ -83,11 +108,7 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 	if len(rcpts) == 0 {
 		return nil
 	}
-	intro := "New ticket"
-	if what != TxCreate {
-		intro = "Reply"
-	}
-	var before, after string
+	d := &TemplateData{Sender: sender, New: what == TxCreate, Text: in.Text}
 	if what == TxCreate && sender != "" && o.s.notifyFold > 0 {
 		key := fmt.Sprintf("%d %s", o.t.queueID, sender)
 		last, ok, err := o.lastNotice(noticeNewTicket, key)
@@ -105,18 +126,21 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 			return err
 		}
 		if len(ids) > 0 {
-			before = fmt.Sprintf("[%s opened %d more %s in queue %s since %s, not announced one by one: %s.]\n\n",
-				sender, len(ids), plural(len(ids), "ticket", "tickets"), o.queue.Name, clock(first), ticketList(ids))
+			d.Folded = &TemplateFolded{Count: len(ids), Since: clock(first), Tickets: ids[:min(len(ids), maxListed)], More: max(len(ids)-maxListed, 0)}
 		}
-		after = fmt.Sprintf("\n[New tickets from %s until %s are not announced one by one: the next notice lists them, and 'sak ticket list --requestor %s' shows them.]\n",
-			sender, clock(o.now+o.s.notifyFold.Microseconds()), sender)
+		d.FoldUntil = clock(o.now + o.s.notifyFold.Microseconds())
 	}
-	atts, left := o.attachments(in)
+	var atts []Attachment
+	atts, d.Left = o.attachments(in)
+	r, err := o.mailText(TmplNotify, d)
+	if err != nil {
+		return err
+	}
 	return o.send(o.queue.Address, KindNotify, txn, &outMail{
 		kind: KindNotify, fromName: fromName + " via " + o.queue.Name, fromAddr: o.queue.Address,
-		to: rcpts, subject: taggedSubject(o.queue, o.t.id, o.t.subject),
+		to: rcpts, subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang,
 		inReplyTo:   in.MessageID,
-		text:        fmt.Sprintf("%s%s from %s in queue %s:\n\n%s%s%s", before, intro, sender, o.queue.Name, in.Text, left, after),
+		text:        r.body,
 		attachments: atts,
 	}, rcpts)
 }
@@ -189,29 +213,6 @@ func (o *op) folded(kind, key string) ([]int64, int64, error) {
 // maxListed is how many ticket numbers a notice lists; it counts the rest.
 const maxListed = 50
 
-// ticketList is "#12, #13, #14", the numbers past maxListed counted.
-func ticketList(ids []int64) string {
-	var b strings.Builder
-	for i, id := range ids {
-		if i == maxListed {
-			fmt.Fprintf(&b, " and %d more", len(ids)-maxListed)
-			break
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "#%d", id)
-	}
-	return b.String()
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // clock is a stored time as the notices write it.
 func clock(micros int64) string { return fromMicros(micros).Format("2006-01-02 15:04 UTC") }
 
@@ -221,10 +222,8 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	var rcpts, cc []string
 	var err error
 	fromAddr := o.queue.Address
-	subject := taggedSubject(o.queue, o.t.id, o.t.subject)
 	if kind == KindComment {
 		fromAddr = o.queue.CommentAddress
-		subject = taggedSubject(o.queue, o.t.id, "Comment: "+o.t.subject)
 		if rcpts, err = o.staff(); err != nil {
 			return err
 		}
@@ -248,11 +247,17 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	if name == "" {
 		name = o.actor.Login
 	}
-	atts, left := o.attachments(in)
+	d := &TemplateData{Sender: o.actor.Email, Text: in.Text}
+	var atts []Attachment
+	atts, d.Left = o.attachments(in)
+	r, err := o.mailText(kind, d) // the kinds of mail are the templates' names
+	if err != nil {
+		return err
+	}
 	return o.send(o.queue.Address, kind, txn, &outMail{
 		kind: kind, fromName: name, fromAddr: fromAddr, to: rcpts, cc: cc,
-		subject: subject, text: in.Text + left, inReplyTo: inReplyTo, refs: refs,
-		attachments: atts,
+		subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang, text: r.body,
+		inReplyTo: inReplyTo, refs: refs, attachments: atts,
 	}, append(rcpts, cc...))
 }
 
@@ -262,9 +267,9 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 const attachLimit = 10 << 20
 
 // attachments are the attachments of in that a mail relaying it carries,
-// in order, each that still fits attachLimit, and a line for its text
-// naming those it does not carry ("" when it carries all).
-func (o *op) attachments(in *Incoming) ([]Attachment, string) {
+// in order, each that still fits attachLimit, and the names of those it
+// does not carry, each "name (N bytes)".
+func (o *op) attachments(in *Incoming) ([]Attachment, []string) {
 	var atts []Attachment
 	var left []string
 	total := 0
@@ -280,17 +285,13 @@ func (o *op) attachments(in *Incoming) ([]Attachment, string) {
 		}
 		left = append(left, fmt.Sprintf("%s (%d bytes)", name, a.Size))
 	}
-	if len(left) == 0 {
-		return atts, ""
-	}
-	return atts, fmt.Sprintf("\n[Not attached here, kept on ticket %d: %s]\n", o.t.id, strings.Join(left, ", "))
+	return atts, left
 }
 
 // commandFailed tells a caseworker that the commands of their mail were
 // refused, and which subject tag would work.
 func (o *op) commandFailed(in *Incoming, from *User) error {
 	ce := in.refused
-	hint := commandHint(ce)
 	txn, err := o.record(TxNote, "", "", "refused by mail: ["+ce.action.String()+"]: "+ce.err.Error())
 	if err != nil {
 		return err
@@ -298,16 +299,11 @@ func (o *op) commandFailed(in *Incoming, from *User) error {
 	if _, err := o.storeMessage(txn, &in.Mail); err != nil {
 		return err
 	}
-	text := fmt.Sprintf(`Your command [%s] on ticket %d was not carried out:
-
-    %v
-
-Nothing was changed by the commands of your mail; your text was kept on the ticket.
-`, ce.action, o.t.id, ce.err)
-	if hint != "" {
-		text += "\n" + hint + "\n"
+	r, err := o.mailText(TmplRefused, &TemplateData{Command: "[" + ce.action.String() + "]", Reason: ce.err.Error(), Hint: commandHint(ce)})
+	if err != nil {
+		return err
 	}
-	return o.tellCaseworker(in, from, txn, "Command refused", text)
+	return o.tellCaseworker(in, from, txn, r)
 }
 
 // unverifiedNote tells a caseworker, at their address in sak, that mail in
@@ -334,43 +330,36 @@ func (o *op) unverifiedNote(in *Incoming, from *User, txn int64) error {
 	if why == "" {
 		why = "no DKIM signature aligned with your address, and no trusted Authentication-Results header"
 	}
-	subject := strings.TrimSpace(in.Subject)
-	text := fmt.Sprintf(`Your mail %q on ticket %d was kept as an internal note marked
-unverified: it was not sent on to anyone, and no commands in it were run.
-sak could not verify that it came from you:
-
-    %s
-
-If you sent it, answer from the mail system your organisation signs
-(DKIM), or use 'sak ticket reply' or 'sak ticket comment'. If you did not
-send it, someone wrote in your name: tell your administrator.
-
-You get this notice at most once an hour.
-`, subject, o.t.id, why)
-	return o.tellCaseworker(in, from, txn, "Kept as a note", text)
+	r, err := o.mailText(TmplUnverified, &TemplateData{MailSubject: strings.TrimSpace(in.Subject), Reason: why})
+	if err != nil {
+		return err
+	}
+	return o.tellCaseworker(in, from, txn, r)
 }
 
 // tellCaseworker mails a caseworker, through the outbox, what became of
-// their mail in; what heads the subject.
-func (o *op) tellCaseworker(in *Incoming, from *User, txn int64, what, text string) error {
+// their mail in, as r says.
+func (o *op) tellCaseworker(in *Incoming, from *User, txn int64, r rendered) error {
 	return o.send(o.queue.Address, KindError, txn, &outMail{
 		kind: KindError, fromAddr: o.queue.Address, fromName: o.queue.Name,
-		to: []string{from.Email}, subject: taggedSubject(o.queue, o.t.id, what+": "+o.t.subject),
-		inReplyTo: in.MessageID, text: text,
+		to: []string{from.Email}, subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang,
+		inReplyTo: in.MessageID, text: r.body,
 	}, []string{from.Email})
 }
 
+// commandHint names the template's hint for a refused command: "steal",
+// "take", "queue", "user" or "".
 func commandHint(ce *commandError) string {
 	msg := ce.err.Error()
 	switch {
 	case strings.Contains(msg, "steal it instead"):
-		return "To take it over, put [steal] in the subject."
+		return "steal"
 	case strings.Contains(msg, "take it instead"):
-		return "To become its owner, put [take] in the subject."
+		return "take"
 	case errors.Is(ce.err, ErrUnknownQueue):
-		return "Name a queue that exists: [move QUEUE]; 'sak queue list' shows them."
+		return "queue"
 	case errors.Is(ce.err, ErrUnknownUser):
-		return "Name a caseworker's login: [give LOGIN]."
+		return "user"
 	}
 	return ""
 }

@@ -36,14 +36,20 @@ func (o *op) enqueue(kind string, txn int64, m *Mail, rcpts []string) error {
 // reverse-path of automatic responses). A body other than 0 is the
 // outbox_bodies row that follows m, which is then a header alone.
 func (o *op) enqueueFrom(mailFrom, kind string, txn int64, m *Mail, body int64, rcpts []string) error {
-	var bodyID any
+	var bodyID, ticketID, txnID any // NULL for 0: a digest has no ticket
 	if body != 0 {
 		bodyID = body
+	}
+	if o.t.id != 0 {
+		ticketID = o.t.id
+	}
+	if txn != 0 {
+		txnID = txn
 	}
 	for _, r := range rcpts {
 		_, err := o.tx.ExecContext(o.ctx, `INSERT INTO outbox (ticket_id, txn_id, kind, msgid, mail_from, rcpt, raw, body_id, next_attempt, created)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-			o.t.id, txn, kind, m.MessageID, mailFrom, r, m.Raw, bodyID, o.now)
+			ticketID, txnID, kind, m.MessageID, mailFrom, r, m.Raw, bodyID, o.now)
 		if err != nil {
 			return fmt.Errorf("queue %s mail to %s: %w", kind, r, err)
 		}

@@ -8,12 +8,12 @@ import (
 	"strings"
 )
 
-const queueCols = `id, name, address, comment_address, tag, description, created`
+const queueCols = `id, name, address, comment_address, tag, description, created, lang, signature, notify_resolved, digest_default`
 
 func scanQueue(row interface{ Scan(...any) error }) (*Queue, error) {
 	var q Queue
 	var created int64
-	if err := row.Scan(&q.ID, &q.Name, &q.Address, &q.CommentAddress, &q.Tag, &q.Description, &created); err != nil {
+	if err := row.Scan(&q.ID, &q.Name, &q.Address, &q.CommentAddress, &q.Tag, &q.Description, &created, &q.Lang, &q.Signature, &q.NotifyResolved, &q.DigestDefault); err != nil {
 		return nil, err
 	}
 	q.Created = fromMicros(created)
@@ -28,6 +28,9 @@ type NewQueue struct {
 	CommentAddress string
 	Tag            string
 	Description    string
+	// Lang is the language of its mail (LangNB, LangEN, LangNBEN);
+	// default nb+en.
+	Lang string
 }
 
 // CreateQueue creates a queue. Only sysadmins may.
@@ -57,6 +60,13 @@ func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Qu
 	if !isName(tag, true) {
 		return nil, refuse(ErrInvalid, "subject tag %q is not valid: use letters, digits, '.', '-' and '_'", tag)
 	}
+	lang := nq.Lang
+	if lang == "" {
+		lang = LangNBEN
+	}
+	if err := validLang(lang); err != nil {
+		return nil, err
+	}
 	var q *Queue
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := requireSysadmin(ctx, tx, actor, "create queues"); err != nil {
@@ -73,8 +83,8 @@ func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Qu
 				return refuse(ErrConflict, "%s is the address of user %s", ad, u.Login)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO queues (name, address, comment_address, tag, description, created) VALUES ($1, $2, $3, $4, $5, $6)`,
-			name, addr, comment, tag, nq.Description, micros(s.now()))
+		_, err = tx.ExecContext(ctx, `INSERT INTO queues (name, address, comment_address, tag, description, created, lang) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			name, addr, comment, tag, nq.Description, micros(s.now()), lang)
 		if err != nil {
 			return fmt.Errorf("create queue %s: %w", name, err)
 		}

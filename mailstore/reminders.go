@@ -272,14 +272,14 @@ func (s *Store) sendReminder(ctx context.Context, tx *sql.Tx) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	owner, err := o.loginOf(o.t.ownerID)
+	inReplyTo, refs, err := o.references()
 	if err != nil {
 		return false, err
 	}
-	if owner == "" {
-		owner = "nobody"
-	}
-	inReplyTo, refs, err := o.references()
+	text, err := o.mailText(TmplReminder, &TemplateData{
+		User:     TemplateUser{Login: to.Login, Name: to.Name, Email: to.Email},
+		Reminder: &TemplateReminder{ID: r.ID, By: by.Login, To: to.Login, Due: r.Due.In(s.loc), Text: r.Text},
+	})
 	if err != nil {
 		return false, err
 	}
@@ -287,18 +287,8 @@ func (s *Store) sendReminder(ctx context.Context, tx *sql.Tx) (bool, error) {
 	// comments on the ticket, and never writes to its requestors.
 	m, err := o.compose(&outMail{
 		kind: KindNotify, fromName: o.queue.Name + " reminders", fromAddr: o.queue.CommentAddress,
-		to: []string{to.Email}, subject: taggedSubject(o.queue, o.t.id, "Reminder: "+o.t.subject),
-		inReplyTo: inReplyTo, refs: refs,
-		text: fmt.Sprintf(`Reminder %d about ticket %d in queue %s, set by %s for %s, due %s:
-
-%s
-
-Ticket:  %s
-Status:  %s, owner %s
-
-Mark it done with: sak ticket remind %d --done %d
-`, r.ID, o.t.id, o.queue.Name, by.Login, to.Login, r.Due.Format(time.RFC1123Z),
-			indentText(r.Text), o.t.subject, o.t.status, owner, o.t.id, r.ID),
+		to: []string{to.Email}, subject: taggedSubject(o.queue, o.t.id, text.subject), lang: text.lang,
+		inReplyTo: inReplyTo, refs: refs, text: text.body,
 	})
 	if err != nil {
 		return false, err

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -162,62 +161,37 @@ func TestReminders(t *testing.T) {
 // TestRemindersSentOnce runs SendDueReminders from two stores on one
 // database, two goroutines each, as two 'sak serve' processes would.
 func TestRemindersSentOnce(t *testing.T) {
-	for _, db := range []struct {
-		name string
-		dsn  func(t *testing.T) string
-	}{
-		{"sqlite", func(t *testing.T) string { return "sqlite:" + t.TempDir() + "/sak.db" }},
-		{"postgres", func(t *testing.T) string { return storetest.PostgresDSN(t) }},
-	} {
-		t.Run(db.name, func(t *testing.T) {
-			ctx := context.Background()
-			dsn := db.dsn(t)
-			a := storetest.Open(t, dsn)
-			b := storetest.Open(t, dsn)
-			storetest.Desk(t, a)
-			const n = 12
-			var ids []int64
-			for i := 0; i < n; i++ {
-				id := newTicket(t, a, "alice", "support", "Ticket", "")
-				ids = append(ids, id)
-				if _, err := a.AddReminder(ctx, "alice", id, time.Now().Add(-time.Minute), "bob", "due"); err != nil {
-					t.Fatal(err)
-				}
+	eachDSN(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		a := storetest.Open(t, dsn)
+		b := storetest.Open(t, dsn)
+		storetest.Desk(t, a)
+		const n = 12
+		var ids []int64
+		for i := 0; i < n; i++ {
+			id := newTicket(t, a, "alice", "support", "Ticket", "")
+			ids = append(ids, id)
+			if _, err := a.AddReminder(ctx, "alice", id, time.Now().Add(-time.Minute), "bob", "due"); err != nil {
+				t.Fatal(err)
 			}
-			var mu sync.Mutex
-			total := 0
-			var wg sync.WaitGroup
-			for _, s := range []*mailstore.Store{a, b, a, b} {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					k, err := s.SendDueReminders(ctx)
-					if err != nil {
-						t.Errorf("SendDueReminders: %v", err)
-					}
-					mu.Lock()
-					total += k
-					mu.Unlock()
-				}()
-			}
-			wg.Wait()
-			if total != n {
-				t.Errorf("sent %d reminders in all, want %d", total, n)
-			}
-			for _, id := range ids {
-				out, err := a.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
-				mustDo(t, err)
-				if len(out) != 1 {
-					t.Errorf("ticket %d: %d reminder mails, want 1", id, len(out))
-				}
-			}
-			rs, err := b.Reminders(ctx, mailstore.ReminderFilter{})
+		}
+		total := atOnce(t, []*mailstore.Store{a, b, a, b}, (*mailstore.Store).SendDueReminders)
+		if total != n {
+			t.Errorf("sent %d reminders in all, want %d", total, n)
+		}
+		for _, id := range ids {
+			out, err := a.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
 			mustDo(t, err)
-			for _, r := range rs {
-				if r.Sent == nil {
-					t.Errorf("reminder %d not marked sent", r.ID)
-				}
+			if len(out) != 1 {
+				t.Errorf("ticket %d: %d reminder mails, want 1", id, len(out))
 			}
-		})
-	}
+		}
+		rs, err := b.Reminders(ctx, mailstore.ReminderFilter{})
+		mustDo(t, err)
+		for _, r := range rs {
+			if r.Sent == nil {
+				t.Errorf("reminder %d not marked sent", r.ID)
+			}
+		}
+	})
 }

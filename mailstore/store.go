@@ -68,6 +68,10 @@ type Store struct {
 
 	noSync bool // SQLite commits without fsync: bulk loads only
 
+	// loc is the time zone of the times mail shows and of digest times.
+	loc              *time.Location
+	templateFailures atomic.Int64
+
 	gc     committers // group commit of deliveries
 	stmts  stmtCache
 	secret atomic.Value // []byte: the reply-address secret, once read
@@ -99,6 +103,10 @@ func WithAutoReplyCap(n int) Option { return func(s *Store) { s.ackCap = n } }
 // but listed in the next notice (default 10 minutes; 0: every one).
 func WithNotifyFold(d time.Duration) Option { return func(s *Store) { s.notifyFold = d } }
 
+// WithLocation sets the time zone of the times in the mail sak writes
+// and of the caseworkers' digest times (default the local one).
+func WithLocation(loc *time.Location) Option { return func(s *Store) { s.loc = loc } }
+
 // WithoutSync makes SQLite commits return before they are on disk. It is
 // for filling a store in bulk (benchmark data sets), never for serving
 // mail: a crash loses the last commits.
@@ -109,7 +117,7 @@ func WithoutSync() Option { return func(s *Store) { s.noSync = true } }
 // migrate the schema; call Migrate, or CheckSchema to verify it.
 func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	s := &Store{log: slog.New(slog.DiscardHandler), now: time.Now, autoReplyLimit: 5, autoReplyWindow: time.Hour,
-		ackCap: 300, notifyFold: 10 * time.Minute}
+		ackCap: 300, notifyFold: 10 * time.Minute, loc: time.Local}
 	for _, o := range opts {
 		o(s)
 	}

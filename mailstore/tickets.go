@@ -194,8 +194,11 @@ func (o *op) setStatus(status string) error {
 	}
 	old := o.t.status
 	o.t.status = status
-	_, err := o.record(TxStatus, old, status, "")
-	return err
+	txn, err := o.record(TxStatus, old, status, "")
+	if err != nil || status != StatusResolved || !o.queue.NotifyResolved {
+		return err
+	}
+	return o.resolvedNotice(txn)
 }
 
 var statusOf = map[string]string{

@@ -16,12 +16,12 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-const userCols = `id, COALESCE(login, ''), email, name, sysadmin, disabled, created`
+const userCols = `id, COALESCE(login, ''), email, name, sysadmin, disabled, created, digest`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Login, &u.Email, &u.Name, &u.Sysadmin, &u.Disabled, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Login, &u.Email, &u.Name, &u.Sysadmin, &u.Disabled, &created, &u.Digest); err != nil {
 		return nil, err
 	}
 	u.Created = fromMicros(created)

@@ -79,6 +79,15 @@ func NewMetrics(store *mailstore.Store) *Metrics {
 	}
 	m.Registry.MustRegister(m.received, m.deliveries, m.outbound, m.latency, m.dbErrors, m.reused,
 		&backlogCollector{store: store, m: m},
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "sak_template_failures_total",
+			Help: "Mails written with a built-in template because the queue's own failed (logged with the key template_fallback).",
+		}, func() float64 {
+			if store == nil {
+				return 0
+			}
+			return float64(store.TemplateFailures())
+		}),
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -19,6 +19,7 @@ type CreateOptions struct {
 	CommentAddress string
 	Tag            string
 	Description    string
+	Lang           string
 }
 
 // NewCmdCreate is 'sak queue create'.
@@ -46,6 +47,7 @@ Only sysadmins may create queues.`,
 	cmd.Flags().StringVar(&opts.CommentAddress, "comment-address", "", "the queue's comment `address` (default NAME-comment@domain)")
 	cmd.Flags().StringVar(&opts.Tag, "tag", "", "the subject tag (default the queue's name)")
 	cmd.Flags().StringVar(&opts.Description, "description", "", "what the queue is for")
+	cmd.Flags().StringVar(&opts.Lang, "lang", "", "the `language` of the queue's mail: nb, en or nb+en (default nb+en)")
 	_ = cmd.MarkFlagRequired("address")
 	return cmd
 }
@@ -57,7 +59,7 @@ func createRun(opts *CreateOptions) error {
 		return err
 	}
 	q, err := s.CreateQueue(opts.Ctx, f.As, mailstore.NewQueue{
-		Name: opts.Name, Address: opts.Address, CommentAddress: opts.CommentAddress, Tag: opts.Tag, Description: opts.Description,
+		Name: opts.Name, Address: opts.Address, CommentAddress: opts.CommentAddress, Tag: opts.Tag, Description: opts.Description, Lang: opts.Lang,
 	})
 	if err != nil {
 		return err

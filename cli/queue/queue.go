@@ -21,7 +21,8 @@ func NewCmdQueue(f *cmdutil.Factory) *cobra.Command {
 		Args:    cmdutil.GroupArgs,
 		RunE:    cmdutil.GroupRun,
 	}
-	cmd.AddCommand(NewCmdCreate(f, nil), NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdGrant(f, nil), NewCmdRevoke(f, nil))
+	cmd.AddCommand(NewCmdCreate(f, nil), NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdGrant(f, nil), NewCmdRevoke(f, nil),
+		NewCmdSet(f, nil), NewCmdTemplate(f))
 	return cmd
 }
 

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -64,6 +65,12 @@ func printDetail(f *cmdutil.Factory, d *Detail) error {
 	field("Comment address", d.CommentAddress)
 	field("Subject tag", fmt.Sprintf("[%s #ID]", d.Tag))
 	field("Description", d.Description)
+	field("Language", d.Lang)
+	field("Resolve notice", onOff(d.NotifyResolved))
+	field("Digest default", d.DigestDefault)
+	if d.Signature != "" {
+		field("Signature", strings.ReplaceAll(d.Signature, "\n", " / "))
+	}
 	field("Created", cmdutil.FormatTime(d.Created, f.Loc()))
 	fmt.Fprintln(out)
 	if d.Members == nil {

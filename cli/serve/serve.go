@@ -221,6 +221,7 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 		}
 	}
 	srv := smtpd.NewServer(d, cfg)
+	firstRun(ctx, store, log)
 
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
@@ -282,6 +283,7 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 			} else if n > 0 {
 				log.Info("reminders queued", "count", n)
 			}
+			sendDigests(workCtx, store, log)
 			select {
 			case <-workCtx.Done():
 				return

@@ -116,7 +116,8 @@ func Open(t testing.TB, dsn string, opts ...mailstore.Option) *mailstore.Store {
 // Desk fills a store with a small service desk: sysadmin root; queues
 // support (support@example.org) and it-help (it-help@example.org, tag IT);
 // caseworkers alice and bob on support, carol on it-help; watcher walt on
-// support. It returns the support queue.
+// support. Both queues write English (the tests read sak's mail in it).
+// It returns the support queue.
 func Desk(t testing.TB, s *mailstore.Store) *mailstore.Queue {
 	t.Helper()
 	ctx := context.Background()
@@ -132,9 +133,9 @@ func Desk(t testing.TB, s *mailstore.Store) *mailstore.Queue {
 		_, err := s.AddUser(ctx, "root", mailstore.NewUser{Login: u, Email: u + "@example.org", Name: u})
 		must(err)
 	}
-	_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "support", Address: "support@example.org"})
+	_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "support", Address: "support@example.org", Lang: mailstore.LangEN})
 	must(err)
-	_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "it-help", Address: "it-help@example.org", Tag: "IT"})
+	_, err = s.CreateQueue(ctx, "root", mailstore.NewQueue{Name: "it-help", Address: "it-help@example.org", Tag: "IT", Lang: mailstore.LangEN})
 	must(err)
 	must(s.Grant(ctx, "root", "support", "alice", mailstore.RoleCaseworker))
 	must(s.Grant(ctx, "root", "support", "bob", mailstore.RoleCaseworker))
