@@ -86,6 +86,13 @@ func (t *Ticket) OwnerLogin() string {
 	return *t.Owner
 }
 
+// Detail is a ticket with its history, as 'ticket show -o json' prints it
+// and the API's GET /api/v1/tickets/{id} answers.
+type Detail struct {
+	*Ticket
+	Transactions []Transaction `json:"transactions"`
+}
+
 // Transaction types.
 const (
 	TxCreate      = "create"
@@ -114,7 +121,8 @@ type Transaction struct {
 	ID       int64     `json:"id"`
 	TicketID int64     `json:"ticket"`
 	Type     string    `json:"type"`
-	Actor    string    `json:"actor"` // login, else address, else "" (sak itself)
+	Actor    string    `json:"actor"`           // login, else address, else "" (sak itself)
+	Agent    string    `json:"agent,omitempty"` // login of who acted for Actor (a sysadmin over the API), else ""
 	Created  time.Time `json:"created"`
 	Old      string    `json:"old,omitempty"`
 	New      string    `json:"new,omitempty"`

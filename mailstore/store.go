@@ -68,6 +68,8 @@ type Store struct {
 
 	noSync bool // SQLite commits without fsync: bulk loads only
 
+	systemAddr string // From of mail about no ticket; see WithSystemAddress
+
 	gc     committers // group commit of deliveries
 	stmts  stmtCache
 	secret atomic.Value // []byte: the reply-address secret, once read
