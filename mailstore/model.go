@@ -27,6 +27,7 @@ const (
 	ViaCLI    = "cli"
 	ViaMail   = "mail"
 	ViaImport = "import"
+	ViaAPI    = "api"
 )
 
 // User is a person sak knows: a caseworker or admin with a login, or a
