@@ -119,14 +119,6 @@ func (a *api) listTokens(w http.ResponseWriter, r *http.Request, c *who) (any, e
 	return a.s.ListTokens(r.Context(), c.as, r.URL.Query().Get("user"))
 }
 
-// NewToken is the body of POST /api/v1/tokens, and what it and POST
-// /api/v1/login/token answer: the token's secret, shown this once, with
-// its description.
-type NewToken struct {
-	*mailstore.Token
-	Secret string `json:"secret"`
-}
-
 func (a *api) createToken(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
 	var body struct {
 		User    string     `json:"user"`
@@ -144,7 +136,7 @@ func (a *api) createToken(w http.ResponseWriter, r *http.Request, c *who) (any, 
 	if err != nil {
 		return nil, err
 	}
-	return created(NewToken{Token: tok, Secret: secret}), nil
+	return created(mailstore.IssuedToken{Token: tok, Secret: secret}), nil
 }
 
 // DELETE /api/v1/tokens/{id}; "current" is the token of the request
@@ -194,5 +186,5 @@ func (a *api) loginToken(w http.ResponseWriter, r *http.Request, _ *who) (any, e
 	if err != nil {
 		return nil, err
 	}
-	return created(NewToken{Token: tok, Secret: secret}), nil
+	return created(mailstore.IssuedToken{Token: tok, Secret: secret}), nil
 }

@@ -354,7 +354,7 @@ func TestLoginByMail(t *testing.T) {
 		}
 		code = storetest.LoginCode(t, e.s, "alice@example.org")
 		status, body = e.do("POST", "/api/v1/login/token", "", map[string]string{"user": "alice", "code": code, "name": "laptop"})
-		var nt httpd.NewToken
+		var nt mailstore.IssuedToken
 		if status != http.StatusCreated || json.Unmarshal(body, &nt) != nil || !strings.HasPrefix(nt.Secret, mailstore.TokenPrefix) {
 			t.Fatalf("token: %d %s", status, body)
 		}

@@ -41,6 +41,13 @@ type Token struct {
 	LastUsed *time.Time `json:"last_used"`
 }
 
+// IssuedToken is a token just made, with its secret, shown this once:
+// what 'sak token create -o json' prints and the API answers.
+type IssuedToken struct {
+	*Token
+	Secret string `json:"secret"`
+}
+
 // newTokenSecret makes a token string.
 func newTokenSecret() string {
 	var b [32]byte
