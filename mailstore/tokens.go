@@ -137,14 +137,7 @@ func tokenUser(ctx context.Context, q querier, actor, login, what string) (*User
 	if !a.Sysadmin {
 		return nil, refuse(ErrPermission, "only a sysadmin may %s, and %s is not one", what, a.Login)
 	}
-	u, err := userByLogin(ctx, q, login)
-	if err != nil {
-		return nil, err
-	}
-	if u.Disabled {
-		return nil, refuse(ErrDisabled, "user %s is disabled", u.Login)
-	}
-	return u, nil
+	return actorUser(ctx, q, login)
 }
 
 const tokenCols = `k.id, u.login, k.name, k.created, k.expires, k.last_used`

@@ -28,6 +28,16 @@ type Hosts struct {
 	Hosts   map[string]Host `json:"hosts"`
 }
 
+// Lookup is the server named (the current one for ""), and its Host if
+// the CLI is logged in to it.
+func (h *Hosts) Lookup(server string) (string, Host, bool) {
+	if server == "" {
+		server = h.Current
+	}
+	host, ok := h.Hosts[server]
+	return server, host, ok
+}
+
 // ConfigDir is $XDG_CONFIG_HOME/sak, or ~/.config/sak.
 func ConfigDir() (string, error) {
 	if d := os.Getenv("XDG_CONFIG_HOME"); d != "" {

@@ -126,11 +126,7 @@ func statusRun(opts *LoginOptions) error {
 	if err != nil {
 		return err
 	}
-	server := opts.Server
-	if server == "" {
-		server = hosts.Current
-	}
-	h, ok := hosts.Hosts[server]
+	server, h, ok := hosts.Lookup(opts.Server)
 	if !ok {
 		_, err := fmt.Fprintln(out, "Not logged in to a server: sak works on the database (local mode).")
 		return err

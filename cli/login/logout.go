@@ -50,11 +50,7 @@ func logoutRun(opts *LogoutOptions) error {
 	if err != nil {
 		return err
 	}
-	server := opts.Server
-	if server == "" {
-		server = hosts.Current
-	}
-	h, ok := hosts.Hosts[server]
+	server, h, ok := hosts.Lookup(opts.Server)
 	if !ok {
 		return fmt.Errorf("not logged in to %s", cmdutil.Sanitize(orNone(server)))
 	}
