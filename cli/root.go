@@ -18,6 +18,7 @@ import (
 	dbcmd "sak/cli/db"
 	digestcmd "sak/cli/digest"
 	importcmd "sak/cli/importcmd"
+	logincmd "sak/cli/login"
 	outboxcmd "sak/cli/outbox"
 	quarantinecmd "sak/cli/quarantine"
 	queuecmd "sak/cli/queue"
@@ -25,6 +26,7 @@ import (
 	"sak/cli/serve"
 	statscmd "sak/cli/stats"
 	ticketcmd "sak/cli/ticket"
+	tokencmd "sak/cli/token"
 	usercmd "sak/cli/user"
 )
 
@@ -148,6 +150,7 @@ A brand-new SQLite database is created and migrated on first use; run
 	root.AddCommand(dbcmd.NewCmdDB(f))
 	root.AddCommand(usercmd.NewCmdUser(f))
 	root.AddCommand(queuecmd.NewCmdQueue(f))
+	root.AddCommand(tokencmd.NewCmdToken(f), logincmd.NewCmdLogin(f, nil), logincmd.NewCmdLogout(f, nil))
 	root.AddCommand(ticketcmd.NewCmdTicket(f))
 	root.AddCommand(searchcmd.NewCmdSearch(f, nil), statscmd.NewCmdStats(f, nil))
 	root.AddCommand(importcmd.NewCmdImport(f))

@@ -16,6 +16,11 @@ var (
 	ErrInvalid      = errors.New("invalid")
 	ErrDisabled     = errors.New("user disabled")
 	ErrSchema       = errors.New("schema version mismatch")
+	// ErrUnauthenticated: no valid credential (a token or login code
+	// that is wrong, expired, revoked, or of a disabled user).
+	ErrUnauthenticated = errors.New("not authenticated")
+	// ErrLimited: too many requests of a kind; try again later.
+	ErrLimited = errors.New("rate limited")
 )
 
 // Error is a refusal: Kind is one of the sentinels above, Msg the sentence a

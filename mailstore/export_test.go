@@ -16,3 +16,6 @@ func SetSearchWindow(t interface{ Cleanup(func()) }, n int) {
 
 // NoteLost is Store.noteLost: what the store does on seeing err.
 func (s *Store) NoteLost(err error) { s.noteLost(err) }
+
+// FormatToken is the token string of 32 random bytes.
+var FormatToken = formatToken

@@ -27,6 +27,7 @@ const (
 	ViaCLI    = "cli"
 	ViaMail   = "mail"
 	ViaImport = "import"
+	ViaAPI    = "api"
 )
 
 // User is a person sak knows: a caseworker or admin with a login, or a
@@ -99,6 +100,13 @@ func (t *Ticket) OwnerLogin() string {
 	return *t.Owner
 }
 
+// Detail is a ticket with its history, as 'ticket show -o json' prints it
+// and the API's GET /api/v1/tickets/{id} answers.
+type Detail struct {
+	*Ticket
+	Transactions []Transaction `json:"transactions"`
+}
+
 // Transaction types.
 const (
 	TxCreate      = "create"
@@ -127,7 +135,8 @@ type Transaction struct {
 	ID       int64     `json:"id"`
 	TicketID int64     `json:"ticket"`
 	Type     string    `json:"type"`
-	Actor    string    `json:"actor"` // login, else address, else "" (sak itself)
+	Actor    string    `json:"actor"`           // login, else address, else "" (sak itself)
+	Agent    string    `json:"agent,omitempty"` // login of who acted for Actor (a sysadmin over the API), else ""
 	Created  time.Time `json:"created"`
 	Old      string    `json:"old,omitempty"`
 	New      string    `json:"new,omitempty"`

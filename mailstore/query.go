@@ -136,7 +136,8 @@ type Filter struct {
 	CreatedTo  time.Time
 	UpdatedTo  time.Time
 	Limit      int
-	IncludeAll bool // include merged tickets
+	BeforeID   int64 // only tickets numbered below it: the next page after a page ending at BeforeID
+	IncludeAll bool  // include merged tickets
 }
 
 // ListTickets lists tickets, newest first.
@@ -180,6 +181,9 @@ func (s *Store) listTickets(ctx context.Context, f Filter, u *User) ([]Ticket, e
 	}
 	if !f.UpdatedTo.IsZero() {
 		where = append(where, "t.updated < "+arg(micros(f.UpdatedTo)))
+	}
+	if f.BeforeID > 0 {
+		where = append(where, "t.id < "+arg(f.BeforeID))
 	}
 	where = append(where, seesNow(u, "t", arg)...)
 	q := `SELECT ` + ticketCols + ticketFrom
@@ -272,8 +276,8 @@ func (s *Store) history(ctx context.Context, id int64, sg *sight) ([]Transaction
 		until = ` AND (x.created < $1 OR x.created = $1 AND x.id <= $2)`
 		args = append(args, sg.untilCreated, sg.untilTxn)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT x.id, x.ticket_id, x.type, COALESCE(u.login, u.email, ''), x.created, x.old_value, x.new_value, x.via, x.note
-		FROM transactions x LEFT JOIN users u ON u.id = x.actor_id WHERE x.ticket_id IN (`+in+`)`+until+` ORDER BY x.created, x.id`, args...)
+	rows, err := s.db.QueryContext(ctx, `SELECT x.id, x.ticket_id, x.type, COALESCE(u.login, u.email, ''), x.created, x.old_value, x.new_value, x.via, x.note, COALESCE(a.login, '')
+		FROM transactions x LEFT JOIN users u ON u.id = x.actor_id LEFT JOIN users a ON a.id = x.agent_id WHERE x.ticket_id IN (`+in+`)`+until+` ORDER BY x.created, x.id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read history of ticket %d: %w", id, err)
 	}
@@ -283,7 +287,7 @@ func (s *Store) history(ctx context.Context, id int64, sg *sight) ([]Transaction
 	for rows.Next() {
 		var t Transaction
 		var created int64
-		if err := rows.Scan(&t.ID, &t.TicketID, &t.Type, &t.Actor, &created, &t.Old, &t.New, &t.Via, &t.Note); err != nil {
+		if err := rows.Scan(&t.ID, &t.TicketID, &t.Type, &t.Actor, &created, &t.Old, &t.New, &t.Via, &t.Note, &t.Agent); err != nil {
 			return nil, err
 		}
 		t.Created = fromMicros(created)

@@ -71,6 +71,7 @@ type Store struct {
 	// loc is the time zone of the times mail shows and of digest times.
 	loc              *time.Location
 	templateFailures atomic.Int64
+	systemAddr       string // From of mail about no ticket; see WithSystemAddress
 
 	gc     committers // group commit of deliveries
 	stmts  stmtCache

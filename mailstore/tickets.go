@@ -17,6 +17,22 @@ func WithVia(ctx context.Context, via string) context.Context {
 	return context.WithValue(ctx, viaKey{}, via)
 }
 
+type agentKey struct{}
+
+// WithAgent marks the operations done with ctx as done by the user with
+// login agent for their actor: a sysadmin acting as another user over the
+// API. The history records both (Transaction.Agent).
+func WithAgent(ctx context.Context, agent string) context.Context {
+	return context.WithValue(ctx, agentKey{}, agent)
+}
+
+func agentOf(ctx context.Context) sql.NullString {
+	if v, ok := ctx.Value(agentKey{}).(string); ok && v != "" {
+		return sql.NullString{String: v, Valid: true}
+	}
+	return sql.NullString{}
+}
+
 func viaOf(ctx context.Context) string {
 	if v, ok := ctx.Value(viaKey{}).(string); ok {
 		return v
@@ -144,9 +160,14 @@ func (o *op) insertTxn(typ, old, new, note string, timeTaken int) (int64, error)
 		actor = sql.NullInt64{Int64: o.actor.ID, Valid: true}
 	}
 	var id int64
-	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note, time_taken)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		o.t.id, actor, o.now, typ, old, new, o.via, note, timeTaken).Scan(&id)
+	q, args := `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note, time_taken)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, []any{o.t.id, actor, o.now, typ, old, new, o.via, note, timeTaken}
+	if agent := agentOf(o.ctx); agent.Valid {
+		q = `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note, time_taken, agent_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT id FROM users WHERE login = $10)) RETURNING id`
+		args = append(args, agent.String)
+	}
+	err := o.tx.QueryRowContext(o.ctx, q, args...).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("record %s on ticket %d: %w", typ, o.t.id, err)
 	}

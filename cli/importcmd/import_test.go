@@ -16,7 +16,6 @@ import (
 
 	"sak/cli/clitest"
 	"sak/cli/importcmd"
-	"sak/cli/ticket"
 	"sak/mailstore"
 	"sak/smtpd/archive"
 	"sak/smtpd/parse"
@@ -187,7 +186,7 @@ func state(t *testing.T, e *clitest.Env) []string {
 	e.JSON("root", &list, "ticket", "list", "--limit", "0", "--status", strings.Join(mailstore.Statuses, ","))
 	var out []string
 	for _, tk := range list {
-		var d ticket.Detail
+		var d mailstore.Detail
 		e.JSON("root", &d, "ticket", "show", fmt.Sprint(tk.ID))
 		var msgs []string
 		for _, x := range d.Transactions {
@@ -251,7 +250,7 @@ func TestImportMbox(t *testing.T) {
 		}
 		// Threading, dates and statuses of the generated threads.
 		for i := range n {
-			var d ticket.Detail
+			var d mailstore.Detail
 			e.JSON("root", &d, "ticket", "show", fmt.Sprint(firstTicket+i))
 			var ids []string
 			for _, x := range d.Transactions {
@@ -432,7 +431,7 @@ func TestImportCRLF(t *testing.T) {
 		if err != nil || s.Read != len(ms) || s.Created != 4 || s.Threaded != 6 || s.Resolved != 0 {
 			t.Fatalf("import: err %v, summary %+v\n%s", err, s, stderr)
 		}
-		var d ticket.Detail
+		var d mailstore.Detail
 		e.JSON("root", &d, "ticket", "show", fmt.Sprint(firstTicket+3))
 		if d.Subject != "With Content-Length" || len(d.Transactions) == 0 || d.Transactions[0].Message == nil ||
 			!strings.Contains(d.Transactions[0].Message.Text, "From the start it was broken.") {

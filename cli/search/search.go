@@ -86,15 +86,7 @@ func validStatus(st string) bool {
 }
 
 // Hit is a search hit as -o json prints it.
-type Hit struct {
-	ID      int64   `json:"id"`
-	Queue   string  `json:"queue"`
-	Subject string  `json:"subject"`
-	Status  string  `json:"status"`
-	Owner   *string `json:"owner"`
-	Score   float64 `json:"score"`
-	Snippet string  `json:"snippet"`
-}
+type Hit = mailstore.Hit
 
 func searchRun(opts *SearchOptions) error {
 	f := opts.Factory
@@ -108,11 +100,7 @@ func searchRun(opts *SearchOptions) error {
 	}
 	ios := f.IOStreams
 	if f.JSON() {
-		out := make([]Hit, len(hits))
-		for i, h := range hits {
-			out[i] = Hit{ID: h.ID, Queue: h.Queue, Subject: h.Subject, Status: h.Status, Owner: h.Owner, Score: h.Score, Snippet: h.Snippet}
-		}
-		return cmdutil.PrintJSON(ios.Out, out)
+		return cmdutil.PrintJSON(ios.Out, mailstore.Hits(hits))
 	}
 	if len(hits) == 0 {
 		_, err := fmt.Fprintln(ios.ErrOut, "No tickets match.")

@@ -79,49 +79,10 @@ first ticket up to now.`,
 }
 
 // Row is one queue's figures, or the total, as -o json prints them.
-// Shares are fractions of received (0 to 1); medians are in seconds, null
-// when there is nothing to take the median of.
-type Row struct {
-	Queue                      *string  `json:"queue"` // null for the total
-	Received                   int      `json:"received"`
-	Resolved                   int      `json:"resolved"`
-	Rejected                   int      `json:"rejected"`
-	ResolvedShare              float64  `json:"resolved_share"`
-	RejectedShare              float64  `json:"rejected_share"`
-	NowNew                     int      `json:"now_new"`
-	NowOpen                    int      `json:"now_open"`
-	NowStalled                 int      `json:"now_stalled"`
-	Responded                  int      `json:"responded"`
-	MedianFirstResponseSeconds *float64 `json:"median_first_response_seconds"`
-	MedianResolutionSeconds    *float64 `json:"median_resolution_seconds"`
-}
+type Row = mailstore.StatsRow
 
 // Report is what 'sak stats -o json' prints.
-type Report struct {
-	Since  *time.Time `json:"since"` // null: from the first ticket
-	Until  time.Time  `json:"until"`
-	Queues []Row      `json:"queues"`
-	Total  Row        `json:"total"`
-}
-
-func row(st mailstore.QueueStats, total bool) Row {
-	r := Row{Received: st.Received, Resolved: st.Resolved, Rejected: st.Rejected, ResolvedShare: st.ResolvedShare, RejectedShare: st.RejectedShare,
-		NowNew: st.NowNew, NowOpen: st.NowOpen, NowStalled: st.NowStalled, Responded: st.Responded,
-		MedianFirstResponseSeconds: seconds(st.FirstResponse), MedianResolutionSeconds: seconds(st.Resolution)}
-	if !total {
-		q := st.Queue
-		r.Queue = &q
-	}
-	return r
-}
-
-func seconds(d *time.Duration) *float64 {
-	if d == nil {
-		return nil
-	}
-	s := d.Seconds()
-	return &s
-}
+type Report = mailstore.StatsReport
 
 func statsRun(opts *StatsOptions) error {
 	f := opts.Factory
@@ -140,15 +101,7 @@ func statsRun(opts *StatsOptions) error {
 	}
 	ios := f.IOStreams
 	if f.JSON() {
-		rep := Report{Until: until.UTC(), Queues: make([]Row, len(rows)), Total: row(*total, true)}
-		if !opts.Since.IsZero() {
-			since := opts.Since.UTC()
-			rep.Since = &since
-		}
-		for i, r := range rows {
-			rep.Queues[i] = row(r, false)
-		}
-		return cmdutil.PrintJSON(ios.Out, rep)
+		return cmdutil.PrintJSON(ios.Out, mailstore.NewStatsReport(rows, total, opts.Since, until))
 	}
 	c := cmdutil.Color{Enabled: ios.Color}
 	t := cmdutil.NewTable(ios,

@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"sak/cli/clitest"
-	"sak/cli/ticket"
 	"sak/mailstore"
 	"sak/smtpd/parse"
 )
@@ -65,7 +64,7 @@ func TestAttach(t *testing.T) {
 		if !carried("pat@example.com") {
 			t.Fatal("the reply to pat does not carry the file")
 		}
-		var d ticket.Detail
+		var d mailstore.Detail
 		e.JSON("alice", &d, "ticket", "show", "1")
 		var last mailstore.Transaction
 		for _, tx := range d.Transactions {

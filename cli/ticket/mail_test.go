@@ -8,7 +8,7 @@ import (
 
 	"sak/cli"
 	"sak/cli/clitest"
-	"sak/cli/ticket"
+	"sak/mailstore"
 )
 
 // TestMail checks that 'sak ticket mail' writes a ticket's mail byte for
@@ -23,7 +23,7 @@ func TestMail(t *testing.T) {
 		if r := e.Exec("root", raw, "mailgate", "--recipient", "support@example.org"); r.Code != 0 {
 			t.Fatalf("mailgate: exit %d, %s", r.Code, r.Err)
 		}
-		var d ticket.Detail
+		var d mailstore.Detail
 		e.JSON("alice", &d, "ticket", "show", "4")
 		if len(d.Transactions) == 0 || d.Transactions[0].Message == nil {
 			t.Fatalf("ticket 4 holds no mail: %+v", d)

@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"sak/cli/clitest"
-	"sak/cli/ticket"
+	"sak/mailstore"
 )
 
 // TestReadRights checks that the ticket commands read as the acting user
@@ -18,7 +18,7 @@ func TestReadRights(t *testing.T) {
 		e.Seed()
 		work(e)
 		clitest.Golden(t, "testdata/list_carol.golden", e.MustRunAs("carol", "ticket", "list"))
-		var d ticket.Detail
+		var d mailstore.Detail
 		e.JSON("root", &d, "ticket", "show", "1")
 		m := d.Transactions[0].Message.ID
 		for _, args := range [][]string{

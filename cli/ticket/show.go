@@ -19,12 +19,6 @@ type ShowOptions struct {
 	ID      int64
 }
 
-// Detail is a ticket with its history, as 'ticket show -o json' prints it.
-type Detail struct {
-	*mailstore.Ticket
-	Transactions []mailstore.Transaction `json:"transactions"`
-}
-
 // NewCmdShow is 'sak ticket show'.
 func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Command {
 	opts := &ShowOptions{Factory: f}
@@ -81,7 +75,7 @@ func showRun(opts *ShowOptions) error {
 		if merged != "" {
 			fmt.Fprintf(ios.ErrOut, "sak: %s\n", merged)
 		}
-		return cmdutil.PrintJSON(ios.Out, Detail{Ticket: t, Transactions: txs})
+		return cmdutil.PrintJSON(ios.Out, mailstore.Detail{Ticket: t, Transactions: txs})
 	}
 	if merged != "" {
 		fmt.Fprintln(ios.Out, strings.ToUpper(merged[:1])+merged[1:]+".")

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"sak/mailstore"
@@ -144,4 +145,35 @@ func Desk(t testing.TB, s *mailstore.Store) *mailstore.Queue {
 	q, err := s.Queue(ctx, "support")
 	must(err)
 	return q
+}
+
+// loginCodeRE finds the code in the Subject of a login code mail.
+var loginCodeRE = regexp.MustCompile(`(?m)^Subject: sak login code ([0-9]+)\r?$`)
+
+// LoginCode is the code of the newest login code mail queued for rcpt,
+// read from the outbox as the person would read it from their mailbox;
+// "" when there is none.
+func LoginCode(t testing.TB, s *mailstore.Store, rcpt string) string {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := s.Outbox(ctx, mailstore.OutboxFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code := ""
+	for _, r := range rows {
+		if r.Kind != mailstore.KindLoginCode || r.Rcpt != rcpt {
+			continue
+		}
+		raw, err := s.OutboxRaw(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := loginCodeRE.FindSubmatch(raw)
+		if m == nil {
+			t.Fatalf("outbox row %d has no login code:\n%s", r.ID, raw)
+		}
+		code = string(m[1])
+	}
+	return code
 }

@@ -1,0 +1,191 @@
+package httpd
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"sak/mailstore"
+)
+
+var sprintf = fmt.Sprintf
+
+func (a *api) listQueues(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	qs, err := a.s.Queues(r.Context())
+	if qs == nil && err == nil {
+		qs = []mailstore.Queue{}
+	}
+	return qs, err
+}
+
+func (a *api) showQueue(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	return a.s.As(c.as).QueueDetail(r.Context(), r.PathValue("name"))
+}
+
+type newQueue struct {
+	Name           string `json:"name"`
+	Address        string `json:"address"`
+	CommentAddress string `json:"comment_address"`
+	Tag            string `json:"tag"`
+	Description    string `json:"description"`
+	Lang           string `json:"lang"` // nb, en or nb+en; default nb+en
+}
+
+func (a *api) createQueue(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var nq newQueue
+	if err := a.decode(w, r, &nq); err != nil {
+		return nil, err
+	}
+	q, err := a.s.CreateQueue(r.Context(), c.as, mailstore.NewQueue(nq))
+	if err != nil {
+		return nil, err
+	}
+	return created(q), nil
+}
+
+// role grants or revokes a role on a queue and answers the queue.
+func (a *api) role(grant bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		var body struct {
+			User string `json:"user"`
+			Role string `json:"role"`
+		}
+		if err := a.decode(w, r, &body); err != nil {
+			return nil, err
+		}
+		name := r.PathValue("name")
+		var err error
+		if grant {
+			err = a.s.Grant(r.Context(), c.as, name, body.User, body.Role)
+		} else {
+			err = a.s.Revoke(r.Context(), c.as, name, body.User, body.Role)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return a.s.As(c.as).QueueDetail(r.Context(), name)
+	}
+}
+
+func (a *api) listUsers(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	us, err := a.s.Users(r.Context())
+	if us == nil && err == nil {
+		us = []mailstore.User{}
+	}
+	return us, err
+}
+
+type newUser struct {
+	Login    string `json:"login"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Sysadmin bool   `json:"sysadmin"`
+}
+
+func (a *api) addUser(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var nu newUser
+	if err := a.decode(w, r, &nu); err != nil {
+		return nil, err
+	}
+	u, err := a.s.AddUser(r.Context(), c.as, mailstore.NewUser(nu))
+	if err != nil {
+		return nil, err
+	}
+	return created(u), nil
+}
+
+func (a *api) disableUser(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	login := r.PathValue("login")
+	if err := a.s.DisableUser(r.Context(), c.as, login); err != nil {
+		return nil, err
+	}
+	return a.s.User(r.Context(), login)
+}
+
+// Whoami is what GET /api/v1/whoami answers: who the token is, and whom
+// the request acts as.
+type Whoami struct {
+	User  string           `json:"user"`
+	As    string           `json:"as"`
+	Token *mailstore.Token `json:"token"`
+}
+
+func (a *api) whoami(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	return Whoami{User: c.user, As: c.as, Token: c.token}, nil
+}
+
+// GET /api/v1/tokens?user=LOGIN: the acting user's tokens (a sysadmin's:
+// anyone's).
+func (a *api) listTokens(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	return a.s.ListTokens(r.Context(), c.as, r.URL.Query().Get("user"))
+}
+
+func (a *api) createToken(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body struct {
+		User    string     `json:"user"`
+		Name    string     `json:"name"`
+		Expires *time.Time `json:"expires"`
+	}
+	if err := a.decode(w, r, &body); err != nil {
+		return nil, err
+	}
+	var exp time.Time
+	if body.Expires != nil {
+		exp = *body.Expires
+	}
+	tok, secret, err := a.s.CreateToken(r.Context(), c.as, body.User, body.Name, exp)
+	if err != nil {
+		return nil, err
+	}
+	return created(mailstore.IssuedToken{Token: tok, Secret: secret}), nil
+}
+
+// DELETE /api/v1/tokens/{id}; "current" is the token of the request
+// ('sak logout').
+func (a *api) revokeToken(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	id := c.token.ID
+	if r.PathValue("id") != "current" {
+		var err error
+		if id, err = ticketID(r, "id"); err != nil {
+			return nil, err
+		}
+	}
+	return nil, a.s.RevokeToken(r.Context(), c.as, id)
+}
+
+// LoginCode is the body of POST /api/v1/login/code.
+type LoginCode struct {
+	User string `json:"user"`
+}
+
+// loginCode mails a code. The answer is the same whether the user exists
+// or not.
+func (a *api) loginCode(w http.ResponseWriter, r *http.Request, _ *who) (any, error) {
+	var body LoginCode
+	if err := a.decode(w, r, &body); err != nil {
+		return nil, err
+	}
+	if err := a.s.RequestLoginCode(r.Context(), body.User, a.client(r)); err != nil {
+		return nil, err
+	}
+	return withStatus{http.StatusAccepted, map[string]string{"status": "a code was mailed to the address sak has for " + body.User + ", if sak knows that user"}}, nil
+}
+
+// LoginToken is the body of POST /api/v1/login/token.
+type LoginToken struct {
+	User string `json:"user"`
+	Code string `json:"code"`
+	Name string `json:"name"` // of the token, e.g. the machine's
+}
+
+func (a *api) loginToken(w http.ResponseWriter, r *http.Request, _ *who) (any, error) {
+	var body LoginToken
+	if err := a.decode(w, r, &body); err != nil {
+		return nil, err
+	}
+	tok, secret, err := a.s.RedeemLoginCode(r.Context(), body.User, body.Code, body.Name)
+	if err != nil {
+		return nil, err
+	}
+	return created(mailstore.IssuedToken{Token: tok, Secret: secret}), nil
+}

@@ -1,0 +1,353 @@
+package httpd
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"sak/mailstore"
+)
+
+// DefaultLimit and MaxLimit bound a page of tickets or hits: a client
+// pages on with ?before=ID, the number of the last ticket it got.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+func (a *api) routes(mux *http.ServeMux) {
+	const v = "/api/v1"
+	mux.HandleFunc("POST "+v+"/login/code", a.open(a.loginCode))
+	mux.HandleFunc("POST "+v+"/login/token", a.open(a.loginToken))
+	mux.HandleFunc("GET "+v+"/whoami", a.authed(a.whoami))
+
+	mux.HandleFunc("GET "+v+"/tickets", a.authed(a.listTickets))
+	mux.HandleFunc("POST "+v+"/tickets", a.authed(a.createTicket))
+	mux.HandleFunc("GET "+v+"/tickets/{id}", a.authed(a.showTicket))
+	mux.HandleFunc("GET "+v+"/tickets/{id}/mails/{msg}", a.authed(a.ticketMail))
+	for _, verb := range []string{"take", "steal", "resolve", "reject", "stall", "open"} {
+		mux.HandleFunc("POST "+v+"/tickets/{id}/"+verb, a.authed(a.act(verb)))
+	}
+	mux.HandleFunc("POST "+v+"/tickets/{id}/give", a.authed(a.give))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/move", a.authed(a.move))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/merge", a.authed(a.merge))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/comment", a.authed(a.write(false)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/reply", a.authed(a.write(true)))
+	mux.HandleFunc("GET "+v+"/search", a.authed(a.search))
+	mux.HandleFunc("GET "+v+"/stats", a.authed(a.stats))
+
+	mux.HandleFunc("GET "+v+"/queues", a.authed(a.listQueues))
+	mux.HandleFunc("POST "+v+"/queues", a.authed(a.createQueue))
+	mux.HandleFunc("GET "+v+"/queues/{name}", a.authed(a.showQueue))
+	mux.HandleFunc("POST "+v+"/queues/{name}/grant", a.authed(a.role(true)))
+	mux.HandleFunc("POST "+v+"/queues/{name}/revoke", a.authed(a.role(false)))
+
+	mux.HandleFunc("GET "+v+"/users", a.authed(a.listUsers))
+	mux.HandleFunc("POST "+v+"/users", a.authed(a.addUser))
+	mux.HandleFunc("POST "+v+"/users/{login}/disable", a.authed(a.disableUser))
+
+	mux.HandleFunc("GET "+v+"/tokens", a.authed(a.listTokens))
+	mux.HandleFunc("POST "+v+"/tokens", a.authed(a.createToken))
+	mux.HandleFunc("DELETE "+v+"/tokens/{id}", a.authed(a.revokeToken))
+
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusNotFound, apiError{"no such API endpoint: " + r.Method + " " + r.URL.Path, "not_found"})
+	})
+}
+
+func invalid(format string, args ...any) error {
+	return &mailstore.Error{Kind: mailstore.ErrInvalid, Msg: sprintf(format, args...)}
+}
+
+// ticketID is the path's {id}: 42 or #42.
+func ticketID(r *http.Request, name string) (int64, error) {
+	s := strings.TrimPrefix(r.PathValue(name), "#")
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, invalid("%q is not a number", r.PathValue(name))
+	}
+	return id, nil
+}
+
+// list is a query parameter given as a=x,y or a=x&a=y.
+func list(q url.Values, key string) []string {
+	var out []string
+	for _, v := range q[key] {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+func queryTime(q url.Values, key string) (time.Time, error) {
+	v := q.Get(key)
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, invalid("%s=%q is not an RFC 3339 time", key, v)
+	}
+	return t, nil
+}
+
+func queryInt(q url.Values, key string, def int64) (int64, error) {
+	v := q.Get(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, invalid("%s=%q is not a number", key, v)
+	}
+	return n, nil
+}
+
+func pageLimit(q url.Values) (int, error) {
+	n, err := queryInt(q, "limit", DefaultLimit)
+	if err != nil {
+		return 0, err
+	}
+	if n == 0 || n > MaxLimit {
+		n = MaxLimit
+	}
+	return int(n), nil
+}
+
+// GET /api/v1/tickets?queue=&status=&owner=LOGIN|me|nobody&requestor=
+// &created_before=&updated_before=&limit=&before=: as 'ticket list'.
+func (a *api) listTickets(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	q := r.URL.Query()
+	f := mailstore.Filter{Queues: list(q, "queue"), Statuses: list(q, "status"), Requestor: q.Get("requestor")}
+	var err error
+	if f.Limit, err = pageLimit(q); err != nil {
+		return nil, err
+	}
+	if f.BeforeID, err = queryInt(q, "before", 0); err != nil {
+		return nil, err
+	}
+	if f.CreatedTo, err = queryTime(q, "created_before"); err != nil {
+		return nil, err
+	}
+	if f.UpdatedTo, err = queryTime(q, "updated_before"); err != nil {
+		return nil, err
+	}
+	switch o := q.Get("owner"); o {
+	case "":
+	case "nobody":
+		f.NoOwner = true
+	case "me":
+		f.Owner = c.as
+	default:
+		f.Owner = o
+	}
+	ts, err := a.s.As(c.as).ListTickets(r.Context(), f)
+	if ts == nil && err == nil {
+		ts = []mailstore.Ticket{}
+	}
+	return ts, err
+}
+
+// ticketNow is the ticket id as it is now (followed through merges), as
+// the acting user sees it: what a write answers, as 'ticket take -o json'
+// prints.
+func (a *api) ticketNow(r *http.Request, c *who, id int64) (any, error) {
+	rd := a.s.As(c.as)
+	now, err := rd.Resolve(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return rd.Ticket(r.Context(), now)
+}
+
+type newTicket struct {
+	Queue      string   `json:"queue"`
+	Requestors []string `json:"requestors"`
+	Subject    string   `json:"subject"`
+	Text       string   `json:"text"`
+}
+
+func (a *api) createTicket(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var nt newTicket
+	if err := a.decode(w, r, &nt); err != nil {
+		return nil, err
+	}
+	id, err := a.s.CreateTicket(r.Context(), c.as, mailstore.NewTicket{Queue: nt.Queue, Requestors: nt.Requestors, Subject: nt.Subject, Text: nt.Text})
+	if err != nil {
+		return nil, err
+	}
+	t, err := a.s.As(c.as).Ticket(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	return created(t), nil
+}
+
+func (a *api) showTicket(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	id, err := ticketID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	rd := a.s.As(c.as)
+	now, err := rd.Resolve(r.Context(), id)
+	if err != nil {
+		return nil, err
+	}
+	t, err := rd.Ticket(r.Context(), now)
+	if err != nil {
+		return nil, err
+	}
+	txs, err := rd.History(r.Context(), now)
+	if err != nil {
+		return nil, err
+	}
+	if txs == nil {
+		txs = []mailstore.Transaction{}
+	}
+	return mailstore.Detail{Ticket: t, Transactions: txs}, nil
+}
+
+// GET /api/v1/tickets/{id}/mails/{msg}: the stored mail as it came.
+func (a *api) ticketMail(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	id, err := ticketID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	msg, err := ticketID(r, "msg")
+	if err != nil {
+		return nil, err
+	}
+	b, err := a.s.As(c.as).TicketMail(r.Context(), id, msg)
+	if err != nil {
+		return nil, err
+	}
+	return raw{contentType: "message/rfc822", data: b}, nil
+}
+
+func (a *api) act(verb string) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		id, err := ticketID(r, "id")
+		if err != nil {
+			return nil, err
+		}
+		if err := a.s.Act(r.Context(), c.as, id, mailstore.Action{Name: verb}); err != nil {
+			return nil, err
+		}
+		return a.ticketNow(r, c, id)
+	}
+}
+
+func (a *api) give(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body struct {
+		User string `json:"user"`
+	}
+	return a.change(w, r, c, &body, func(id int64) error { return a.s.Give(r.Context(), c.as, id, body.User) })
+}
+
+func (a *api) move(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body struct {
+		Queue string `json:"queue"`
+	}
+	return a.change(w, r, c, &body, func(id int64) error { return a.s.Move(r.Context(), c.as, id, body.Queue) })
+}
+
+func (a *api) merge(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body struct {
+		Into int64 `json:"into"`
+	}
+	return a.change(w, r, c, &body, func(id int64) error { return a.s.Merge(r.Context(), c.as, id, body.Into) })
+}
+
+// change decodes body, runs do on the path's ticket and answers the ticket
+// as it is now.
+func (a *api) change(w http.ResponseWriter, r *http.Request, c *who, body any, do func(id int64) error) (any, error) {
+	id, err := ticketID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	if err := a.decode(w, r, body); err != nil {
+		return nil, err
+	}
+	if err := do(id); err != nil {
+		return nil, err
+	}
+	return a.ticketNow(r, c, id)
+}
+
+// File is an attachment of a comment or reply: its name and its contents
+// in base64 (RFC 4648, standard alphabet, padded).
+type File struct {
+	Name string `json:"name"`
+	Data string `json:"data"`
+}
+
+// Write is the body of a comment or reply.
+type Write struct {
+	Text  string `json:"text"`
+	Files []File `json:"files"`
+}
+
+func (a *api) write(reply bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		var body Write
+		return a.change(w, r, c, &body, func(id int64) error {
+			files := make([]mailstore.Attachment, 0, len(body.Files))
+			for i, f := range body.Files {
+				data, err := base64.StdEncoding.DecodeString(f.Data)
+				if err != nil {
+					return invalid("file %d (%q) is not in base64", i+1, f.Name)
+				}
+				att, err := mailstore.UploadAttachment(f.Name, data)
+				if err != nil {
+					return err
+				}
+				files = append(files, att)
+			}
+			if reply {
+				return a.s.Reply(r.Context(), c.as, id, body.Text, files...)
+			}
+			return a.s.Comment(r.Context(), c.as, id, body.Text, files...)
+		})
+	}
+}
+
+// GET /api/v1/search?q=WORDS&queue=&status=&limit=
+func (a *api) search(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	q := r.URL.Query()
+	limit, err := pageLimit(q)
+	if err != nil {
+		return nil, err
+	}
+	hits, err := a.s.As(c.as).Search(r.Context(), q.Get("q"), mailstore.SearchFilter{Queues: list(q, "queue"), Statuses: list(q, "status"), Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	return mailstore.Hits(hits), nil
+}
+
+// GET /api/v1/stats?queue=&since=&until= (RFC 3339; until defaults to now)
+func (a *api) stats(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	q := r.URL.Query()
+	since, err := queryTime(q, "since")
+	if err != nil {
+		return nil, err
+	}
+	until, err := queryTime(q, "until")
+	if err != nil {
+		return nil, err
+	}
+	if until.IsZero() {
+		until = a.cfg.Now()
+	}
+	rows, total, err := a.s.As(c.as).Stats(r.Context(), mailstore.StatsFilter{Queues: list(q, "queue"), Since: since, Until: until})
+	if err != nil {
+		return nil, err
+	}
+	return mailstore.NewStatsReport(rows, total, since, until), nil
+}
