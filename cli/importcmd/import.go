@@ -18,9 +18,9 @@ import (
 	"sak/cli/cmdutil"
 	"sak/cli/remind"
 	"sak/cli/rtimport"
+	"sak/importer/archive"
 	"sak/mailstore"
 	"sak/smtpd"
-	"sak/smtpd/archive"
 )
 
 // NewCmdImport is the 'sak import' group: mbox, maildir and rt.

@@ -17,8 +17,8 @@ import (
 	"sak/cli/clitest"
 	"sak/cli/importcmd"
 	"sak/cli/ticket"
+	"sak/importer/archive"
 	"sak/mailstore"
-	"sak/smtpd/archive"
 )
 
 // mail is one message of a test archive.

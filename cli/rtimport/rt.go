@@ -12,7 +12,7 @@ import (
 
 	"sak/cli/cmdutil"
 	"sak/cli/remind"
-	"sak/mailstore/rt"
+	"sak/importer/rt"
 )
 
 // RTOptions are the options of 'sak import rt'.

@@ -12,7 +12,7 @@ import (
 	"sak/cli/clitest"
 	"sak/cli/ticket"
 	"sak/mailstore"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // TestAttach checks 'ticket reply --attach' and 'ticket comment --attach':
