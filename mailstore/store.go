@@ -64,6 +64,7 @@ type Store struct {
 	gc     committers // group commit of deliveries
 	stmts  stmtCache
 	secret atomic.Value // []byte: the reply-address secret, once read
+	queued outboxNotify // WithOutboxNotify
 }
 
 // Option configures Open.
@@ -445,7 +446,9 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) e
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	committed := false
 	defer func() {
+		s.queued.end(tx, committed)
 		// A panic must not leave the transaction, and SQLite's write
 		// lock, open on a pooled connection.
 		if p := recover(); p != nil {
@@ -466,6 +469,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", commitError{err})
 	}
+	committed = true
 	return nil
 }
 
