@@ -45,10 +45,7 @@ type committers struct {
 
 func (s *Store) startCommitters() {
 	s.gc.once.Do(func() {
-		n := 1
-		if s.d.name == "postgres" {
-			n = 4
-		}
+		n := s.d.committers
 		s.gc.reqs = make(chan *commitReq)
 		s.gc.stop = make(chan struct{})
 		for i := 0; i < n; i++ {

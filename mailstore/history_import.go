@@ -367,11 +367,10 @@ func (im *Importer) ImportTickets(ctx context.Context, batch []*ImportTicket, ke
 // fixSequence moves PostgreSQL's ticket id sequence past the explicit ids
 // written; SQLite's AUTOINCREMENT follows them by itself.
 func (im *Importer) fixSequence(ctx context.Context, tx *sql.Tx) error {
-	if im.s.d.name != "postgres" {
+	if im.s.d.fixTicketSeq == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('tickets', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM tickets), 1))`)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, im.s.d.fixTicketSeq); err != nil {
 		return fmt.Errorf("move ticket id sequence: %w", err)
 	}
 	return nil
