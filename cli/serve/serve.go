@@ -113,9 +113,10 @@ or SAK_RELAY_PASSWORD.`,
 			}
 			if os.Getenv("GOGC") == "" {
 				// Every mail allocates briefly and lets go: with Go's
-				// default (100) collection was a tenth of the daemon's CPU
-				// under load. 300 bought 11% more mail per second for 8 MiB
-				// more RSS (BENCHMARKS.md). GOGC in the environment rules.
+				// default (100) collection took a good share of the
+				// daemon's CPU under load, and 300 bought more mail per
+				// second for a little more RSS (BENCHMARKS.md). GOGC in
+				// the environment rules.
 				debug.SetGCPercent(300)
 			}
 			return Serve(cmd.Context(), opts)
