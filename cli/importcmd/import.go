@@ -16,7 +16,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/cli/remind"
 	"sak/cli/rtimport"
 	"sak/importer/archive"
 	"sak/mailstore"
@@ -100,7 +99,7 @@ func (o *Options) check(args []string) error {
 	case "0", "":
 		o.resolveAfter = 0
 	default:
-		d, err := remind.ParseDuration(s)
+		d, err := cmdutil.ParseDuration(s)
 		if err != nil {
 			return cmdutil.FlagErrorf("--resolve-older-than: %v", err)
 		}
