@@ -21,6 +21,11 @@ import (
 // maxBatch bounds the deliveries one commit carries.
 const maxBatch = 64
 
+// DeliveryTimeout is the time one delivery may take in the store when its
+// ctx has no deadline; smtpd's DATA gives each delivery this much by
+// default too.
+const DeliveryTimeout = 2 * time.Minute
+
 type commitReq struct {
 	ctx  context.Context
 	in   *Incoming
@@ -117,12 +122,17 @@ func (s *Store) commitLoop() {
 // after the commit.
 func (s *Store) runBatch(batch []*commitReq) {
 	results := make([]commitRes, len(batch))
-	// The batch must end by the earliest deadline among its deliveries:
-	// each caller answers 451 when its deadline passes, so committing
-	// later would store a mail whose sender was told to retry.
-	deadline := time.Now().Add(2 * time.Minute)
-	for _, r := range batch {
-		if d, ok := r.ctx.Deadline(); ok && d.Before(deadline) {
+	// The batch must end by the earliest deadline among its deliveries
+	// (DeliveryTimeout from now for one without): each caller answers 451
+	// when its deadline passes, so committing later would store a mail
+	// whose sender was told to retry.
+	var deadline time.Time
+	for i, r := range batch {
+		d, ok := r.ctx.Deadline()
+		if !ok {
+			d = time.Now().Add(DeliveryTimeout)
+		}
+		if i == 0 || d.Before(deadline) {
 			deadline = d
 		}
 	}
