@@ -57,7 +57,7 @@ e2e: build
 # PostgreSQL is the local test database unless SAK_TEST_POSTGRES says.
 BENCH_PG ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 bench:
-	SAK_TEST_POSTGRES="$${SAK_TEST_POSTGRES:-$(BENCH_PG)}" $(GO) test -run='^$$' -bench=. -benchmem -benchtime=2s ./smtpd/... ./mailstore/...
+	SAK_TEST_POSTGRES="$${SAK_TEST_POSTGRES:-$(BENCH_PG)}" $(GO) test -run='^$$' -bench=. -benchmem -benchtime=2s ./parse/... ./smtpd/... ./mailstore/... ./importer/...
 	TICKETS=50000 scripts/bench.sh
 
 # The same at the seed scale: 700,000 tickets, about 5,000,000 mails.

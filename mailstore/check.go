@@ -47,12 +47,7 @@ func (s *Store) Check(ctx context.Context, maxAge time.Duration) (*Health, error
 	if err := s.CheckVersion(have); err != nil {
 		h.Problems = append(h.Problems, err.Error())
 	}
-	if s.d.name == "sqlite" {
-		err = s.checkSQLite(ctx, h)
-	} else {
-		err = s.checkPostgres(ctx, h, have > 0)
-	}
-	if err != nil {
+	if err := s.d.check(s, ctx, h, have > 0); err != nil {
 		h.Problems = append(h.Problems, err.Error())
 	}
 	if have == 0 {

@@ -21,6 +21,11 @@ import (
 // maxBatch bounds the deliveries one commit carries.
 const maxBatch = 64
 
+// DeliveryTimeout is the time one delivery may take in the store when its
+// ctx has no deadline; smtpd's DATA gives each delivery this much by
+// default too.
+const DeliveryTimeout = 2 * time.Minute
+
 type commitReq struct {
 	ctx  context.Context
 	in   *Incoming
@@ -45,10 +50,7 @@ type committers struct {
 
 func (s *Store) startCommitters() {
 	s.gc.once.Do(func() {
-		n := 1
-		if s.d.name == "postgres" {
-			n = 4
-		}
+		n := s.d.committers
 		s.gc.reqs = make(chan *commitReq)
 		s.gc.stop = make(chan struct{})
 		for i := 0; i < n; i++ {
@@ -120,12 +122,17 @@ func (s *Store) commitLoop() {
 // after the commit.
 func (s *Store) runBatch(batch []*commitReq) {
 	results := make([]commitRes, len(batch))
-	// The batch must end by the earliest deadline among its deliveries:
-	// each caller answers 451 when its deadline passes, so committing
-	// later would store a mail whose sender was told to retry.
-	deadline := time.Now().Add(2 * time.Minute)
-	for _, r := range batch {
-		if d, ok := r.ctx.Deadline(); ok && d.Before(deadline) {
+	// The batch must end by the earliest deadline among its deliveries
+	// (DeliveryTimeout from now for one without): each caller answers 451
+	// when its deadline passes, so committing later would store a mail
+	// whose sender was told to retry.
+	var deadline time.Time
+	for i, r := range batch {
+		d, ok := r.ctx.Deadline()
+		if !ok {
+			d = time.Now().Add(DeliveryTimeout)
+		}
+		if i == 0 || d.Before(deadline) {
 			deadline = d
 		}
 	}

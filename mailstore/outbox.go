@@ -54,6 +54,7 @@ func (o *op) enqueueFrom(mailFrom, kind string, txn int64, m *Mail, body int64, 
 			return fmt.Errorf("queue %s mail to %s: %w", kind, r, err)
 		}
 	}
+	o.s.queued.wrote(o.tx)
 	return nil // a trigger (migration 8) indexes the Message-ID
 }
 

@@ -3,6 +3,7 @@ package mailstore_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"sak/mailstore"
@@ -53,6 +54,34 @@ func TestMarkSentMany(t *testing.T) {
 			if r.Status != want || (want == "sent") != (r.Sent != nil) {
 				t.Errorf("row %d (%d): status %s, sent %v; want %s", i, r.ID, r.Status, r.Sent, want)
 			}
+		}
+	})
+}
+
+// TestOutboxNotify: a commit that queued mail calls the notify function
+// once; one that queued nothing does not.
+func TestOutboxNotify(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		q := storetest.Desk(t, s)
+		var calls atomic.Int32
+		mailstore.WithOutboxNotify(func() { calls.Add(1) })(s)
+		in := &mailstore.Incoming{
+			Mail:   mailstore.Mail{Raw: []byte("Subject: x\r\n\r\nx\r\n"), MessageID: "notify@example.com", From: "p@example.com", Subject: "x"},
+			Routes: []mailstore.Route{{Queue: q}},
+		}
+		if _, err := s.Deliver(t.Context(), in); err != nil {
+			t.Fatal(err)
+		}
+		if n := calls.Load(); n != 1 {
+			t.Fatalf("after a new ticket's auto-reply: %d calls, want 1", n)
+		}
+		d, err := s.Deliver(t.Context(), in)
+		if err != nil || !d.Duplicate {
+			t.Fatalf("Deliver again = %+v, %v; want a duplicate", d, err)
+		}
+		if n := calls.Load(); n != 1 {
+			t.Errorf("after a duplicate that queued nothing: %d calls, want 1", n)
 		}
 	})
 }

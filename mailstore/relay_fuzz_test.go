@@ -8,7 +8,7 @@ import (
 	"github.com/emersion/go-message/mail"
 
 	"sak/internal/mimepart"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // FuzzRelayAttachments sends the attachments of any mail on as compose

@@ -59,17 +59,21 @@ type SearchHit struct {
 }
 
 // searchSQL is what differs between the dialects: the subject and message
-// matches (as tid, score and mid), and the snippets.
+// matches (as tid, score and mid), the snippets, and how a query is
+// written (matchExpr).
 type searchSQL struct {
 	subject, body   string
 	topSubject      string // subject's best %[2]d matches among its newest %[1]d
 	topBody         string // body's best %[2]d matches among its newest %[1]d
 	bodySnippets    string // $1 the query; rows: message id, snippet
 	subjectSnippets string // $1 the query; rows: ticket id, snippet
+	quote           string // around each word
+	prefix          string // after a word that matches as a prefix
+	and             string // between the words
 }
 
-var searchQueries = map[string]searchSQL{
-	"sqlite": {
+var (
+	sqliteSearch = searchSQL{
 		subject: `SELECT rowid AS tid, -bm25(tickets_fts) AS score FROM tickets_fts WHERE tickets_fts MATCH $1`,
 		body: `SELECT m.ticket_id AS tid, m.id AS mid, -bm25(messages_fts) AS score
 			FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH $1`,
@@ -89,8 +93,9 @@ var searchQueries = map[string]searchSQL{
 			FROM messages_fts WHERE messages_fts MATCH $1 AND rowid IN (%s)`,
 		subjectSnippets: `SELECT rowid, snippet(tickets_fts, 0, '` + markStart + `', '` + markEnd + `', '…', 24)
 			FROM tickets_fts WHERE tickets_fts MATCH $1 AND rowid IN (%s)`,
-	},
-	"postgres": {
+		quote: `"`, prefix: "*", and: " ",
+	}
+	postgresSearch = searchSQL{
 		subject:    pgSubject,
 		body:       pgBody,
 		topSubject: pgSubject + fmt.Sprintf(pgWindow, "tickets") + pgTop,
@@ -101,8 +106,9 @@ var searchQueries = map[string]searchSQL{
 		subjectSnippets: `SELECT id, ts_headline('simple', subject, to_tsquery('simple', $1),
 			'StartSel="` + markStart + `", StopSel="` + markEnd + `", HighlightAll=true')
 			FROM tickets WHERE id IN (%s)`,
-	},
-}
+		quote: "'", prefix: ":*", and: " & ",
+	}
+)
 
 // PostgreSQL's matches, and its best matches: the same, ranked and cut.
 const (
@@ -159,25 +165,15 @@ func parseSearch(q string) []searchTerm {
 // matchExpr renders the terms as the dialect's full-text query: every word
 // must match. Words hold only letters, digits, marks and . - _ @, so the
 // quotes around them cannot be escaped from.
-func matchExpr(dialect string, terms []searchTerm) string {
+func matchExpr(sq searchSQL, terms []searchTerm) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		if dialect == "postgres" {
-			parts[i] = "'" + t.word + "'"
-			if t.prefix {
-				parts[i] += ":*"
-			}
-		} else {
-			parts[i] = `"` + t.word + `"`
-			if t.prefix {
-				parts[i] += "*"
-			}
+		parts[i] = sq.quote + t.word + sq.quote
+		if t.prefix {
+			parts[i] += sq.prefix
 		}
 	}
-	if dialect == "postgres" {
-		return strings.Join(parts, " & ")
-	}
-	return strings.Join(parts, " ")
+	return strings.Join(parts, sq.and)
 }
 
 // Search finds tickets by the words of query in their subject or in the
@@ -200,8 +196,8 @@ func (s *Store) search(ctx context.Context, query string, f SearchFilter, u *Use
 		}
 		return nil, refuse(ErrInvalid, "nothing to search for in %q: give one or more words", query)
 	}
-	match := matchExpr(s.d.name, terms)
-	sq := searchQueries[s.d.name]
+	sq := s.d.search
+	match := matchExpr(sq, terms)
 	var ranks []searchRank
 	var err error
 	windowed := f.Limit > 0 && len(f.Queues) == 0 && len(f.Statuses) == 0
@@ -393,7 +389,7 @@ func (s *Store) snippets(ctx context.Context, query, match string, ids []int64) 
 // in the queue, unsearchable, until the store's next transaction.
 // PostgreSQL indexes each row itself.
 func (s *Store) indexQueued(ctx context.Context, tx *sql.Tx) error {
-	if s.d.name != "sqlite" {
+	if !s.d.ftsQueue {
 		return nil
 	}
 	c := cachedTx{tx: tx, s: s}
@@ -439,7 +435,7 @@ const optimizeStep = 1000
 // index (mail delivered meanwhile adds segments of its own). PostgreSQL's
 // indexes need no such step: it returns nothing.
 func (s *Store) OptimizeSearch(ctx context.Context) ([]SearchIndex, error) {
-	if s.d.name != "sqlite" {
+	if !s.d.ftsQueue {
 		return nil, nil
 	}
 	var out []SearchIndex

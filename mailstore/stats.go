@@ -109,9 +109,8 @@ func (s *Store) stats(ctx context.Context, f StatsFilter, u *User) ([]QueueStats
 
 	// The tickets received in the period, with their first answer by
 	// staff (a user with a login). A zero Since is far enough in the past
-	// (year 1). The staff are a set made once, not a join per answer: a
-	// fifth faster over the 145,000 tickets of the seed scale's largest
-	// queue.
+	// (year 1). The staff are a set made once, not a join per answer
+	// (faster on a large queue: BENCHMARKS.md).
 	rows, err := s.db.QueryContext(ctx, `SELECT t.queue_id, t.status, t.created, t.resolved,
 			(SELECT MIN(x.created) FROM transactions x
 			 WHERE x.ticket_id = t.id AND x.type = 'correspond' AND x.actor_id IN (SELECT id FROM users WHERE login IS NOT NULL))

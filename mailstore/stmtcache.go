@@ -7,8 +7,8 @@ import (
 )
 
 // Prepared statements. Preparing a statement costs more than running it
-// (a third of a delivery's time on SQLite was spent preparing). The store
-// prepares each query text once; database/sql then keeps it prepared on
+// (BENCHMARKS.md, "What profiling found"). The store prepares each query
+// text once; database/sql then keeps it prepared on
 // every connection that has run it, and a transaction reuses it there.
 
 type stmtCache struct {
@@ -75,16 +75,17 @@ func (s *Store) closeStmts() {
 type cachedDB struct{ s *Store }
 
 // shortCtx is ctx for the short statements of mail delivery: the group
-// commit's and the look-ups before the 250. On SQLite it keeps ctx's
-// values but not its deadline or cancellation: given a context that can
-// end, the driver starts a goroutine to watch it for every statement, and
-// database/sql another for every query; under load that was about a fifth
-// of the CPU the committer spent running statements. Such a statement
-// cannot hang on SQLite: a read never waits for the writer, and a wait for
-// the write lock ends after the busy timeout. On PostgreSQL ctx is kept whole: it also bounds a statement
+// commit's and the look-ups before the 250. On SQLite (dialect
+// detachShort) it keeps ctx's values but not its deadline or
+// cancellation: given a context that can end, the driver starts a
+// goroutine to watch it for every statement, and database/sql another for
+// every query, which under load cost the committer much of its CPU
+// (BENCHMARKS.md). Such a statement cannot hang on SQLite: a read never
+// waits for the writer, and a wait for the write lock ends after the busy
+// timeout. On PostgreSQL ctx is kept whole: it also bounds a statement
 // waiting on the network or on another transaction's lock.
 func (s *Store) shortCtx(ctx context.Context) context.Context {
-	if s.d.name == "sqlite" {
+	if s.d.detachShort {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx

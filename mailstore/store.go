@@ -29,10 +29,11 @@ import (
 //go:embed migrations
 var migrations embed.FS
 
-// dialect holds what differs between SQLite and PostgreSQL. Queries are
-// written once with $N placeholders, which both drivers accept.
+// dialect holds what differs between SQLite and PostgreSQL, so that no
+// method asks which database it runs on. Queries are written once with $N
+// placeholders, which both drivers accept.
 type dialect struct {
-	name   string
+	name   string // also the directory of its migrations
 	driver string
 	// forUpdate locks the rows a read-check-write operation reads. SQLite
 	// needs none: its write transactions start with BEGIN IMMEDIATE and so
@@ -40,13 +41,58 @@ type dialect struct {
 	forUpdate string
 	// skipLocked lets several workers claim different rows of one table.
 	skipLocked string
+	// hasMigrations counts the schema_migrations tables (0 or 1) of the
+	// current schema.
+	hasMigrations string
+	// migrateLock and migrateUnlock, run on one connection, keep two
+	// processes from migrating at once; "" where the write lock does.
+	migrateLock, migrateUnlock string
+	// autoMigrate: a fresh database is migrated when a command first opens
+	// it (a SQLite file on a fresh machine); otherwise only 'sak db migrate'
+	// migrates.
+	autoMigrate bool
+	// committers is how many group committers deliver at once: SQLite has
+	// one writer.
+	committers int
+	// remote: the database is reached over connections that can be lost
+	// (a restart, a failover), so a lost one empties the pool (noteLost).
+	remote bool
+	// detachShort runs the short statements of mail delivery without
+	// ctx's deadline (shortCtx).
+	detachShort bool
+	// ftsQueue: sak fills the full-text index from fts_queue before each
+	// commit (indexQueued) and merges its segments (OptimizeSearch), as
+	// SQLite's FTS5 needs; otherwise the database indexes each row itself.
+	ftsQueue bool
+	// search holds the full-text queries.
+	search searchSQL
+	// fixTicketSeq moves the ticket id sequence past explicitly written
+	// ids; "" where the table follows them by itself.
+	fixTicketSeq string
+	// check adds the dialect's integrity and health findings to h;
+	// schema says whether the database has sak's schema.
+	check func(s *Store, ctx context.Context, h *Health, schema bool) error
 	// contains is a condition format: its first string holds its second.
 	contains string
 }
 
 var (
-	sqliteDialect   = dialect{name: "sqlite", driver: "sqlite", contains: "instr(%s, %s) > 0"}
-	postgresDialect = dialect{name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", contains: "strpos(%s, %s) > 0"}
+	sqliteDialect = dialect{
+		name: "sqlite", driver: "sqlite", contains: "instr(%s, %s) > 0",
+		hasMigrations: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
+		autoMigrate:   true, committers: 1, detachShort: true, ftsQueue: true,
+		search: sqliteSearch,
+		check:  func(s *Store, ctx context.Context, h *Health, _ bool) error { return s.checkSQLite(ctx, h) },
+	}
+	postgresDialect = dialect{
+		name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", contains: "strpos(%s, %s) > 0",
+		hasMigrations: `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`,
+		migrateLock:   `SELECT pg_advisory_lock(7305873)`, migrateUnlock: `SELECT pg_advisory_unlock(7305873)`,
+		committers: 4, remote: true,
+		search:       postgresSearch,
+		fixTicketSeq: `SELECT setval(pg_get_serial_sequence('tickets', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM tickets), 1))`,
+		check:        (*Store).checkPostgres,
+	}
 )
 
 // Store is sak's database. It is safe for concurrent use.
@@ -76,6 +122,7 @@ type Store struct {
 	gc     committers // group commit of deliveries
 	stmts  stmtCache
 	secret atomic.Value // []byte: the reply-address secret, once read
+	queued outboxNotify // WithOutboxNotify
 }
 
 // Option configures Open.
@@ -127,7 +174,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s.d = postgresDialect
 		s.dsn = redactDSN(dsn)
-		s.db, err = sql.Open("pgx", dsn)
+		s.db, err = sql.Open(s.d.driver, dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", s.dsn, err)
 		}
@@ -147,7 +194,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		if err := createPrivate(p); err != nil {
 			return nil, err
 		}
-		s.db, err = sql.Open("sqlite", sqliteURL(p, !s.noSync))
+		s.db, err = sql.Open(s.d.driver, sqliteURL(p, !s.noSync))
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", p, err)
 		}
@@ -226,6 +273,11 @@ func (s *Store) Close() error {
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.d.name }
 
+// AutoMigrate reports whether a fresh database of this kind is migrated
+// when a command first opens it (SQLite), rather than only by 'sak db
+// migrate' (PostgreSQL).
+func (s *Store) AutoMigrate() bool { return s.d.autoMigrate }
+
 // DB gives the tests of other packages and the benchmarks raw access.
 func (s *Store) DB() *sql.DB { return s.db }
 
@@ -279,11 +331,7 @@ func (s *Store) CodeVersion() int {
 // empty database.
 func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	var exists int
-	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
-	if s.d.name == "postgres" {
-		q = `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`
-	}
-	if err := s.db.QueryRowContext(ctx, q).Scan(&exists); err != nil {
+	if err := s.db.QueryRowContext(ctx, s.d.hasMigrations).Scan(&exists); err != nil {
 		return 0, fmt.Errorf("read schema version: %w", err)
 	}
 	if exists == 0 {
@@ -327,17 +375,17 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if s.d.name == "postgres" {
+	if s.d.migrateLock != "" {
 		// Two processes migrating at once: the second waits for the first.
 		conn, err := s.db.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
 		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7305873)`); err != nil {
+		if _, err := conn.ExecContext(ctx, s.d.migrateLock); err != nil {
 			return fmt.Errorf("migrate: lock: %w", err)
 		}
-		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7305873)`)
+		defer conn.ExecContext(context.Background(), s.d.migrateUnlock)
 	}
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -429,7 +477,7 @@ const lostRetries = 3
 // of time loses its connection too (the driver closes it), but says
 // nothing of the others.
 func (s *Store) noteLost(err error) {
-	if err == nil || s.d.name != "postgres" || !connectionLost(err) ||
+	if err == nil || !s.d.remote || !connectionLost(err) ||
 		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return
 	}
@@ -473,7 +521,9 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) e
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	committed := false
 	defer func() {
+		s.queued.end(tx, committed)
 		// A panic must not leave the transaction, and SQLite's write
 		// lock, open on a pooled connection.
 		if p := recover(); p != nil {
@@ -494,6 +544,7 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) e
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", commitError{err})
 	}
+	committed = true
 	return nil
 }
 

@@ -30,8 +30,9 @@ func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 
 // isName reports whether s is a name sak accepts for a login or a queue:
 // 1 to 64 of a-z, 0-9, '.', '_' and '-', the first a letter or digit; for
-// a subject tag (upper) A-Z as well. (As regular expressions, bounded
-// repetitions compiled at every start of every sak command cost 2 ms.)
+// a subject tag (upper) A-Z as well. (Not a regular expression: compiling
+// its bounded repetitions slowed the start of every sak command;
+// BENCHMARKS.md.)
 func isName(s string, upper bool) bool {
 	if len(s) == 0 || len(s) > 64 {
 		return false

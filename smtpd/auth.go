@@ -10,7 +10,7 @@ import (
 
 	"github.com/emersion/go-msgauth/dkim"
 
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // Auth authenticates senders, so that only a caseworker's real mail runs

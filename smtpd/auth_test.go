@@ -17,7 +17,7 @@ import (
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // signer signs mail for a domain with a key the test's resolver serves.

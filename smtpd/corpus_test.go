@@ -12,13 +12,13 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"sak/internal/shared"
+	"sak/internal/testcorpus"
 	"sak/mailstore"
 	"sak/mailstore/storetest"
 )
 
 // corpusFiles lists the real-world mails in ../shared/corpus.
-func corpusFiles(t *testing.T) []string { return shared.CorpusFiles(t) }
+func corpusFiles(t *testing.T) []string { return testcorpus.CorpusFiles(t) }
 
 // TestCorpus delivers every corpus mail through the mailgate path (the
 // Deliverer) and through SMTP: none may fail, each is stored with its

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"sak/mailstore"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // ErrUnusable is a message sak cannot store as mail at all (no bytes).

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"sak/mailstore"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // ImportOptions say how Import treats a mail from an archive.

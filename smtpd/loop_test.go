@@ -8,7 +8,7 @@ import (
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // The loop header counts only with the value sak itself made for the

@@ -19,7 +19,7 @@ import (
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 func TestOutbound(t *testing.T) {

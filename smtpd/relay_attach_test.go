@@ -11,7 +11,7 @@ import (
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // withFile is a mail from from with text and a PDF of pdf's bytes, and

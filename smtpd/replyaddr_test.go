@@ -8,7 +8,7 @@ import (
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // replyToOf returns the Reply-To of the newest outbox mail to rcpt.

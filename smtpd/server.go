@@ -25,7 +25,7 @@ type Config struct {
 	MaxLineLength   int           // longest line accepted, commands and DATA; default 128 KiB
 	ReadTimeout     time.Duration // default 5 minutes (RFC 5321 4.5.3.2)
 	WriteTimeout    time.Duration // default 5 minutes
-	DataTimeout     time.Duration // the time one delivery may take in the store; default 2 minutes
+	DataTimeout     time.Duration // the time one delivery may take in the store; default mailstore.DeliveryTimeout
 	TLS             *tls.Config   // STARTTLS when set
 }
 
@@ -52,7 +52,7 @@ func (c *Config) defaults() {
 		c.WriteTimeout = 5 * time.Minute
 	}
 	if c.DataTimeout == 0 {
-		c.DataTimeout = 2 * time.Minute
+		c.DataTimeout = mailstore.DeliveryTimeout
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"sak/mailstore/storetest"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // relaySink counts what the daemons' outbound workers deliver.

@@ -125,7 +125,7 @@ func (f *Factory) Store(ctx context.Context) (*mailstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if v == 0 && s.Dialect() == "sqlite" {
+	if v == 0 && s.AutoMigrate() {
 		if err := s.Migrate(ctx); err != nil {
 			return nil, err
 		}

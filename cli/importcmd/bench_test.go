@@ -12,7 +12,7 @@ import (
 
 	"sak/cli/clitest"
 	"sak/cli/importcmd"
-	"sak/smtpd/archive"
+	"sak/importer/archive"
 )
 
 // BenchmarkImportMbox imports a generated mbox into a fresh SQLite store

@@ -16,11 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/cli/remind"
 	"sak/cli/rtimport"
+	"sak/importer/archive"
 	"sak/mailstore"
 	"sak/smtpd"
-	"sak/smtpd/archive"
 )
 
 // NewCmdImport is the 'sak import' group: mbox, maildir and rt.
@@ -100,7 +99,7 @@ func (o *Options) check(args []string) error {
 	case "0", "":
 		o.resolveAfter = 0
 	default:
-		d, err := remind.ParseDuration(s)
+		d, err := cmdutil.ParseDuration(s)
 		if err != nil {
 			return cmdutil.FlagErrorf("--resolve-older-than: %v", err)
 		}

@@ -16,9 +16,9 @@ import (
 
 	"sak/cli/clitest"
 	"sak/cli/importcmd"
+	"sak/importer/archive"
 	"sak/mailstore"
-	"sak/smtpd/archive"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // mail is one message of a test archive.

@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/smtpd/archive"
+	"sak/importer/archive"
 )
 
 // NewCmdMaildir makes 'sak import maildir'.

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/smtpd/archive"
+	"sak/importer/archive"
 )
 
 // NewCmdMbox makes 'sak import mbox'.

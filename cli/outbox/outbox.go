@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/cli/remind"
 	"sak/mailstore"
 )
 
@@ -194,7 +193,7 @@ Sysadmins only. It works in short steps, beside a running 'sak serve'.`,
 				return cmdutil.FlagErrorf("give --sent-before: a date, or an age such as 90d")
 			}
 			var err error
-			if opts.Before, err = remind.ParsePast(before, f.Clock()(), f.Loc()); err != nil {
+			if opts.Before, err = cmdutil.ParsePast(before, f.Clock()(), f.Loc()); err != nil {
 				return cmdutil.FlagErrorf("--sent-before: %v", err)
 			}
 			opts.Ctx = cmd.Context()

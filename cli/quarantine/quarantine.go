@@ -12,8 +12,8 @@ import (
 
 	"sak/cli/cmdutil"
 	"sak/mailstore"
+	"sak/parse"
 	"sak/smtpd"
-	"sak/smtpd/parse"
 )
 
 // NewCmdQuarantine is the 'sak quarantine' group.

@@ -72,7 +72,7 @@ the morning), a local date and time (2025-03-01 09:00), or RFC 3339.`,
 					return cmdutil.FlagErrorf("%s: missing TEXT: say what to be reminded of", cmd.CommandPath())
 				}
 				now := f.Clock()
-				if opts.At, err = ParseTime(at, now(), f.Loc()); err != nil {
+				if opts.At, err = cmdutil.ParseTime(at, now(), f.Loc()); err != nil {
 					return cmdutil.FlagErrorf("--at: %v", err)
 				}
 			}

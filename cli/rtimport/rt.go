@@ -11,8 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/cli/remind"
-	"sak/mailstore/rt"
+	"sak/importer/rt"
 )
 
 // RTOptions are the options of 'sak import rt'.
@@ -72,7 +71,7 @@ interruption, or after RT got more mail, and it imports only what is new.
 			opts.QueueMap = m
 			if since != "" {
 				now := f.Clock()
-				if opts.Since, err = remind.ParsePast(since, now(), f.Loc()); err != nil {
+				if opts.Since, err = cmdutil.ParsePast(since, now(), f.Loc()); err != nil {
 					return cmdutil.FlagErrorf("--since: %v", err)
 				}
 			}

@@ -18,14 +18,3 @@ func firstRun(ctx context.Context, store *mailstore.Store, log *slog.Logger) {
 		"first_run", "sak user add LOGIN --email ADDR --sysadmin; sak queue create NAME --address ADDR --as LOGIN",
 		"db", store.String())
 }
-
-// sendDigests queues the caseworkers' daily digests that are due; the
-// reminder ticker calls it every minute. On PostgreSQL several sak serve
-// share the work, each digest leased by one of them.
-func sendDigests(ctx context.Context, store *mailstore.Store, log *slog.Logger) {
-	if n, err := store.SendDueDigests(mailstore.WithVia(ctx, "serve")); err != nil && ctx.Err() == nil {
-		log.Error("send digests", "err", err)
-	} else if n > 0 {
-		log.Info("digests queued", "count", n)
-	}
-}

@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -19,7 +18,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -117,9 +115,10 @@ or SAK_RELAY_PASSWORD.`,
 			}
 			if os.Getenv("GOGC") == "" {
 				// Every mail allocates briefly and lets go: with Go's
-				// default (100) collection was a tenth of the daemon's CPU
-				// under load. 300 bought 11% more mail per second for 8 MiB
-				// more RSS (BENCHMARKS.md). GOGC in the environment rules.
+				// default (100) collection took a good share of the
+				// daemon's CPU under load, and 300 bought more mail per
+				// second for a little more RSS (BENCHMARKS.md). GOGC in
+				// the environment rules.
 				debug.SetGCPercent(300)
 			}
 			return Serve(cmd.Context(), opts)
@@ -220,143 +219,31 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 			opts.MetricsReady(ops.addr)
 		}
 	}
-	srv := smtpd.NewServer(d, cfg)
 	firstRun(ctx, store, log)
-
-	var wg sync.WaitGroup
-	errc := make(chan error, 4)
-	var smtpAddr, lmtpAddr net.Addr
-	for _, l := range []struct {
-		addr  string
-		lmtp  bool
-		where *net.Addr
-	}{{opts.SMTP, false, &smtpAddr}, {opts.LMTP, true, &lmtpAddr}} {
-		if l.addr == "" {
-			continue
-		}
-		ln, err := listen(l.addr, opts.SocketGroup)
-		if err != nil {
-			srv.Shutdown(context.Background())
+	gid := -1
+	if opts.SocketGroup != "" && (strings.HasPrefix(opts.SMTP, "unix:") || strings.HasPrefix(opts.LMTP, "unix:")) {
+		if gid, err = groupID(opts.SocketGroup); err != nil {
 			return err
 		}
-		*l.where = ln.Addr()
-		proto := map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp]
-		log.Info("listening", "proto", proto, "addr", ln.Addr().String(), "hostname", cfg.Hostname, "db", store.String())
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var err error
-			if l.lmtp {
-				err = srv.ServeLMTP(ln)
-			} else {
-				err = srv.ServeSMTP(ln)
-			}
-			if err != nil {
-				errc <- fmt.Errorf("%s on %s: %w", proto, ln.Addr(), err)
-			}
-		}()
 	}
-	workCtx, stopWork := context.WithCancel(context.Background())
-	defer stopWork()
-	if out != nil {
-		out.Store = store
-		if ops != nil {
-			out.Metrics = ops.metrics
-		}
-		log.Info("outbound relay", "relay", opts.Relay)
-		wg.Add(1)
-		go func() { defer wg.Done(); out.Run(workCtx) }()
-	} else {
-		log.Info("no --relay: outgoing mail stays in the outbox")
+	dm := &smtpd.Daemon{
+		Deliverer: d, Config: cfg, SMTP: opts.SMTP, LMTP: opts.LMTP, SocketGID: gid,
+		ShutdownTimeout: opts.ShutdownTimeout, Outbound: out, Ready: opts.Ready,
 	}
-	// Due reminders become outbox mail, with or without a relay. On
-	// PostgreSQL several sak serve processes share the work: each
-	// reminder is claimed by one of them.
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		t := time.NewTicker(time.Minute)
-		defer t.Stop()
-		for {
-			if n, err := store.SendDueReminders(mailstore.WithVia(workCtx, "serve")); err != nil && workCtx.Err() == nil {
-				log.Error("send reminders", "err", err)
-			} else if n > 0 {
-				log.Info("reminders queued", "count", n)
-			}
-			sendDigests(workCtx, store, log)
-			select {
-			case <-workCtx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
-	if opts.Ready != nil {
-		opts.Ready(smtpAddr, lmtpAddr)
-	}
-
-	select {
-	case <-ctx.Done():
-		log.Info("shutting down: finishing sessions in flight", "timeout", opts.ShutdownTimeout)
-	case err = <-errc:
-		log.Error("listener failed", "err", err)
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), opts.ShutdownTimeout)
-	defer cancel()
-	if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, context.DeadlineExceeded) {
-		log.Error("shutdown", "err", serr)
-	}
-	stopWork()
-	wg.Wait()
-	log.Info("stopped")
-	return err
+	return dm.Run(ctx)
 }
 
-// listen opens a TCP listener on HOST:PORT, or a UNIX socket on
-// unix:PATH with mode 0660 and the group given: the MTA's group alone may
-// connect, so what arrives there comes from the MTA (Dovecot's LMTP
-// socket is set up the same way). A socket left by a process that died
-// is replaced; one that answers is not.
-func listen(addr, group string) (net.Listener, error) {
-	path, ok := strings.CutPrefix(addr, "unix:")
-	if !ok {
-		ln, err := net.Listen("tcp", addr)
-		if err != nil {
-			return nil, fmt.Errorf("listen on %s: %w", addr, err)
-		}
-		return ln, nil
-	}
-	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
-		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-			c.Close()
-			return nil, fmt.Errorf("listen on %s: another process serves it", addr)
-		}
-		os.Remove(path)
-	}
-	ln, err := net.Listen("unix", path)
+// groupID is the id of the group named by --socket-group.
+func groupID(name string) (int, error) {
+	g, err := user.LookupGroup(name)
 	if err != nil {
-		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+		return -1, cmdutil.FlagErrorf("--socket-group: %v", err)
 	}
-	if err := os.Chmod(path, 0o660); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("socket %s: %w", path, err)
+	gid, err := strconv.Atoi(g.Gid)
+	if err != nil {
+		return -1, fmt.Errorf("group %s: %w", name, err)
 	}
-	if group != "" {
-		g, err := user.LookupGroup(group)
-		if err != nil {
-			ln.Close()
-			return nil, cmdutil.FlagErrorf("--socket-group: %v", err)
-		}
-		gid, err := strconv.Atoi(g.Gid)
-		if err == nil {
-			err = os.Chown(path, -1, gid)
-		}
-		if err != nil {
-			ln.Close()
-			return nil, fmt.Errorf("socket %s: group %s: %w", path, group, err)
-		}
-	}
-	return ln, nil
+	return gid, nil
 }
 
 // outbound builds the outbox worker from the relay and DKIM flags.

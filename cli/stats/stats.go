@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/cli/remind"
 	"sak/mailstore"
 )
 
@@ -53,12 +52,12 @@ first ticket up to now.`,
 			now := f.Clock()
 			var err error
 			if since != "" {
-				if opts.Since, err = remind.ParsePast(since, now(), f.Loc()); err != nil {
+				if opts.Since, err = cmdutil.ParsePast(since, now(), f.Loc()); err != nil {
 					return cmdutil.FlagErrorf("--since: %v", err)
 				}
 			}
 			if until != "" {
-				if opts.Until, err = remind.ParsePast(until, now(), f.Loc()); err != nil {
+				if opts.Until, err = cmdutil.ParsePast(until, now(), f.Loc()); err != nil {
 					return cmdutil.FlagErrorf("--until: %v", err)
 				}
 			}

@@ -11,7 +11,7 @@ import (
 
 	"sak/cli/clitest"
 	"sak/mailstore"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // TestAttach checks 'ticket reply --attach' and 'ticket comment --attach':

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/cli/remind"
 	"sak/mailstore"
 )
 
@@ -59,14 +58,14 @@ the ticket they were merged into.`,
 			}
 			now := f.Clock()
 			if olderThan != "" {
-				d, err := remind.ParseDuration(olderThan)
+				d, err := cmdutil.ParseDuration(olderThan)
 				if err != nil {
 					return cmdutil.FlagErrorf("--older-than: %v", err)
 				}
 				opts.CreatedTo = now().Add(-d)
 			}
 			if updatedBefore != "" {
-				t, err := remind.ParsePast(updatedBefore, now(), f.Loc())
+				t, err := cmdutil.ParsePast(updatedBefore, now(), f.Loc())
 				if err != nil {
 					return cmdutil.FlagErrorf("--updated-before: %v", err)
 				}

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/cli/remind"
 	"sak/mailstore"
 )
 
@@ -42,7 +41,7 @@ themselves.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			if expires != "never" {
-				d, err := remind.ParseDuration(expires)
+				d, err := cmdutil.ParseDuration(expires)
 				if err != nil {
 					return cmdutil.FlagErrorf("--expires: %v", err)
 				}

@@ -11,7 +11,7 @@ import (
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset"
 
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // leaf is a decoded non-container part of a mail.

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"sak/internal/shared"
+	"sak/internal/testcorpus"
 	"sak/mailstore"
 )
 
@@ -16,7 +16,7 @@ import (
 // under CI).
 func fixtureDir(t testing.TB) string {
 	t.Helper()
-	dir := shared.Dir(t, "fixtures/rt5")
+	dir := testcorpus.Dir(t, "fixtures/rt5")
 	if _, err := os.Stat(filepath.Join(dir, "rt5-sample.sqlite")); err != nil {
 		t.Fatalf("the RT fixture: %v", err)
 	}

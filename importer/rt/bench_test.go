@@ -82,7 +82,7 @@ func synthetic(tb testing.TB, n int) string {
 // tickets (default 10,000) into a fresh SQLite store, or PostgreSQL with
 // SAK_RT_BENCH_POSTGRES=1, and reports tickets/s and mails/s:
 //
-//	go test -run '^$' -bench Import -benchtime 1x ./mailstore/rt/
+//	go test -run '^$' -bench Import -benchtime 1x ./importer/rt/
 func BenchmarkImport(b *testing.B) {
 	n := 10_000
 	if v, err := strconv.Atoi(os.Getenv("SAK_RT_BENCH_TICKETS")); err == nil && v > 0 {

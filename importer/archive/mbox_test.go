@@ -1,7 +1,7 @@
 package archive
 
 import (
-	"sak/internal/shared"
+	"sak/internal/testcorpus"
 
 	"bytes"
 	"errors"
@@ -209,7 +209,7 @@ func trim(s string) string {
 }
 
 // corpusFiles lists the mails of ../shared/corpus.
-func corpusFiles(t testing.TB) []string { return shared.CorpusFiles(t) }
+func corpusFiles(t testing.TB) []string { return testcorpus.CorpusFiles(t) }
 
 func TestQuoteRoundTrip(t *testing.T) {
 	for _, s := range []string{"", "From a\n", ">From a\n>>From b\nFrom c", "x\r\nFrom y\r\n>From z\r\n", "no from here"} {

@@ -3,7 +3,7 @@
 // SQLite (modernc.org/sqlite, opened with mode=ro) and PostgreSQL (pgx);
 // RT's table and column names are the same on both. Each mail is rebuilt
 // as raw bytes from RT's Attachments tree (RFC 2045-2046 structure) and
-// parsed by sak/smtpd/parse like mail that arrives by SMTP; the store
+// parsed by sak/parse like mail that arrives by SMTP; the store
 // writes go through mailstore.Importer, which sends nothing.
 package rt
 

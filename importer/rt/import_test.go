@@ -12,7 +12,7 @@ import (
 
 	"sak/mailstore"
 	"sak/mailstore/storetest"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // counts reads what the tests compare between imports: rows per table.

@@ -103,8 +103,8 @@ func parseCommand(s string) (Command, bool) {
 }
 
 // lazyRegexp compiles expr on first use: most sak commands parse no mail,
-// and compiling the package's expressions at every start cost them 0.6 ms
-// and 120 KB.
+// and compiling the package's expressions at every start slowed them all
+// (BENCHMARKS.md).
 func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

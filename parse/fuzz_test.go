@@ -1,7 +1,7 @@
 package parse
 
 import (
-	"sak/internal/shared"
+	"sak/internal/testcorpus"
 
 	"os"
 	"path/filepath"
@@ -46,7 +46,7 @@ func FuzzParse(f *testing.F) {
 }
 
 // findCorpus is ../shared/corpus, or "" without it, for fuzz seeding.
-func findCorpus() string { return shared.Find("corpus") }
+func findCorpus() string { return testcorpus.Find("corpus") }
 
 func FuzzCommands(f *testing.F) {
 	for _, s := range []string{

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"sak/mailstore"
-	"sak/smtpd/parse"
+	"sak/parse"
 )
 
 // Options tune an import.

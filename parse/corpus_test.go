@@ -1,7 +1,7 @@
 package parse
 
 import (
-	"sak/internal/shared"
+	"sak/internal/testcorpus"
 
 	"bytes"
 	"io/fs"
@@ -13,7 +13,7 @@ import (
 )
 
 // corpusDir is ../shared/corpus; without it the test skips (fails under CI).
-func corpusDir(t testing.TB) string { return shared.Dir(t, "corpus") }
+func corpusDir(t testing.TB) string { return testcorpus.Dir(t, "corpus") }
 
 // corpusFiles lists the .eml files under the corpus, relative to it.
 func corpusFiles(t testing.TB, dir string) []string {

@@ -1,7 +1,7 @@
-// Package shared finds ../shared, the material that lies beside a checkout
+// Package testcorpus finds ../shared, the material that lies beside a checkout
 // of sak (the real-world mail corpus, the RT fixture) and that tests read
 // where it is rather than copy into the repository.
-package shared
+package testcorpus
 
 import (
 	"os"

@@ -10,8 +10,8 @@ import (
 	"time"
 )
 
-// Imports from another tracker (package sak/mailstore/rt reads Request
-// Tracker): the writes an import needs that no sak operation makes, such as
+// The store's import API for another tracker's history (package
+// sak/importer/rt reads Request Tracker and calls it): the writes an import needs that no sak operation makes, such as
 // a ticket with a given id and times, or transactions with a given actor
 // and time. Nothing here sends mail: no outbox rows are written.
 //
@@ -120,22 +120,6 @@ func (im *Importer) AddSubjectTag(ctx context.Context, tag string) error {
 		return fmt.Errorf("add subject tag %s: %w", tag, err)
 	}
 	return nil
-}
-
-// importedTicket finds the sak ticket that ticket id of the tracker whose
-// subject tag is tag became. Threading calls it for a "[TAG #ID]" whose
-// TAG is an imported tracker's.
-func importedTicket(ctx context.Context, q querier, tag string, id int64) (int64, bool, error) {
-	var t int64
-	err := q.QueryRowContext(ctx, `SELECT i.ticket_id FROM subject_tags s JOIN imported_tickets i ON i.source = s.source AND i.old_id = $2
-		WHERE s.tag = LOWER($1)`, tag, id).Scan(&t)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
-	if err != nil {
-		return 0, false, fmt.Errorf("look up imported subject tag: %w", err)
-	}
-	return t, true, nil
 }
 
 // ImportQueue is a queue as the old tracker had it.
@@ -383,11 +367,10 @@ func (im *Importer) ImportTickets(ctx context.Context, batch []*ImportTicket, ke
 // fixSequence moves PostgreSQL's ticket id sequence past the explicit ids
 // written; SQLite's AUTOINCREMENT follows them by itself.
 func (im *Importer) fixSequence(ctx context.Context, tx *sql.Tx) error {
-	if im.s.d.name != "postgres" {
+	if im.s.d.fixTicketSeq == "" {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('tickets', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM tickets), 1))`)
-	if err != nil {
+	if _, err := tx.ExecContext(ctx, im.s.d.fixTicketSeq); err != nil {
 		return fmt.Errorf("move ticket id sequence: %w", err)
 	}
 	return nil

@@ -1,4 +1,4 @@
-package remind
+package cmdutil
 
 import (
 	"testing"
