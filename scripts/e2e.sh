@@ -256,7 +256,7 @@ EOF
 cat >"$PF/transport" <<EOF
 example.org       lmtp:unix:$SOCK
 pipe.example.org  sakpipe:
-gone.test         lmtp:inet:127.0.0.1:$LMTP_PORT
+gone.test         lmtp:unix:$SOCK
 EOF
 
 cat >"$PF/vmailbox" <<EOF

@@ -93,16 +93,40 @@ func (w *Outbound) Run(ctx context.Context) error {
 // many rows it claimed. The rows the relay accepted are marked sent
 // together when the batch ends: a write for each row contended with the
 // deliveries' commits, and under load the outbox fell behind them
-// (BENCHMARKS.md). A crash before the mark sends them again when their
-// lease runs out, as it did the row in flight.
+// (BENCHMARKS.md). A mark that fails (the database restarting, a
+// failover) is tried again until the rows' lease would run out; only a
+// crash before the mark sends them again, when their lease runs out, as it
+// did the row in flight.
 func (w *Outbound) RunOnce(ctx context.Context) (int, error) {
 	w.defaults()
+	claimed := w.Now()
 	rows, err := w.Store.ClaimOutbox(ctx, w.Batch, w.Lease)
 	if err != nil || len(rows) == 0 {
 		return 0, err
 	}
 	sent, err := w.sendBatch(ctx, rows)
-	return len(rows), errors.Join(err, w.Store.MarkSent(ctx, sent...))
+	return len(rows), errors.Join(err, w.markSent(ctx, sent, claimed.Add(w.Lease)))
+}
+
+// markSent marks the rows the relay accepted as sent, trying again while
+// the database is away, until ctx ends or shortly before until, the end of
+// their lease, after which another worker may send them again.
+func (w *Outbound) markSent(ctx context.Context, ids []int64, until time.Time) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := w.Store.MarkSent(ctx, ids...)
+		if err == nil || ctx.Err() != nil || w.Now().Add(wait+time.Second).After(until) {
+			return err
+		}
+		w.Metrics.DBError()
+		w.Log.Warn("outbox: marking sent mail failed; trying again", "rows", len(ids), "in", wait, "err", err)
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
 }
 
 // sendBatch tries each row once over one relay connection and returns the
