@@ -100,18 +100,25 @@ func NewRootCmd(f *cmdutil.Factory) *cobra.Command {
 		Long: `sak is a mail-centric ticket tracker. Mail to a queue address becomes a
 ticket; caseworkers answer by mail or from this command line.
 
-Trust: this command line works on the database directly. Whoever can open
-the database (its SQLite file, or PostgreSQL credentials) can act as any
-user with --as; the permission checks guard against mistakes, not against
-them. Keep the database to sysadmins. Caseworkers act by mail, where sak
-believes only authenticated senders (DKIM, or a trusted MTA's
-Authentication-Results: see 'sak serve --help'), and later over the HTTP
-API.
+Two modes. On a caseworker's own machine, after 'sak login URL --user
+LOGIN', the commands of caseworkers and queue managers go through that sak
+server's API, as the user the login proved by a mailed code; they print
+the same as on the server. Without a server, sak works on the database
+directly, as sysadmins do on the server. Whoever can open the database
+(its SQLite file, or PostgreSQL credentials) can act as any user with
+--as; the permission checks guard against mistakes, not against them, so
+keep the database to sysadmins. Over the API, only sysadmins may use --as.
+Caseworkers also act by mail, where sak believes only authenticated
+senders (DKIM, or a trusted MTA's Authentication-Results: see 'sak serve
+--help').
 
 Environment:
   SAK_DB     the database, as for --db: a file path or sqlite:PATH for
              SQLite, postgres://… for PostgreSQL (default sak.db)
-  SAK_USER   the acting user's login, as for --as (default: your OS login)
+  SAK_SERVER the sak server to work through, as for --server; with
+  SAK_TOKEN  an API token ('sak token create'), for scripts
+  SAK_USER   the acting user's login, as for --as (default: your OS
+             login on the database, the token's user over the API)
   NO_COLOR   when set, never colour output
   COLUMNS    the terminal width tables are fitted to (default 100)
 
@@ -127,6 +134,12 @@ A brand-new SQLite database is created and migrated on first use; run
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			fl := cmd.Flags()
+			f.DBGiven = f.DBGiven || fl.Changed("db")
+			f.AsGiven = f.AsGiven || fl.Changed("as")
+			if fl.Changed("server") && f.Server == "" {
+				return cmdutil.FlagErrorf("--server: give the server's URL")
+			}
 			switch f.Output {
 			case cmdutil.OutputTable, cmdutil.OutputJSON:
 				return nil
@@ -144,6 +157,7 @@ A brand-new SQLite database is created and migrated on first use; run
 	pf := root.PersistentFlags()
 	pf.StringVar(&f.DB, "db", f.DB, "the database `DSN`: a file path, sqlite:PATH or postgres://… (env SAK_DB)")
 	pf.StringVar(&f.As, "as", f.As, "act as the user with this `LOGIN` (env SAK_USER)")
+	pf.StringVar(&f.Server, "server", f.Server, "work through the sak server at `URL` (env SAK_SERVER, with SAK_TOKEN; default the one 'sak login' keeps)")
 	pf.StringVarP(&f.Output, "output", "o", cmdutil.OutputTable, "output `FORMAT`: table or json")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 

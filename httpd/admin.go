@@ -75,6 +75,10 @@ func (a *api) listUsers(w http.ResponseWriter, r *http.Request, c *who) (any, er
 	return us, err
 }
 
+func (a *api) showUser(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	return a.s.User(r.Context(), r.PathValue("login"))
+}
+
 type newUser struct {
 	Login    string `json:"login"`
 	Email    string `json:"email"`

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -36,6 +37,12 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+v+"/tickets/{id}/merge", a.authed(a.merge))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/comment", a.authed(a.write(false)))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/reply", a.authed(a.write(true)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/cc", a.authed(a.cc(true)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/cc/remove", a.authed(a.cc(false)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/promote", a.authed(a.promote))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/reminders", a.authed(a.remind))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/reminders/{n}/done", a.authed(a.doneReminder))
+	mux.HandleFunc("GET "+v+"/reminders", a.authed(a.reminders))
 	mux.HandleFunc("GET "+v+"/search", a.authed(a.search))
 	mux.HandleFunc("GET "+v+"/stats", a.authed(a.stats))
 
@@ -46,6 +53,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+v+"/queues/{name}/revoke", a.authed(a.role(false)))
 
 	mux.HandleFunc("GET "+v+"/users", a.authed(a.listUsers))
+	mux.HandleFunc("GET "+v+"/users/{login}", a.authed(a.showUser))
 	mux.HandleFunc("POST "+v+"/users", a.authed(a.addUser))
 	mux.HandleFunc("POST "+v+"/users/{login}/disable", a.authed(a.disableUser))
 
@@ -309,12 +317,121 @@ func (a *api) write(reply bool) handler {
 				}
 				files = append(files, att)
 			}
-			if reply {
-				return a.s.Reply(r.Context(), c.as, id, body.Text, files...)
+			if !reply {
+				return a.s.Comment(r.Context(), c.as, id, body.Text, files...)
 			}
-			return a.s.Comment(r.Context(), c.as, id, body.Text, files...)
+			if err := a.s.Reply(r.Context(), c.as, id, body.Text, files...); err != nil {
+				return err
+			}
+			if rcpts, err := a.s.LastQueued(r.Context(), id); err == nil && len(rcpts) > 0 {
+				b, _ := json.Marshal(rcpts)
+				w.Header().Set(QueuedForHeader, string(b))
+			}
+			return nil
 		})
 	}
+}
+
+// QueuedForHeader answers a reply with whom it was queued for, as a JSON
+// array of addresses: the document is the ticket, as for every change.
+const QueuedForHeader = "Sak-Queued-For"
+
+// POST /api/v1/tickets/{id}/cc and /cc/remove {"address": ADDR}
+func (a *api) cc(add bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		var body struct {
+			Address string `json:"address"`
+		}
+		return a.change(w, r, c, &body, func(id int64) error {
+			if add {
+				return a.s.AddCc(r.Context(), c.as, id, body.Address)
+			}
+			return a.s.RemoveCc(r.Context(), c.as, id, body.Address)
+		})
+	}
+}
+
+// POST /api/v1/tickets/{id}/promote {"transaction": N}
+func (a *api) promote(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body struct {
+		Transaction int64 `json:"transaction"`
+	}
+	return a.change(w, r, c, &body, func(id int64) error { return a.s.Promote(r.Context(), c.as, id, body.Transaction) })
+}
+
+// NewReminder is the body of POST /api/v1/tickets/{id}/reminders.
+type NewReminder struct {
+	Due  time.Time `json:"due"`
+	To   string    `json:"to"` // a login; "" for the acting user
+	Text string    `json:"text"`
+}
+
+func (a *api) remind(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	id, err := ticketID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	var body NewReminder
+	if err := a.decode(w, r, &body); err != nil {
+		return nil, err
+	}
+	rem, err := a.s.AddReminder(r.Context(), c.as, id, body.Due, body.To, body.Text)
+	if err != nil {
+		return nil, err
+	}
+	return created(rem), nil
+}
+
+// POST /api/v1/tickets/{id}/reminders/{n}/done answers the reminder.
+func (a *api) doneReminder(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	id, err := ticketID(r, "id")
+	if err != nil {
+		return nil, err
+	}
+	n, err := ticketID(r, "n")
+	if err != nil {
+		return nil, err
+	}
+	if err := a.s.DoneReminder(r.Context(), c.as, id, n); err != nil {
+		return nil, err
+	}
+	rs, err := a.s.As(c.as).Reminders(r.Context(), mailstore.ReminderFilter{Ticket: id})
+	if err != nil {
+		return nil, err
+	}
+	for _, rem := range rs {
+		if rem.ID == n {
+			return rem, nil
+		}
+	}
+	return nil, &mailstore.Error{Kind: mailstore.ErrNotFound, Msg: sprintf("reminder %d vanished", n)}
+}
+
+// GET /api/v1/reminders?ticket=ID&user=LOGIN&all=true: open reminders
+// unless all.
+func (a *api) reminders(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	q := r.URL.Query()
+	ticket, err := queryInt(q, "ticket", 0)
+	if err != nil {
+		return nil, err
+	}
+	all, err := queryBool(q, "all")
+	if err != nil {
+		return nil, err
+	}
+	return a.s.As(c.as).Reminders(r.Context(), mailstore.ReminderFilter{Ticket: ticket, User: q.Get("user"), Open: !all})
+}
+
+func queryBool(q url.Values, key string) (bool, error) {
+	v := q.Get(key)
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, invalid("%s=%q is not true or false", key, v)
+	}
+	return b, nil
 }
 
 // GET /api/v1/search?q=WORDS&queue=&status=&limit=

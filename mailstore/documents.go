@@ -21,13 +21,17 @@ type Hit struct {
 	Owner   *string `json:"owner"`
 	Score   float64 `json:"score"`
 	Snippet string  `json:"snippet"`
+	// SnippetMark is the byte offset in Snippet of its first marked
+	// word's SnippetStart; -1 when none is marked (brackets of the text
+	// itself look the same).
+	SnippetMark int `json:"snippet_mark"`
 }
 
 // Hits are the documents of search hits; never nil.
 func Hits(hits []SearchHit) []Hit {
 	out := make([]Hit, len(hits))
 	for i, h := range hits {
-		out[i] = Hit{ID: h.ID, Queue: h.Queue, Subject: h.Subject, Status: h.Status, Owner: h.Owner, Score: h.Score, Snippet: h.Snippet}
+		out[i] = Hit{ID: h.ID, Queue: h.Queue, Subject: h.Subject, Status: h.Status, Owner: h.Owner, Score: h.Score, Snippet: h.Snippet, SnippetMark: h.SnippetMark}
 	}
 	return out
 }

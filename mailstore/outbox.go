@@ -223,3 +223,24 @@ func (o *op) references() (string, []string, error) {
 	}
 	return ids[len(ids)-1], ids, rows.Err()
 }
+
+// LastQueued lists whom the ticket's newest outgoing mail is queued for:
+// what 'ticket reply' reports after a reply. nil when nothing is queued.
+func (s *Store) LastQueued(ctx context.Context, ticket int64) ([]string, error) {
+	ticket, err := s.Resolve(ctx, ticket)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.Outbox(ctx, OutboxFilter{Ticket: ticket})
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	last := rows[len(rows)-1].MessageID
+	var rcpts []string
+	for _, r := range rows {
+		if r.MessageID == last {
+			rcpts = append(rcpts, r.Rcpt)
+		}
+	}
+	return rcpts, nil
+}

@@ -28,12 +28,12 @@ type Reminder struct {
 	ID        int64      `json:"id"`
 	TicketID  int64      `json:"ticket"`
 	To        string     `json:"to"` // login of the caseworker reminded
-	CreatedBy string     `json:"created_by"`
-	Created   time.Time  `json:"created"`
 	Due       time.Time  `json:"due"`
 	Text      string     `json:"text"`
 	Done      bool       `json:"done"`
 	Sent      *time.Time `json:"sent"`
+	CreatedBy string     `json:"created_by"`
+	Created   time.Time  `json:"created"`
 }
 
 // ReminderFilter selects reminders; zero values select everything.

@@ -9,6 +9,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +20,8 @@ import (
 
 	"sak/cli"
 	"sak/cli/cmdutil"
+	"sak/httpd"
+	"sak/mailstore"
 	"sak/mailstore/storetest"
 )
 
@@ -61,6 +65,16 @@ type Env struct {
 	DSN   string
 	Clock *Clock
 	As    string // the default acting user of Run
+	// API runs the commands of caseworkers (cmdutil.Desk) through a sak
+	// server's API over the same database, as the CLI on a caseworker's
+	// machine does, each with a new token of the acting user; commands
+	// of users who cannot have one (unknown, disabled, or before the
+	// database exists) and the commands that work on the database run
+	// locally.
+	API bool
+
+	server *httptest.Server
+	store  *mailstore.Store
 }
 
 // Backend names a database a test runs on and makes an Env for it.
@@ -70,17 +84,66 @@ type Backend struct {
 }
 
 // Backends are SQLite, always, and PostgreSQL when SAK_TEST_POSTGRES is set
-// (under CI=true it must be).
+// (under CI=true it must be), each on the database and through the API.
 var Backends = []Backend{
 	{"sqlite", SQLite},
 	{"postgres", Postgres},
+	{"sqlite-api", func(t testing.TB) *Env { return withAPI(SQLite(t)) }},
+	{"postgres-api", func(t testing.TB) *Env { return withAPI(Postgres(t)) }},
 }
 
-// Each runs fn once per backend as a subtest.
+// Each runs fn once per backend as a subtest: the same story gives the
+// same output on the database and through the API.
 func Each(t *testing.T, fn func(t *testing.T, e *Env)) {
 	for _, b := range Backends {
 		t.Run(b.Name, func(t *testing.T) { fn(t, b.New(t)) })
 	}
+}
+
+// EachLocal is Each on the database only: for commands that have no API,
+// and stories that the API's own tokens would change (token lists).
+func EachLocal(t *testing.T, fn func(t *testing.T, e *Env)) {
+	for _, b := range Backends[:2] {
+		t.Run(b.Name, func(t *testing.T) { fn(t, b.New(t)) })
+	}
+}
+
+func withAPI(e *Env) *Env {
+	e.API = true
+	return e
+}
+
+// token starts the API server over the Env's database when it is not
+// running, and makes a token for login; "" when login cannot have one.
+func (e *Env) token(login string) string {
+	e.T.Helper()
+	ctx := context.Background()
+	if e.store == nil {
+		if !strings.HasPrefix(e.DSN, "postgres") {
+			if _, err := os.Stat(e.DSN); err != nil {
+				return "" // the first command creates the database
+			}
+		}
+		s, err := mailstore.Open(ctx, e.DSN, mailstore.WithClock(e.Clock.Now))
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		if v, err := s.SchemaVersion(ctx); err != nil || v == 0 {
+			s.Close()
+			return ""
+		}
+		e.store = s
+		e.server = httptest.NewServer(httpd.New(s, httpd.Config{Now: e.Clock.Now, Rate: 1e6, Burst: 1e6}))
+		e.T.Cleanup(func() {
+			e.server.Close()
+			e.store.Close()
+		})
+	}
+	_, secret, err := e.store.CreateToken(ctx, login, login, "clitest", time.Time{})
+	if err != nil {
+		return ""
+	}
+	return secret
 }
 
 // SQLite is an Env over a new SQLite file, not yet created: the first
@@ -110,14 +173,21 @@ type Result struct {
 // test streams, the Env's database and clock, times in UTC.
 func (e *Env) Factory(as string) (f *cmdutil.Factory, stdout, stderr *bytes.Buffer) {
 	ios, stdout, stderr := cmdutil.TestStreams()
-	return &cmdutil.Factory{
+	f = &cmdutil.Factory{
 		IOStreams: ios,
 		DB:        e.DSN,
+		DBGiven:   true,
 		As:        as,
 		Output:    cmdutil.OutputTable,
 		Now:       e.Clock.Now,
 		Location:  time.UTC,
-	}, stdout, stderr
+	}
+	if e.API && as != "" {
+		if tok := e.token(as); tok != "" {
+			f.Server, f.Token, f.User = e.server.URL, tok, as
+		}
+	}
+	return f, stdout, stderr
 }
 
 // Exec runs sak with args as the given user, feeding stdin.
@@ -126,7 +196,12 @@ func (e *Env) Exec(as, stdin string, args ...string) Result {
 	f, stdout, stderr := e.Factory(as)
 	f.IOStreams.In = strings.NewReader(stdin)
 	code := cli.Run(context.Background(), f, args)
-	return Result{Out: stdout.String(), Err: stderr.String(), Code: code}
+	out := stdout.String()
+	if f.Server != "" {
+		// What came through the API is recorded so; the one difference.
+		out = strings.ReplaceAll(out, `"via": "api"`, `"via": "cli"`)
+	}
+	return Result{Out: out, Err: stderr.String(), Code: code}
 }
 
 // Run runs sak with args as e.As.
@@ -210,4 +285,18 @@ func Golden(t testing.TB, path string, got string) {
 func PostgresDSN(t testing.TB) string {
 	t.Helper()
 	return storetest.PostgresDSN(t)
+}
+
+// LazyReader reads what Next gives, and a newline, at its first Read: a
+// login code that exists only once the command has asked for it.
+type LazyReader struct {
+	Next func() string
+	r    io.Reader
+}
+
+func (l *LazyReader) Read(p []byte) (int, error) {
+	if l.r == nil {
+		l.r = strings.NewReader(l.Next() + "\n")
+	}
+	return l.r.Read(p)
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"sak/cli/remote"
 	"sak/mailstore"
 )
 
@@ -23,12 +24,34 @@ const (
 )
 
 // Factory carries the global options and the lazily opened store to every
-// command. The root command binds DB, As and Output to its flags.
+// command. The root command binds DB, As, Server and Output to its flags.
+//
+// A command works in one of two modes. With a server (Server, from
+// --server, SAK_SERVER or the one 'sak login' keeps), the commands of
+// caseworkers and queue managers go through its API (Desk) with Token;
+// without one they work on the database (Store) as a sysadmin on the
+// server does. Commands only a sysadmin on the server runs (db, import,
+// serve, outbox …) always work on the database.
 type Factory struct {
 	IOStreams *IOStreams
 	DB        string // DSN: a file path, sqlite:PATH or postgres://…
 	As        string // login of the acting user
 	Output    string // OutputTable or OutputJSON
+	// Server is the URL of the sak server the CLI works through; "" works
+	// on the database. Token is the API token, and User the token's user
+	// when known (else the server is asked).
+	Server string
+	Token  string
+	User   string
+	// DBGiven and AsGiven say that --db or SAK_DB, and --as or SAK_USER,
+	// were given rather than defaulted: a database given explicitly wins
+	// over the server 'sak login' keeps, and --as over the API is a
+	// sysadmin acting for another user.
+	DBGiven bool
+	AsGiven bool
+	// Hosts reads hosts.json for the server in use when neither a
+	// database nor a server was given; nil reads none (tests).
+	Hosts func() (*remote.Hosts, error)
 	// Now is the clock the store records times with.
 	Now func() time.Time
 	// Location is the time zone times are shown in (default time.Local).
@@ -36,6 +59,7 @@ type Factory struct {
 
 	mu    sync.Mutex
 	store *mailstore.Store
+	desk  Desk
 }
 
 // New returns a Factory for the process: the system's streams, and the
@@ -49,7 +73,11 @@ func New() *Factory {
 		Output:    OutputTable,
 		Now:       time.Now,
 		Location:  time.Local,
+		Server:    os.Getenv("SAK_SERVER"),
+		Token:     os.Getenv("SAK_TOKEN"),
+		Hosts:     remote.ReadHosts,
 	}
+	f.DBGiven, f.AsGiven = f.DB != "", f.As != ""
 	if f.DB == "" {
 		f.DB = "sak.db"
 	}
@@ -90,6 +118,80 @@ func (f *Factory) Clock() func() time.Time {
 	return f.Now
 }
 
+// Remote reports whether caseworkers' commands go through a server: one
+// was given (--server, SAK_SERVER), or none and no database was, and
+// 'sak login' keeps one. It fills in Server, Token and User from
+// hosts.json in the last case.
+func (f *Factory) Remote() (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.remote()
+}
+
+func (f *Factory) remote() (bool, error) {
+	if f.Server != "" {
+		return true, nil
+	}
+	if f.DBGiven || f.Hosts == nil {
+		return false, nil
+	}
+	hosts, err := f.Hosts()
+	if err != nil {
+		return false, err
+	}
+	server, h, ok := hosts.Lookup("")
+	if !ok {
+		return false, nil
+	}
+	f.Server, f.Token, f.User = server, h.Token, h.User
+	return true, nil
+}
+
+// Desk is what the commands of caseworkers work on: a server's API in
+// remote mode, else the database. Over the API, As becomes the token's
+// user unless --as was given (a sysadmin acting for someone).
+func (f *Factory) Desk(ctx context.Context) (Desk, error) {
+	f.mu.Lock()
+	if f.desk != nil {
+		f.mu.Unlock()
+		return f.desk, nil
+	}
+	remoteMode, err := f.remote()
+	f.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if !remoteMode {
+		s, err := f.Store(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f.desk = local{s}
+		return f.desk, nil
+	}
+	server, err := remote.ServerURL(f.Server)
+	if err != nil {
+		return nil, err
+	}
+	if f.Token == "" {
+		return nil, fmt.Errorf("no token for %s: log in with 'sak login %s --user LOGIN', or set SAK_TOKEN", server, server)
+	}
+	if f.User == "" {
+		var who struct {
+			User string `json:"user"`
+		}
+		if err := remote.NewClient(server, f.Token).Do(ctx, "GET", "/api/v1/whoami", nil, &who); err != nil {
+			return nil, err
+		}
+		f.User = who.User
+	}
+	if !f.AsGiven || f.As == "" {
+		f.As = f.User
+	}
+	f.desk = remote.NewDesk(server, f.Token, f.User)
+	return f.desk, nil
+}
+
 // RawStore opens the store once, without checking its schema: for
 // 'sak db migrate'.
 func (f *Factory) RawStore(ctx context.Context) (*mailstore.Store, error) {
@@ -101,6 +203,11 @@ func (f *Factory) RawStore(ctx context.Context) (*mailstore.Store, error) {
 func (f *Factory) open(ctx context.Context) (*mailstore.Store, error) {
 	if f.store != nil {
 		return f.store, nil
+	}
+	if remoteMode, err := f.remote(); err != nil {
+		return nil, err
+	} else if remoteMode && !f.DBGiven {
+		return nil, fmt.Errorf("this command works on the database, not through %s: run it on the server, giving the database with --db or SAK_DB", f.Server)
 	}
 	s, err := mailstore.Open(ctx, f.DB, mailstore.WithClock(f.Clock()))
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestCheck(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		out := e.MustRun("db", "check")
 		for _, want := range []string{"Schema:     version ", "Integrity:  ok", "Outbox:     ", "Status:     ok"} {

@@ -8,7 +8,7 @@ import (
 )
 
 func TestOptimize(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed() // three tickets, each its own transaction
 		var got struct {
 			Dialect string `json:"dialect"`

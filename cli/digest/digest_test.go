@@ -9,7 +9,7 @@ import (
 
 // TestDigestSend: 'sak user set --digest' and 'sak digest send'.
 func TestDigestSend(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		if out := e.MustRunAs("alice", "user", "set", "alice", "--digest", "07:30"); out != "Daily digest of alice: at 07:30.\n" {
 			t.Errorf("user set: %q", out)

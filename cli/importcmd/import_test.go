@@ -225,7 +225,7 @@ func TestImportMbox(t *testing.T) {
 	const n = 8
 	ms := archiveMails(t, n)
 	path := writeMbox(t, ms, false)
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		outbox := outboxLen(t, e)
 		s, err, stderr := run(t, e, nil, "mbox", path, "--queue", "support")
@@ -307,7 +307,7 @@ func TestImportMbox(t *testing.T) {
 func TestImportResume(t *testing.T) {
 	ms := archiveMails(t, 6)
 	path := writeMbox(t, ms, false)
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		once := clitest.Env{T: t, Clock: &clitest.Clock{}, As: "root"}
 		if e.DSN != "" && strings.HasPrefix(e.DSN, "postgres") {
@@ -355,7 +355,7 @@ func TestImportMaildir(t *testing.T) {
 	ms := archiveMails(t, 4)
 	dir := writeMaildir(t, ms)
 	path := writeMbox(t, ms, false)
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		s, err, stderr := run(t, e, nil, "maildir", dir, "--queue", "support")
 		if err != nil || s.Read != len(ms) || s.Errors != 0 || s.Skipped["empty"] != 1 {
@@ -425,7 +425,7 @@ func TestImportCRLF(t *testing.T) {
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		s, err, stderr := run(t, e, nil, "mbox", path, "--queue", "support", "--resolve-older-than", "0")
 		if err != nil || s.Read != len(ms) || s.Created != 4 || s.Threaded != 6 || s.Resolved != 0 {

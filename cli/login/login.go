@@ -1,3 +1,6 @@
+// Package login holds 'sak login' and 'sak logout': the CLI on a
+// caseworker's own machine gets a personal token from a sak server by a
+// code mailed to the person, and keeps it in hosts.json (package remote).
 package login
 
 import (
@@ -11,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/cli/remote"
 	"sak/mailstore"
 )
 
@@ -50,7 +54,7 @@ expires.`,
 				return cmdutil.FlagErrorf("give your login on the server with --user LOGIN")
 			}
 			if len(args) == 1 {
-				u, err := ServerURL(args[0])
+				u, err := remote.ServerURL(args[0])
 				if err != nil {
 					return cmdutil.FlagErrorf("%v", err)
 				}
@@ -75,9 +79,9 @@ expires.`,
 func loginRun(opts *LoginOptions) error {
 	f := opts.Factory
 	ios := f.IOStreams
-	c := newClient(opts.Server, "")
+	c := remote.NewClient(opts.Server, "")
 	user := strings.ToLower(strings.TrimSpace(opts.User))
-	if err := c.do(opts.Ctx, "POST", "/api/v1/login/code", map[string]string{"user": user}, nil); err != nil {
+	if err := c.Do(opts.Ctx, "POST", "/api/v1/login/code", map[string]string{"user": user}, nil); err != nil {
 		return err
 	}
 	if ios.InIsTTY {
@@ -96,17 +100,17 @@ func loginRun(opts *LoginOptions) error {
 		name, _ = os.Hostname()
 	}
 	var tok mailstore.IssuedToken
-	if err := c.do(opts.Ctx, "POST", "/api/v1/login/token", map[string]string{"user": user, "code": code, "name": name}, &tok); err != nil {
+	if err := c.Do(opts.Ctx, "POST", "/api/v1/login/token", map[string]string{"user": user, "code": code, "name": name}, &tok); err != nil {
 		return err
 	}
 	if tok.Token == nil || tok.Secret == "" {
 		return fmt.Errorf("%s answered no token", opts.Server)
 	}
-	hosts, err := ReadHosts()
+	hosts, err := remote.ReadHosts()
 	if err != nil {
 		return err
 	}
-	hosts.Hosts[opts.Server] = Host{User: tok.User, Token: tok.Secret, TokenID: tok.ID, Expires: tok.Expires}
+	hosts.Hosts[opts.Server] = remote.Host{User: tok.User, Token: tok.Secret, TokenID: tok.ID, Expires: tok.Expires}
 	hosts.Current = opts.Server
 	if err := hosts.Write(); err != nil {
 		return err
@@ -122,7 +126,7 @@ func loginRun(opts *LoginOptions) error {
 func statusRun(opts *LoginOptions) error {
 	f := opts.Factory
 	out := f.IOStreams.Out
-	hosts, err := ReadHosts()
+	hosts, err := remote.ReadHosts()
 	if err != nil {
 		return err
 	}
@@ -135,10 +139,9 @@ func statusRun(opts *LoginOptions) error {
 		User  string           `json:"user"`
 		Token *mailstore.Token `json:"token"`
 	}
-	if err := newClient(server, h.Token).do(opts.Ctx, "GET", "/api/v1/whoami", nil, &who); err != nil {
-		var ae *apiError
-		if errors.As(err, &ae) && ae.Status == 401 {
-			return fmt.Errorf("the token for %s no longer works (%s): log in again with 'sak login %s --user %s'", server, ae.Msg, server, h.User)
+	if err := remote.NewClient(server, h.Token).Do(opts.Ctx, "GET", "/api/v1/whoami", nil, &who); err != nil {
+		if errors.Is(err, mailstore.ErrUnauthenticated) {
+			return fmt.Errorf("the token for %s no longer works (%s): log in again with 'sak login %s --user %s'", server, err, server, h.User)
 		}
 		return err
 	}

@@ -11,28 +11,14 @@ import (
 
 	"sak/cli"
 	"sak/cli/clitest"
-	"sak/cli/login"
+	"sak/cli/remote"
 	"sak/httpd"
 	"sak/mailstore"
 	"sak/mailstore/storetest"
 )
 
-// lazyReader reads what next gives at the first Read: the code, once the
-// command asked the server for it.
-type lazyReader struct {
-	next func() string
-	r    io.Reader
-}
-
-func (l *lazyReader) Read(p []byte) (int, error) {
-	if l.r == nil {
-		l.r = strings.NewReader(l.next() + "\n")
-	}
-	return l.r.Read(p)
-}
-
 func TestLogin(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		ctx := context.Background()
 		s, err := mailstore.Open(ctx, e.DSN, mailstore.WithClock(e.Clock.Now))
@@ -61,7 +47,7 @@ func TestLogin(t *testing.T) {
 		if r.Code != 1 || r.Err != "sak: wrong or expired login code: ask for a new one with 'sak login'\n" {
 			t.Errorf("login with a wrong code: exit %d, %q", r.Code, r.Err)
 		}
-		r = run(&lazyReader{next: code}, "login", srv.URL, "--user", "alice", "--name", "laptop")
+		r = run(&clitest.LazyReader{Next: code}, "login", srv.URL, "--user", "alice", "--name", "laptop")
 		if r.Code != 0 || !strings.HasPrefix(r.Out, "Logged in to "+srv.URL+" as alice; the token expires ") {
 			t.Fatalf("login: exit %d, out %q, err %q", r.Code, r.Out, r.Err)
 		}
@@ -70,7 +56,7 @@ func TestLogin(t *testing.T) {
 		if err != nil || fi.Mode().Perm() != 0o600 {
 			t.Fatalf("hosts.json: %v, %v; want mode 0600", fi, err)
 		}
-		hosts, err := login.ReadHosts()
+		hosts, err := remote.ReadHosts()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +99,7 @@ func TestServerURL(t *testing.T) {
 		"https://u:p@sak.example.org": "",
 		"sak.example.org":             "",
 	} {
-		got, err := login.ServerURL(in)
+		got, err := remote.ServerURL(in)
 		if got != want || (err != nil) != (want == "") {
 			t.Errorf("ServerURL(%q) = %q, %v; want %q", in, got, err, want)
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/cli/remote"
+	"sak/mailstore"
 )
 
 // LogoutOptions are the options of 'sak logout'.
@@ -30,7 +32,7 @@ token and it is removed from hosts.json.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Ctx = cmd.Context()
 			if len(args) == 1 {
-				u, err := ServerURL(args[0])
+				u, err := remote.ServerURL(args[0])
 				if err != nil {
 					return cmdutil.FlagErrorf("%v", err)
 				}
@@ -46,7 +48,7 @@ token and it is removed from hosts.json.`,
 
 func logoutRun(opts *LogoutOptions) error {
 	f := opts.Factory
-	hosts, err := ReadHosts()
+	hosts, err := remote.ReadHosts()
 	if err != nil {
 		return err
 	}
@@ -54,11 +56,10 @@ func logoutRun(opts *LogoutOptions) error {
 	if !ok {
 		return fmt.Errorf("not logged in to %s", cmdutil.Sanitize(orNone(server)))
 	}
-	err = newClient(server, h.Token).do(opts.Ctx, "DELETE", "/api/v1/tokens/current", nil, nil)
-	var ae *apiError
+	err = remote.NewClient(server, h.Token).Do(opts.Ctx, "DELETE", "/api/v1/tokens/current", nil, nil)
 	switch {
 	case err == nil:
-	case errors.As(err, &ae) && ae.Status == 401:
+	case errors.Is(err, mailstore.ErrUnauthenticated):
 		// Revoked or expired already: forget it all the same.
 	default:
 		return fmt.Errorf("revoke the token at %s (it is kept; try again): %w", server, err)

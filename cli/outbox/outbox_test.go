@@ -9,7 +9,7 @@ import (
 )
 
 func TestOutbox(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		e.MustRunAs("alice", "ticket", "reply", "1", "-m", "On our way.")
 		var rows []mailstore.OutboxRow

@@ -9,7 +9,7 @@ import (
 )
 
 func TestQuarantine(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		spam := "From: spam@example.net\r\nTo: support@example.org\r\nSubject: Cheap \x1b[31mpills\r\nX-Spam-Flag: YES\r\nMessage-ID: <q1@example.net>\r\n\r\nBuy now.\r\n"
 		if r := e.Exec("root", spam, "mailgate", "--recipient", "support@example.org", "--sender", "spam@example.net"); r.Code != 0 {

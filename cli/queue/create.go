@@ -54,11 +54,11 @@ Only sysadmins may create queues.`,
 
 func createRun(opts *CreateOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	q, err := s.CreateQueue(opts.Ctx, f.As, mailstore.NewQueue{
+	q, err := d.CreateQueue(opts.Ctx, f.As, mailstore.NewQueue{
 		Name: opts.Name, Address: opts.Address, CommentAddress: opts.CommentAddress, Tag: opts.Tag, Description: opts.Description, Lang: opts.Lang,
 	})
 	if err != nil {

@@ -49,19 +49,19 @@ may grant on every queue, managers on their own.`,
 
 func grantRun(opts *GrantOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Grant(opts.Ctx, f.As, opts.Queue, opts.Login, opts.Role); err != nil {
+	if err := d.Grant(opts.Ctx, f.As, opts.Queue, opts.Login, opts.Role); err != nil {
 		return err
 	}
 	if f.JSON() {
-		d, err := detail(opts.Ctx, s, f.As, opts.Queue)
+		qd, err := d.QueueDetail(opts.Ctx, f.As, opts.Queue)
 		if err != nil {
 			return err
 		}
-		return cmdutil.PrintJSON(f.IOStreams.Out, d)
+		return cmdutil.PrintJSON(f.IOStreams.Out, qd)
 	}
 	_, err = fmt.Fprintf(f.IOStreams.Out, "%s is now a %s of %s.\n", cmdutil.Sanitize(opts.Login), opts.Role, cmdutil.Sanitize(opts.Queue))
 	return err

@@ -36,11 +36,11 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 
 func listRun(opts *ListOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	qs, err := s.Queues(opts.Ctx)
+	qs, err := d.Queues(opts.Ctx)
 	if err != nil {
 		return err
 	}

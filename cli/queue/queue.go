@@ -3,9 +3,6 @@
 package queue
 
 import (
-	"context"
-	"errors"
-
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
@@ -39,33 +36,6 @@ func validRole(role string, empty bool) error {
 		}
 	}
 	return cmdutil.FlagErrorf("invalid role %q: use caseworker, manager or watcher", role)
-}
-
-// Detail is a queue with its members, as 'queue show -o json' prints it.
-// Members is null for one who may not see them (see mailstore.Reader):
-// queues are public, their members are shown to their members and to
-// sysadmins.
-type Detail struct {
-	*mailstore.Queue
-	Members []mailstore.Member `json:"members"`
-}
-
-// detail is the queue as the user as sees it.
-func detail(ctx context.Context, s *mailstore.Store, as, name string) (*Detail, error) {
-	q, err := s.Queue(ctx, name)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.As(as).Members(ctx, q.Name)
-	switch {
-	case errors.Is(err, mailstore.ErrPermission):
-		return &Detail{Queue: q}, nil
-	case err != nil:
-		return nil, err
-	case ms == nil:
-		ms = []mailstore.Member{}
-	}
-	return &Detail{Queue: q, Members: ms}, nil
 }
 
 // completeQueues completes queue names from the database.

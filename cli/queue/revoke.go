@@ -47,19 +47,19 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 
 func revokeRun(opts *RevokeOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Revoke(opts.Ctx, f.As, opts.Queue, opts.Login, opts.Role); err != nil {
+	if err := d.Revoke(opts.Ctx, f.As, opts.Queue, opts.Login, opts.Role); err != nil {
 		return err
 	}
 	if f.JSON() {
-		d, err := detail(opts.Ctx, s, f.As, opts.Queue)
+		qd, err := d.QueueDetail(opts.Ctx, f.As, opts.Queue)
 		if err != nil {
 			return err
 		}
-		return cmdutil.PrintJSON(f.IOStreams.Out, d)
+		return cmdutil.PrintJSON(f.IOStreams.Out, qd)
 	}
 	if opts.Role == "" {
 		_, err = fmt.Fprintf(f.IOStreams.Out, "%s has no role on %s any more.\n", cmdutil.Sanitize(opts.Login), cmdutil.Sanitize(opts.Queue))

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/mailstore"
 )
 
 // ShowOptions are the options of 'sak queue show'.
@@ -38,11 +39,11 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 
 func showRun(opts *ShowOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	desk, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	d, err := detail(opts.Ctx, s, f.As, opts.Name)
+	d, err := desk.QueueDetail(opts.Ctx, f.As, opts.Name)
 	if err != nil {
 		return err
 	}
@@ -52,7 +53,7 @@ func showRun(opts *ShowOptions) error {
 	return printDetail(f, d)
 }
 
-func printDetail(f *cmdutil.Factory, d *Detail) error {
+func printDetail(f *cmdutil.Factory, d *mailstore.QueueDetail) error {
 	out := f.IOStreams.Out
 	c := cmdutil.Color{Enabled: f.IOStreams.Color}
 	field := func(name, value string) {

@@ -12,7 +12,7 @@ import (
 // TestQueueTemplate: set, show, preview and reset a queue's template,
 // and a broken one refused with its line.
 func TestQueueTemplate(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		dir := t.TempDir()
 		write := func(name, text string) string {

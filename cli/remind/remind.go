@@ -91,23 +91,23 @@ the morning), a local date and time (2025-03-01 09:00), or RFC 3339.`,
 
 func remindRun(opts *RemindOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
 	ios := f.IOStreams
 	if opts.Done != 0 {
-		if err := s.DoneReminder(opts.Ctx, f.As, opts.ID, opts.Done); err != nil {
+		if err := d.DoneReminder(opts.Ctx, f.As, opts.ID, opts.Done); err != nil {
 			return err
 		}
 		if f.JSON() {
-			rs, err := s.As(f.As).Reminders(opts.Ctx, mailstore.ReminderFilter{})
+			rs, err := d.Reminders(opts.Ctx, f.As, mailstore.ReminderFilter{Ticket: opts.ID})
 			if err != nil {
 				return err
 			}
 			for _, r := range rs {
 				if r.ID == opts.Done {
-					return cmdutil.PrintJSON(ios.Out, jsonReminder(r))
+					return cmdutil.PrintJSON(ios.Out, r)
 				}
 			}
 			return fmt.Errorf("reminder %d vanished", opts.Done)
@@ -115,12 +115,12 @@ func remindRun(opts *RemindOptions) error {
 		_, err := fmt.Fprintf(ios.Out, "Reminder %d on ticket %d marked done.\n", opts.Done, opts.ID)
 		return err
 	}
-	r, err := s.AddReminder(opts.Ctx, f.As, opts.ID, opts.At, opts.To, opts.Text)
+	r, err := d.AddReminder(opts.Ctx, f.As, opts.ID, opts.At, opts.To, opts.Text)
 	if err != nil {
 		return err
 	}
 	if f.JSON() {
-		return cmdutil.PrintJSON(ios.Out, jsonReminder(*r))
+		return cmdutil.PrintJSON(ios.Out, r)
 	}
 	now := f.Clock()
 	if r.Due.Before(now()) {
@@ -128,23 +128,6 @@ func remindRun(opts *RemindOptions) error {
 	}
 	_, err = fmt.Fprintf(ios.Out, "Reminder %d on ticket %d: %s will be mailed at %s.\n", r.ID, r.TicketID, cmdutil.Sanitize(r.To), cmdutil.FormatTime(r.Due, f.Loc()))
 	return err
-}
-
-// Reminder is a reminder as -o json prints it.
-type Reminder struct {
-	ID        int64      `json:"id"`
-	Ticket    int64      `json:"ticket"`
-	To        string     `json:"to"`
-	Due       time.Time  `json:"due"`
-	Text      string     `json:"text"`
-	Done      bool       `json:"done"`
-	Sent      *time.Time `json:"sent"`
-	CreatedBy string     `json:"created_by"`
-	Created   time.Time  `json:"created"`
-}
-
-func jsonReminder(r mailstore.Reminder) Reminder {
-	return Reminder{ID: r.ID, Ticket: r.TicketID, To: r.To, Due: r.Due, Text: r.Text, Done: r.Done, Sent: r.Sent, CreatedBy: r.CreatedBy, Created: r.Created}
 }
 
 // RemindersOptions are the options of 'sak ticket reminders'.
@@ -192,7 +175,7 @@ mailed already (SENT) wait for someone to mark them done with
 
 func remindersRun(opts *RemindersOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
@@ -203,17 +186,13 @@ func remindersRun(opts *RemindersOptions) error {
 		}
 		fl.User = f.As
 	}
-	rs, err := s.As(f.As).Reminders(opts.Ctx, fl)
+	rs, err := d.Reminders(opts.Ctx, f.As, fl)
 	if err != nil {
 		return err
 	}
 	ios := f.IOStreams
 	if f.JSON() {
-		out := make([]Reminder, len(rs))
-		for i, r := range rs {
-			out[i] = jsonReminder(r)
-		}
-		return cmdutil.PrintJSON(ios.Out, out)
+		return cmdutil.PrintJSON(ios.Out, rs)
 	}
 	if len(rs) == 0 {
 		_, err := fmt.Fprintln(ios.ErrOut, "No reminders.")

@@ -90,17 +90,17 @@ type Hit = mailstore.Hit
 
 func searchRun(opts *SearchOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	hits, err := s.As(f.As).Search(opts.Ctx, opts.Query, mailstore.SearchFilter{Queues: opts.Queues, Statuses: opts.Statuses, Limit: opts.Limit})
+	hits, err := d.Search(opts.Ctx, f.As, opts.Query, mailstore.SearchFilter{Queues: opts.Queues, Statuses: opts.Statuses, Limit: opts.Limit})
 	if err != nil {
 		return err
 	}
 	ios := f.IOStreams
 	if f.JSON() {
-		return cmdutil.PrintJSON(ios.Out, mailstore.Hits(hits))
+		return cmdutil.PrintJSON(ios.Out, hits)
 	}
 	if len(hits) == 0 {
 		_, err := fmt.Fprintln(ios.ErrOut, "No tickets match.")
@@ -119,9 +119,9 @@ func searchRun(opts *SearchOptions) error {
 	)
 	t.Columns[1].Paint = c.Status
 	for _, h := range hits {
-		owner := h.OwnerLogin()
-		if owner == "" {
-			owner = "-"
+		owner := "-"
+		if h.Owner != nil {
+			owner = *h.Owner
 		}
 		t.AddRow(fmt.Sprint(h.ID), h.Status, h.Queue, owner, h.Subject, h.Snippet)
 	}

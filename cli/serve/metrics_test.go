@@ -24,7 +24,7 @@ import (
 // /metrics for the counters that moved; then takes the database away and
 // expects /readyz to fail while /healthz still answers.
 func TestMetrics(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		rl := &relay{}
 		rsrv := gosmtp.NewServer(rl)

@@ -64,7 +64,7 @@ func startServe(t *testing.T, e *clitest.Env, args ...string) *running {
 // LMTP listener on a UNIX socket (mode 0660) is; a trusted relay range
 // with loopback is warned about.
 func TestServeTrust(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		sock := filepath.Join(t.TempDir(), "lmtp")
 		r := startServe(t, e, "--smtp", "127.0.0.1:0", "--lmtp", "unix:"+sock, "--trusted-authserv", "mx.example.org")
@@ -110,7 +110,7 @@ func TestServeTrust(t *testing.T) {
 }
 
 func TestServeWarnsOfLoopbackRelay(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		r := startServe(t, e, "--smtp", "127.0.0.1:0", "--trusted-relay", "127.0.0.0/8", "--trusted-relay", "192.0.2.1")
 		if out := r.stderr.String(); !strings.Contains(out, "level=WARN") || !strings.Contains(out, "trusted_relay=127.0.0.0/8") || strings.Contains(out, "192.0.2.1") {
 			t.Fatalf("want one warning, of 127.0.0.0/8:\n%s", out)
@@ -121,7 +121,7 @@ func TestServeWarnsOfLoopbackRelay(t *testing.T) {
 // TestMetricsPprof: /debug/pprof/ on a non-loopback --metrics address
 // only with --metrics-pprof.
 func TestMetricsPprof(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		for _, c := range []struct {
 			args []string
 			want int

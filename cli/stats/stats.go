@@ -5,6 +5,7 @@ package stats
 import (
 	"context"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -85,7 +86,7 @@ type Report = mailstore.StatsReport
 
 func statsRun(opts *StatsOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
@@ -94,13 +95,13 @@ func statsRun(opts *StatsOptions) error {
 		now := f.Clock()
 		until = now()
 	}
-	rows, total, err := s.As(f.As).Stats(opts.Ctx, mailstore.StatsFilter{Queues: opts.Queues, Since: opts.Since, Until: until})
+	rep, err := d.Stats(opts.Ctx, f.As, mailstore.StatsFilter{Queues: opts.Queues, Since: opts.Since, Until: until})
 	if err != nil {
 		return err
 	}
 	ios := f.IOStreams
 	if f.JSON() {
-		return cmdutil.PrintJSON(ios.Out, mailstore.NewStatsReport(rows, total, opts.Since, until))
+		return cmdutil.PrintJSON(ios.Out, rep)
 	}
 	c := cmdutil.Color{Enabled: ios.Color}
 	t := cmdutil.NewTable(ios,
@@ -114,15 +115,16 @@ func statsRun(opts *StatsOptions) error {
 		cmdutil.Column{Header: "1ST RESPONSE", Right: true},
 		cmdutil.Column{Header: "RESOLUTION", Right: true},
 	)
-	add := func(name string, st mailstore.QueueStats) {
+	add := func(name string, st mailstore.StatsRow) {
 		t.AddRow(name, fmt.Sprint(st.Received), share(st.ResolvedShare), share(st.RejectedShare),
-			fmt.Sprint(st.NowNew), fmt.Sprint(st.NowOpen), fmt.Sprint(st.NowStalled), HumanDuration(st.FirstResponse), HumanDuration(st.Resolution))
+			fmt.Sprint(st.NowNew), fmt.Sprint(st.NowOpen), fmt.Sprint(st.NowStalled),
+			HumanDuration(duration(st.MedianFirstResponseSeconds)), HumanDuration(duration(st.MedianResolutionSeconds)))
 	}
-	for _, r := range rows {
-		add(r.Queue, r)
+	for _, r := range rep.Queues {
+		add(*r.Queue, r)
 	}
-	if len(rows) > 1 {
-		add("total", *total)
+	if len(rep.Queues) > 1 {
+		add("total", rep.Total)
 	}
 	if err := t.Render(ios.Out); err != nil {
 		return err
@@ -142,6 +144,15 @@ func share(f float64) string { return fmt.Sprintf("%.1f%%", 100*f) }
 
 // HumanDuration prints a median for a table: minutes under an hour, hours
 // under two days, else days; "-" for none.
+// duration is a document's seconds as a duration; nil for null.
+func duration(secs *float64) *time.Duration {
+	if secs == nil {
+		return nil
+	}
+	d := time.Duration(math.Round(*secs * float64(time.Second)))
+	return &d
+}
+
 func HumanDuration(d *time.Duration) string {
 	switch {
 	case d == nil:

@@ -66,19 +66,19 @@ func newCmdCcVerb(f *cmdutil.Factory, add bool, runF func(*CcOptions) error) *co
 
 func ccRun(opts *CcOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	change, done := s.AddCc, "%s is now a Cc of ticket %d."
+	change, done := d.AddCc, "%s is now a Cc of ticket %d."
 	if !opts.Add {
-		change, done = s.RemoveCc, "%s is no longer a Cc of ticket %d."
+		change, done = d.RemoveCc, "%s is no longer a Cc of ticket %d."
 	}
 	if err := change(opts.Ctx, f.As, opts.ID, opts.Addr); err != nil {
 		return err
 	}
 	addr, _ := mailstore.CleanAddress(opts.Addr) // the store took it
-	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
+	return afterChange(opts.Ctx, f, d, opts.ID, func(id int64) string {
 		return fmt.Sprintf(done, cmdutil.Sanitize(addr), id)
 	})
 }

@@ -58,14 +58,14 @@ func commentRun(opts *CommentOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Comment(opts.Ctx, f.As, opts.ID, text, files...); err != nil {
+	if err := d.Comment(opts.Ctx, f.As, opts.ID, text, files); err != nil {
 		return err
 	}
-	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
+	return afterChange(opts.Ctx, f, d, opts.ID, func(id int64) string {
 		return fmt.Sprintf("Comment added to ticket %d.", id)
 	})
 }

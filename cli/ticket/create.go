@@ -53,17 +53,17 @@ sent; answer with 'sak ticket reply'.`,
 
 func createRun(opts *CreateOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	id, err := s.CreateTicket(opts.Ctx, f.As, mailstore.NewTicket{
+	id, err := d.CreateTicket(opts.Ctx, f.As, mailstore.NewTicket{
 		Queue: opts.Queue, Requestors: opts.Requestors, Subject: opts.Subject, Text: opts.Message,
 	})
 	if err != nil {
 		return err
 	}
-	t, err := s.As(f.As).Ticket(opts.Ctx, id)
+	t, err := d.Ticket(opts.Ctx, f.As, id)
 	if err != nil {
 		return err
 	}

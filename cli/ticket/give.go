@@ -42,14 +42,14 @@ func NewCmdGive(f *cmdutil.Factory, runF func(*GiveOptions) error) *cobra.Comman
 
 func giveRun(opts *GiveOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Give(opts.Ctx, f.As, opts.ID, opts.Login); err != nil {
+	if err := d.Give(opts.Ctx, f.As, opts.ID, opts.Login); err != nil {
 		return err
 	}
-	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
+	return afterChange(opts.Ctx, f, d, opts.ID, func(id int64) string {
 		return fmt.Sprintf("Ticket %d given to %s.", id, cmdutil.Sanitize(opts.Login))
 	})
 }

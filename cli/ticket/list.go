@@ -116,14 +116,14 @@ func (opts *ListOptions) filter() mailstore.Filter {
 
 func listRun(opts *ListOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
 	if opts.Owner == "me" && f.As == "" {
 		return fmt.Errorf("--owner me needs to know who you are: give --as LOGIN or set SAK_USER")
 	}
-	ts, err := s.As(f.As).ListTickets(opts.Ctx, opts.filter())
+	ts, err := d.ListTickets(opts.Ctx, f.As, opts.filter())
 	if err != nil {
 		return err
 	}

@@ -54,11 +54,11 @@ func mailRun(opts *MailOptions) error {
 	if f.IOStreams.IsTTY {
 		return fmt.Errorf("mail %d is raw MIME, not for a terminal: redirect it, as in 'sak ticket mail %d %d > mail.eml'", opts.Message, opts.ID, opts.Message)
 	}
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	raw, err := s.As(f.As).TicketMail(opts.Ctx, opts.ID, opts.Message)
+	raw, err := d.TicketMail(opts.Ctx, f.As, opts.ID, opts.Message)
 	if err != nil {
 		return err
 	}

@@ -47,20 +47,19 @@ be a caseworker of both tickets' queues.`,
 
 func mergeRun(opts *MergeOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Merge(opts.Ctx, f.As, opts.ID, opts.Into); err != nil {
+	if err := d.Merge(opts.Ctx, f.As, opts.ID, opts.Into); err != nil {
 		return err
 	}
-	r := s.As(f.As)
-	into, err := r.Resolve(opts.Ctx, opts.Into)
+	into, err := d.Resolve(opts.Ctx, f.As, opts.Into)
 	if err != nil {
 		return err
 	}
 	if f.JSON() {
-		t, err := r.Ticket(opts.Ctx, into)
+		t, err := d.Ticket(opts.Ctx, f.As, into)
 		if err != nil {
 			return err
 		}

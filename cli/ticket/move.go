@@ -42,14 +42,14 @@ func NewCmdMove(f *cmdutil.Factory, runF func(*MoveOptions) error) *cobra.Comman
 
 func moveRun(opts *MoveOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Move(opts.Ctx, f.As, opts.ID, opts.Queue); err != nil {
+	if err := d.Move(opts.Ctx, f.As, opts.ID, opts.Queue); err != nil {
 		return err
 	}
-	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
+	return afterChange(opts.Ctx, f, d, opts.ID, func(id int64) string {
 		return fmt.Sprintf("Ticket %d moved to %s.", id, cmdutil.Sanitize(opts.Queue))
 	})
 }

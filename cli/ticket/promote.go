@@ -44,14 +44,14 @@ mail is correspondence. 'sak ticket show' lists transaction numbers with
 			if runF != nil {
 				return runF(opts)
 			}
-			s, err := f.Store(opts.Ctx)
+			d, err := f.Desk(opts.Ctx)
 			if err != nil {
 				return err
 			}
-			if err := s.Promote(opts.Ctx, f.As, opts.ID, opts.Txn); err != nil {
+			if err := d.Promote(opts.Ctx, f.As, opts.ID, opts.Txn); err != nil {
 				return err
 			}
-			return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
+			return afterChange(opts.Ctx, f, d, opts.ID, func(id int64) string {
 				return fmt.Sprintf("Transaction %d on ticket %d promoted: its sender is now a Cc.", opts.Txn, id)
 			})
 		},

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/mailstore"
 )
 
 // ReplyOptions are the options of 'sak ticket reply'.
@@ -62,35 +61,18 @@ func replyRun(opts *ReplyOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Reply(opts.Ctx, f.As, opts.ID, text, files...); err != nil {
+	rcpts, err := d.Reply(opts.Ctx, f.As, opts.ID, text, files)
+	if err != nil {
 		return err
 	}
-	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
-		rcpts := lastRecipients(opts.Ctx, s, id)
+	return afterChange(opts.Ctx, f, d, opts.ID, func(id int64) string {
 		if len(rcpts) == 0 {
 			return fmt.Sprintf("Reply added to ticket %d; it has nobody to mail it to.", id)
 		}
 		return fmt.Sprintf("Reply to ticket %d queued for %s.", id, cmdutil.Sanitize(strings.Join(rcpts, ", ")))
 	})
-}
-
-// lastRecipients lists who the ticket's newest outgoing mail is queued
-// for; nil when that cannot be told.
-func lastRecipients(ctx context.Context, s *mailstore.Store, id int64) []string {
-	rows, err := s.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
-	if err != nil || len(rows) == 0 {
-		return nil
-	}
-	last := rows[len(rows)-1].MessageID
-	var rcpts []string
-	for _, r := range rows {
-		if r.MessageID == last {
-			rcpts = append(rcpts, r.Rcpt)
-		}
-	}
-	return rcpts
 }

@@ -46,20 +46,19 @@ was merged shows the ticket it was merged into.`,
 
 func showRun(opts *ShowOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	r := s.As(f.As)
-	id, err := r.Resolve(opts.Ctx, opts.ID)
+	id, err := d.Resolve(opts.Ctx, f.As, opts.ID)
 	if err != nil {
 		return err
 	}
-	t, err := r.Ticket(opts.Ctx, id)
+	t, err := d.Ticket(opts.Ctx, f.As, id)
 	if err != nil {
 		return err
 	}
-	txs, err := r.History(opts.Ctx, id)
+	txs, err := d.History(opts.Ctx, f.As, id)
 	if err != nil {
 		return err
 	}

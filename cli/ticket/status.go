@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
-	"sak/mailstore"
 )
 
 // StatusVerb is one of the ticket commands that change owner or status
@@ -74,14 +73,14 @@ func NewCmdStatus(f *cmdutil.Factory, v StatusVerb, runF func(*StatusOptions) er
 
 func statusRun(opts *StatusOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.Act(opts.Ctx, f.As, opts.ID, mailstore.Action{Name: opts.Verb.Name}); err != nil {
+	if err := d.Act(opts.Ctx, f.As, opts.ID, opts.Verb.Name); err != nil {
 		return err
 	}
-	return afterChange(opts.Ctx, f, s, opts.ID, func(id int64) string {
+	return afterChange(opts.Ctx, f, d, opts.ID, func(id int64) string {
 		return fmt.Sprintf(opts.Verb.Done, id, cmdutil.Sanitize(f.As))
 	})
 }

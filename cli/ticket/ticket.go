@@ -9,13 +9,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
 	"sak/cli/remind"
-	"sak/mailstore"
 )
 
 // NewCmdTicket is the 'sak ticket' group.
@@ -42,14 +42,13 @@ func NewCmdTicket(f *cmdutil.Factory) *cobra.Command {
 // afterChange reports a change to ticket id: one confirmation line, or
 // with -o json the ticket as it is now. id is followed through merges, and
 // say makes the line from the ticket's current number.
-func afterChange(ctx context.Context, f *cmdutil.Factory, s *mailstore.Store, id int64, say func(id int64) string) error {
-	r := s.As(f.As)
-	now, err := r.Resolve(ctx, id)
+func afterChange(ctx context.Context, f *cmdutil.Factory, d cmdutil.Desk, id int64, say func(id int64) string) error {
+	now, err := d.Resolve(ctx, f.As, id)
 	if err != nil {
 		return err
 	}
 	if f.JSON() {
-		t, err := r.Ticket(ctx, now)
+		t, err := d.Ticket(ctx, f.As, now)
 		if err != nil {
 			return err
 		}
@@ -70,14 +69,14 @@ const maxText = 10 << 20
 var errEmptyText = errors.New("nothing to send: the text is empty (give it with -m TEXT or on stdin)")
 
 // readFiles reads the files given with --attach.
-func readFiles(paths []string) ([]mailstore.Attachment, error) {
-	var files []mailstore.Attachment
+func readFiles(paths []string) ([]cmdutil.File, error) {
+	var files []cmdutil.File
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("attach %s: %w", p, err)
 		}
-		files = append(files, mailstore.FileAttachment(p, data))
+		files = append(files, cmdutil.File{Name: filepath.Base(p), Data: data})
 	}
 	return files, nil
 }

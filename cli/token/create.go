@@ -62,11 +62,11 @@ themselves.`,
 
 func createRun(opts *CreateOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	tok, secret, err := s.CreateToken(opts.Ctx, f.As, opts.User, opts.Name, opts.Expires)
+	tok, secret, err := d.CreateToken(opts.Ctx, f.As, opts.User, opts.Name, opts.Expires)
 	if err != nil {
 		return err
 	}

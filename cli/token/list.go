@@ -39,11 +39,11 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 
 func listRun(opts *ListOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	ts, err := s.ListTokens(opts.Ctx, f.As, opts.User)
+	ts, err := d.ListTokens(opts.Ctx, f.As, opts.User)
 	if err != nil {
 		return err
 	}

@@ -41,11 +41,11 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 
 func revokeRun(opts *RevokeOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.RevokeToken(opts.Ctx, f.As, opts.ID); err != nil {
+	if err := d.RevokeToken(opts.Ctx, f.As, opts.ID); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(f.IOStreams.Out, "Token %d revoked.\n", opts.ID)

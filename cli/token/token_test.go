@@ -10,7 +10,7 @@ import (
 )
 
 func TestToken(t *testing.T) {
-	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		r := e.RunAs("alice", "token", "create", "--name", "laptop")
 		secret := strings.TrimSuffix(r.Out, "\n")

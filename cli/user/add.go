@@ -49,11 +49,11 @@ who must be a sysadmin and whom anyone who can open the database may add.`,
 
 func addRun(opts *AddOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	u, err := s.AddUser(opts.Ctx, f.As, mailstore.NewUser{Login: opts.Login, Email: opts.Email, Name: opts.Name, Sysadmin: opts.Sysadmin})
+	u, err := d.AddUser(opts.Ctx, f.As, mailstore.NewUser{Login: opts.Login, Email: opts.Email, Name: opts.Name, Sysadmin: opts.Sysadmin})
 	if err != nil {
 		return err
 	}

@@ -39,15 +39,15 @@ be disabled.`,
 
 func disableRun(opts *DisableOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := s.DisableUser(opts.Ctx, f.As, opts.Login); err != nil {
+	if err := d.DisableUser(opts.Ctx, f.As, opts.Login); err != nil {
 		return err
 	}
 	if f.JSON() {
-		u, err := s.User(opts.Ctx, opts.Login)
+		u, err := d.User(opts.Ctx, opts.Login)
 		if err != nil {
 			return err
 		}

@@ -37,11 +37,11 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 
 func listRun(opts *ListOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	users, err := s.Users(opts.Ctx)
+	users, err := d.Users(opts.Ctx)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,4 @@
-// Package login holds 'sak login' and 'sak logout': the CLI on a
-// caseworker's own machine gets a personal token from a sak server by a
-// code mailed to the person, and keeps it in hosts.json, readable by its
-// owner alone.
-package login
+package remote
 
 import (
 	"encoding/json"
@@ -22,7 +18,8 @@ type Host struct {
 	Expires *time.Time `json:"expires"`
 }
 
-// Hosts is hosts.json: the servers, and the one in use.
+// Hosts is hosts.json: the servers the CLI is logged in to, and the one
+// in use. 'sak login' writes it, readable by its owner alone.
 type Hosts struct {
 	Current string          `json:"current"`
 	Hosts   map[string]Host `json:"hosts"`

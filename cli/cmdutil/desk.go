@@ -1,0 +1,130 @@
+package cmdutil
+
+import (
+	"context"
+	"time"
+
+	"sak/cli/remote"
+	"sak/mailstore"
+)
+
+// Desk is what the commands of caseworkers and queue managers need of
+// sak: the database itself (on the server, a sysadmin's mode) or a sak
+// server's API (package remote, on a caseworker's machine). as is the
+// acting user's login. The database and the API answer with the same
+// documents and refuse with the same errors, so a command prints the same
+// either way; the rules live behind both, in mailstore.
+type Desk interface {
+	ListTickets(ctx context.Context, as string, f mailstore.Filter) ([]mailstore.Ticket, error)
+	// Resolve follows a ticket number through merges.
+	Resolve(ctx context.Context, as string, id int64) (int64, error)
+	Ticket(ctx context.Context, as string, id int64) (*mailstore.Ticket, error)
+	History(ctx context.Context, as string, id int64) ([]mailstore.Transaction, error)
+	TicketMail(ctx context.Context, as string, id, msg int64) ([]byte, error)
+	Search(ctx context.Context, as, query string, f mailstore.SearchFilter) ([]mailstore.Hit, error)
+	// Stats are the figures of [f.Since, f.Until); f.Until must be set.
+	Stats(ctx context.Context, as string, f mailstore.StatsFilter) (mailstore.StatsReport, error)
+	Reminders(ctx context.Context, as string, f mailstore.ReminderFilter) ([]mailstore.Reminder, error)
+	QueueDetail(ctx context.Context, as, name string) (*mailstore.QueueDetail, error)
+	Queues(ctx context.Context) ([]mailstore.Queue, error)
+	Users(ctx context.Context) ([]mailstore.User, error)
+	User(ctx context.Context, login string) (*mailstore.User, error)
+
+	CreateTicket(ctx context.Context, as string, nt mailstore.NewTicket) (int64, error)
+	// Act is one of the verbs of ticket status changes: take, steal,
+	// resolve, reject, stall, open.
+	Act(ctx context.Context, as string, id int64, verb string) error
+	Give(ctx context.Context, as string, id int64, login string) error
+	Move(ctx context.Context, as string, id int64, queue string) error
+	Merge(ctx context.Context, as string, id, into int64) error
+	Comment(ctx context.Context, as string, id int64, text string, files []File) error
+	// Reply answers whom the reply was queued for.
+	Reply(ctx context.Context, as string, id int64, text string, files []File) ([]string, error)
+	AddCc(ctx context.Context, as string, id int64, addr string) error
+	RemoveCc(ctx context.Context, as string, id int64, addr string) error
+	Promote(ctx context.Context, as string, id, txn int64) error
+	AddReminder(ctx context.Context, as string, id int64, due time.Time, to, text string) (*mailstore.Reminder, error)
+	DoneReminder(ctx context.Context, as string, id, reminder int64) error
+
+	CreateQueue(ctx context.Context, as string, nq mailstore.NewQueue) (*mailstore.Queue, error)
+	Grant(ctx context.Context, as, queue, login, role string) error
+	Revoke(ctx context.Context, as, queue, login, role string) error
+	AddUser(ctx context.Context, as string, nu mailstore.NewUser) (*mailstore.User, error)
+	DisableUser(ctx context.Context, as, login string) error
+	CreateToken(ctx context.Context, as, login, name string, expires time.Time) (*mailstore.Token, string, error)
+	ListTokens(ctx context.Context, as, login string) ([]mailstore.Token, error)
+	RevokeToken(ctx context.Context, as string, id int64) error
+}
+
+// File is a file attached to a comment or reply: its name (no directory)
+// and contents.
+type File = remote.File
+
+// local is the Desk of the database: the store's operations, and its
+// reads through the acting user's Reader.
+type local struct{ *mailstore.Store }
+
+func (l local) ListTickets(ctx context.Context, as string, f mailstore.Filter) ([]mailstore.Ticket, error) {
+	return l.As(as).ListTickets(ctx, f)
+}
+
+func (l local) Resolve(ctx context.Context, as string, id int64) (int64, error) {
+	return l.As(as).Resolve(ctx, id)
+}
+
+func (l local) Ticket(ctx context.Context, as string, id int64) (*mailstore.Ticket, error) {
+	return l.As(as).Ticket(ctx, id)
+}
+
+func (l local) History(ctx context.Context, as string, id int64) ([]mailstore.Transaction, error) {
+	return l.As(as).History(ctx, id)
+}
+
+func (l local) TicketMail(ctx context.Context, as string, id, msg int64) ([]byte, error) {
+	return l.As(as).TicketMail(ctx, id, msg)
+}
+
+func (l local) Search(ctx context.Context, as, query string, f mailstore.SearchFilter) ([]mailstore.Hit, error) {
+	hits, err := l.As(as).Search(ctx, query, f)
+	return mailstore.Hits(hits), err
+}
+
+func (l local) Stats(ctx context.Context, as string, f mailstore.StatsFilter) (mailstore.StatsReport, error) {
+	rows, total, err := l.As(as).Stats(ctx, f)
+	if err != nil {
+		return mailstore.StatsReport{}, err
+	}
+	return mailstore.NewStatsReport(rows, total, f.Since, f.Until), nil
+}
+
+func (l local) Reminders(ctx context.Context, as string, f mailstore.ReminderFilter) ([]mailstore.Reminder, error) {
+	return l.As(as).Reminders(ctx, f)
+}
+
+func (l local) QueueDetail(ctx context.Context, as, name string) (*mailstore.QueueDetail, error) {
+	return l.As(as).QueueDetail(ctx, name)
+}
+
+func (l local) Act(ctx context.Context, as string, id int64, verb string) error {
+	return l.Store.Act(ctx, as, id, mailstore.Action{Name: verb})
+}
+
+func attachments(files []File) []mailstore.Attachment {
+	out := make([]mailstore.Attachment, len(files))
+	for i, f := range files {
+		out[i] = mailstore.FileAttachment(f.Name, f.Data)
+	}
+	return out
+}
+
+func (l local) Comment(ctx context.Context, as string, id int64, text string, files []File) error {
+	return l.Store.Comment(ctx, as, id, text, attachments(files)...)
+}
+
+func (l local) Reply(ctx context.Context, as string, id int64, text string, files []File) ([]string, error) {
+	if err := l.Store.Reply(ctx, as, id, text, attachments(files)...); err != nil {
+		return nil, err
+	}
+	rcpts, _ := l.LastQueued(ctx, id) // only for the confirmation
+	return rcpts, nil
+}
