@@ -57,6 +57,8 @@ type ServeOptions struct {
 
 	LogFormat, LogLevel string
 	auth                authFlags
+	// API is the HTTP API for the CLI on caseworkers' machines.
+	API apiFlags
 
 	// Metrics is the address of the HTTP listener for /metrics, /healthz
 	// and /readyz; "" for none.
@@ -88,6 +90,12 @@ when the database cannot commit, sak answers 451 and the MTA retries.
 Several 'sak serve' processes may share one PostgreSQL database.
 
 Without --relay, outgoing mail waits in the outbox ('sak outbox list').
+
+With --http, the same process serves the HTTP API (/api/v1/) that 'sak
+login' and the CLI on caseworkers' machines use: HTTPS with
+--http-tls-cert/--http-tls-key (or --tls-cert/--tls-key), or plain HTTP on
+loopback behind a reverse proxy that does TLS (contrib/nginx-sak.conf).
+Login codes go out by mail, so give --relay too.
 
 Caseworkers' mail commands run only for authenticated mail: a DKIM
 signature aligned with the From domain, or an Authentication-Results
@@ -151,6 +159,11 @@ or SAK_RELAY_PASSWORD.`,
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.StringVar(&opts.Metrics, "metrics", "", "serve Prometheus /metrics, /healthz, /readyz and (on loopback) /debug/pprof/ over HTTP on `ADDR` (e.g. 127.0.0.1:9125)")
 	fl.BoolVar(&opts.MetricsPprof, "metrics-pprof", false, "serve /debug/pprof/ also when --metrics is not on loopback")
+	fl.StringVar(&opts.API.Addr, "http", "", "serve the API for 'sak login' and the CLI on caseworkers' machines on `ADDR` (/api/v1/): HTTPS, or plain HTTP on loopback behind a reverse proxy")
+	fl.StringVar(&opts.API.TLSCert, "http-tls-cert", "", "certificate `FILE` (PEM) of the API (default --tls-cert)")
+	fl.StringVar(&opts.API.TLSKey, "http-tls-key", "", "key `FILE` (PEM) of the API (default --tls-key)")
+	fl.BoolVar(&opts.API.ForwardedFor, "http-forwarded-for", false, "take the client's address from X-Forwarded-For (a reverse proxy on loopback sets it)")
+	fl.Float64Var(&opts.API.RequestsPerToken, "http-rate", 10, "API requests a second one token may make on average (bursts of 5 times that)")
 	opts.auth.register(cmd, nil, "CIDR of the MTAs whose Authentication-Results headers are trusted (repeatable; default none)")
 	return cmd
 }
@@ -218,6 +231,13 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 		if opts.MetricsReady != nil {
 			opts.MetricsReady(ops.addr)
 		}
+	}
+	if opts.API.Addr != "" {
+		api, err := startAPI(opts, store, log)
+		if err != nil {
+			return err
+		}
+		defer api.shutdown(opts.ShutdownTimeout)
 	}
 	firstRun(ctx, store, log)
 	gid := -1
