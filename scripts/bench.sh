@@ -142,6 +142,46 @@ segs=$(sql "SELECT COUNT(DISTINCT id >> 37) FROM messages_fts_data WHERE id >> 3
 if [ "$segs" -eq 1 ]; then seg="1 index segment"; else seg="$segs index segments"; fi
 timing "sak search vitnemål ($seg)" bin/sak search vitnemål
 timing "sak stats --queue $q --since 3y" bin/sak stats --queue $q --since 3y
+
+# The same through the API, as on a caseworker's machine: sak serve --http
+# on the store, SAK_SERVER and SAK_TOKEN, no database. Root sees every
+# ticket; a caseworker of $q sees that queue's.
+api_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+bin/sak serve --smtp 127.0.0.1:0 --http "127.0.0.1:$api_port" --http-rate 1000000 --log-level error 2>"$work/api.log" &
+pids+=($!)
+for _ in $(seq 100); do python3 -c "import socket; socket.create_connection(('127.0.0.1', $api_port))" 2>/dev/null && break; sleep 0.1; done
+cw=$(sql "SELECT u.login FROM queue_roles r JOIN users u ON u.id = r.user_id JOIN queues q ON q.id = r.queue_id WHERE q.name = '$q' AND r.role = 'caseworker' LIMIT 1")
+root_token=$(bin/sak token create --user root --name bench)
+cw_token=$(bin/sak token create --user "$cw" --name bench)
+api_root() { SAK_DB= SAK_USER= SAK_SERVER="http://127.0.0.1:$api_port" SAK_TOKEN="$root_token" bin/sak "$@"; }
+api_cw() { SAK_DB= SAK_USER= SAK_SERVER="http://127.0.0.1:$api_port" SAK_TOKEN="$cw_token" bin/sak "$@"; }
+timing "API: sak ticket list --queue $q --status open (root)" api_root ticket list --queue $q --status open
+timing "API: sak ticket list --queue $q --status open ($cw)" api_cw ticket list --queue $q --status open
+timing "API: sak ticket show $big (root)" api_root ticket show "$big"
+row "API: GET /api/v1/tickets/$big, 16 clients" "$(python3 - "$api_port" "$root_token" "$big" <<'PY'
+import http.client, sys, threading, time
+port, token, big = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+n, clients, done, lat = 200, 16, [], []
+lock = threading.Lock()
+def client():
+    c = http.client.HTTPConnection("127.0.0.1", port)
+    mine = []
+    for _ in range(n):
+        t = time.perf_counter()
+        c.request("GET", f"/api/v1/tickets/{big}", headers={"Authorization": f"Bearer {token}"})
+        r = c.getresponse(); r.read()
+        if r.status != 200: raise SystemExit(f"status {r.status}")
+        mine.append(time.perf_counter() - t)
+    with lock: lat.extend(mine)
+t0 = time.perf_counter()
+ts = [threading.Thread(target=client) for _ in range(clients)]
+for t in ts: t.start()
+for t in ts: t.join()
+el = time.perf_counter() - t0
+lat.sort()
+print(f"{len(lat)/el:.0f} requests/s (p50 {1000*lat[len(lat)//2]:.1f} ms, p99 {1000*lat[int(len(lat)*0.99)]:.1f} ms; {len(lat)} requests, the load generator on the same cores)")
+PY
+)"
 raw=$(sql "SELECT COALESCE(SUM(size), 0) FROM messages")
 msgs=$(sql "SELECT COUNT(*) FROM messages")
 size=$(stat -c %s "$store")
