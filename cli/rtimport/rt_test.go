@@ -3,6 +3,7 @@ package rtimport
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"sak/cli/cmdutil"
+	"sak/mailstore"
 )
 
 func TestFlags(t *testing.T) {
@@ -134,5 +136,116 @@ func TestImportJSON(t *testing.T) {
 	}
 	if out := stdout2.String(); !strings.Contains(out, "RT rt.bench imported") || !strings.Contains(out, "tickets") {
 		t.Errorf("table output:\n%s", out)
+	}
+}
+
+// TestReadRightsOnRT takes RT's own queues and staff as the case of read
+// rights: after the import, each member of staff lists exactly the
+// tickets of the queues where they have a role and the tickets they own,
+// finds no others, and a ticket of another queue is "no ticket N".
+func TestReadRightsOnRT(t *testing.T) {
+	rtdb := fixture(t)
+	ios, _, stderr := cmdutil.TestStreams()
+	f := &cmdutil.Factory{IOStreams: ios, DB: filepath.Join(t.TempDir(), "sak.db"), As: "root", Location: time.UTC, Now: time.Now}
+	defer f.Close()
+	cmd := NewCmdImportRT(f, nil)
+	cmd.SetArgs([]string{"--from", "sqlite:" + rtdb})
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("import: %v\n%s", err, stderr)
+	}
+	ctx := context.Background()
+	s, err := f.Store(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.As("root").ListTickets(ctx, mailstore.Filter{})
+	if err != nil || len(all) == 0 {
+		t.Fatalf("root lists %d tickets: %v", len(all), err)
+	}
+	rows, err := s.DB().QueryContext(ctx, `SELECT u.login, q.name FROM users u
+		LEFT JOIN queue_roles r ON r.user_id = u.id LEFT JOIN queues q ON q.id = r.queue_id
+		WHERE u.login IS NOT NULL AND u.sysadmin = FALSE AND u.disabled = FALSE`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queues := map[string]map[string]bool{}
+	for rows.Next() {
+		var login string
+		var queue *string
+		if err := rows.Scan(&login, &queue); err != nil {
+			t.Fatal(err)
+		}
+		if queues[login] == nil {
+			queues[login] = map[string]bool{}
+		}
+		if queue != nil {
+			queues[login][*queue] = true
+		}
+	}
+	rows.Close()
+	if len(queues) < 2 {
+		t.Fatalf("the fixture gave %d members of staff; the case needs two or more", len(queues))
+	}
+	hidden := 0
+	for login, qs := range queues {
+		r := s.As(login)
+		got, err := r.ListTickets(ctx, mailstore.Filter{})
+		if err != nil {
+			t.Fatalf("%s lists: %v", login, err)
+		}
+		listed := map[int64]bool{}
+		for _, tk := range got {
+			listed[tk.ID] = true
+		}
+		for _, tk := range all {
+			want := qs[tk.Queue] || tk.OwnerLogin() == login
+			if listed[tk.ID] != want {
+				t.Errorf("%s (roles in %v) lists ticket %d of %s owned by %q: %v, want %v", login, qs, tk.ID, tk.Queue, tk.OwnerLogin(), listed[tk.ID], want)
+			}
+			if want {
+				continue
+			}
+			// A ticket moved away from a queue of theirs shows until the
+			// move; any other is not there for them.
+			movedAway := false
+			txs, err := s.As("root").History(ctx, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tx := range txs {
+				movedAway = movedAway || tx.Type == mailstore.TxMove && qs[tx.Old]
+			}
+			show, err := r.History(ctx, tk.ID)
+			switch {
+			case movedAway && err != nil:
+				t.Errorf("%s cannot show ticket %d, moved away from a queue of theirs: %v", login, tk.ID, err)
+			case movedAway && len(show) >= len(txs):
+				t.Errorf("%s sees all %d transactions of ticket %d, moved away from a queue of theirs", login, len(txs), tk.ID)
+			case !movedAway && (err == nil || err.Error() != fmt.Sprintf("no ticket %d", tk.ID)):
+				t.Errorf("%s shows ticket %d of %s: %v, want no ticket", login, tk.ID, tk.Queue, err)
+			}
+			if !movedAway {
+				hidden++
+			}
+			hits, err := r.Search(ctx, tk.Subject, mailstore.SearchFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range hits {
+				if h.ID == tk.ID {
+					t.Errorf("%s finds ticket %d of %s by its subject", login, tk.ID, tk.Queue)
+				}
+			}
+		}
+		_, total, err := r.Stats(ctx, mailstore.StatsFilter{Until: time.Now()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total.Received > len(got) {
+			t.Errorf("%s's stats count %d tickets received, more than the %d they see", login, total.Received, len(got))
+		}
+	}
+	if hidden == 0 {
+		t.Fatal("no member of staff was kept from any ticket: the case tests nothing")
 	}
 }
