@@ -39,7 +39,7 @@ func TestBuiltinGolden(t *testing.T) {
 				d := sampleData(q, true)
 				r := s.render(kind, q, "", d)
 				subject := taggedSubject(q, 42, r.subject)
-				if kind == TmplDigest {
+				if untagged[kind] {
 					subject = r.subject
 				}
 				m, err := o.compose(&outMail{kind: KindAutoReply, fromName: q.Name, fromAddr: q.Address, to: []string{d.Requestor},

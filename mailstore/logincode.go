@@ -145,11 +145,37 @@ func (s *Store) queueLoginCode(o *op, secret []byte, u *User, code, client strin
 	if err != nil {
 		return err
 	}
+	// The first queue writes it, in its first language: its template
+	// when it has one.
+	var q *Queue
+	var qid int64
+	err = o.tx.QueryRowContext(o.ctx, `SELECT id FROM queues ORDER BY id LIMIT 1`).Scan(&qid)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		q = &Queue{Name: "sak", Lang: LangEN}
+	case err != nil:
+		return fmt.Errorf("read the first queue: %w", err)
+	default:
+		if q, err = queueByID(o.ctx, o.tx, qid); err != nil {
+			return err
+		}
+	}
+	override := ""
+	if q.ID != 0 {
+		if override, err = s.override(o.ctx, o.tx, q.ID, TmplLogin); err != nil {
+			return err
+		}
+	}
+	r := s.render(TmplLogin, q, override, &TemplateData{
+		User:  TemplateUser{Login: u.Login, Name: u.Name, Email: u.Email},
+		Login: &TemplateLogin{Code: code, Minutes: int(LoginCodeLife / time.Minute), Client: client},
+	})
 	var h mail.Header
 	h.SetDate(time.UnixMicro(o.now))
 	h.SetAddressList("From", []*mail.Address{{Name: "sak", Address: from}})
 	h.SetAddressList("To", []*mail.Address{{Name: u.Name, Address: u.Email}})
-	h.SetSubject("sak login code " + code)
+	h.Set("Subject", encodeSubject(r.subject))
+	h.Set("Content-Language", r.lang)
 	var rb [9]byte
 	rand.Read(rb[:])
 	_, domain, _ := strings.Cut(from, "@")
@@ -157,16 +183,7 @@ func (s *Store) queueLoginCode(o *op, secret []byte, u *User, code, client strin
 	h.SetMessageID(msgid)
 	h.Set("Auto-Submitted", "auto-generated")
 	h.Set(LoopHeader, loopValue(secret, msgid))
-	text := fmt.Sprintf(`Your sak login code is
-
-    %s
-
-Type it where 'sak login' asks for it. It works once, for %d minutes.
-It was asked for %s from %s.
-
-If you did not ask for it, someone else typed your user name: you need
-do nothing, but you may tell your administrator.
-`, code, int(LoginCodeLife/time.Minute), u.Login, client)
+	text := r.body
 	var buf bytes.Buffer
 	if err := writeText(&buf, &h, text); err != nil {
 		return fmt.Errorf("compose login code mail: %w", err)

@@ -309,7 +309,7 @@ func (s *Store) PreviewTemplate(ctx context.Context, queue, kind string, ticket 
 	}
 	r := s.render(kind, q, own, d)
 	subject := r.subject
-	if kind != TmplDigest {
+	if !untagged[kind] {
 		subject = strings.TrimSpace(d.Tag + " " + subject)
 	}
 	return &Preview{Subject: subject, Lang: r.lang, Text: r.body}, nil
@@ -333,6 +333,7 @@ func sampleData(q *Queue, full bool) *TemplateData {
 		MailSubject: "Re: [" + q.Tag + " #42] Får ikke logget inn på Canvas",
 		User:        TemplateUser{Login: "alice", Name: "Alice Liddell", Email: "alice@example.org"},
 		Reminder:    &TemplateReminder{ID: 7, By: "alice", To: "alice", Due: at, Text: "Ring Kari hvis hun ikke har svart."},
+		Login:    &TemplateLogin{Code: "40918273", Minutes: int(LoginCodeLife / time.Minute), Client: "192.0.2.10"},
 		Digest: &TemplateDigest{Date: at,
 			Owned: []DigestLine{{ID: 42, Tag: subjectTag(q, 42), Subject: "Får ikke logget inn på Canvas", Queue: q.Name, Status: StatusOpen, Days: 3}},
 		},

@@ -21,10 +21,11 @@ const (
 	TmplReminder   = "reminder"   // a due reminder, to its caseworker
 	TmplResolved   = "resolved"   // the resolve notice, to the requestors
 	TmplDigest     = "digest"     // a caseworker's daily digest
+	TmplLogin      = "login"      // a login code for the API, to a caseworker; written by the first queue
 )
 
 // TemplateKinds lists the kinds in the order 'sak queue template' shows them.
-var TemplateKinds = []string{TmplAutoReply, TmplCorrespond, TmplNotify, TmplComment, TmplRefused, TmplUnverified, TmplReminder, TmplResolved, TmplDigest}
+var TemplateKinds = []string{TmplAutoReply, TmplCorrespond, TmplNotify, TmplComment, TmplRefused, TmplUnverified, TmplReminder, TmplResolved, TmplDigest, TmplLogin}
 
 // Languages of a queue's mail.
 const (
@@ -68,9 +69,18 @@ type TemplateData struct {
 	// MailSubject is the subject of the caseworker's mail (unverified).
 	MailSubject string
 	Reminder    *TemplateReminder
-	// User is the caseworker the mail is for (reminder, digest).
+	// User is the caseworker the mail is for (reminder, digest, login).
 	User   TemplateUser
 	Digest *TemplateDigest
+	Login  *TemplateLogin
+}
+
+// TemplateLogin is a login code (login): the code, how many minutes it
+// works, and the address of the client that asked for it.
+type TemplateLogin struct {
+	Code    string
+	Minutes int
+	Client  string
 }
 
 // TemplateTicket is the ticket a mail is about.
@@ -228,6 +238,9 @@ type rendered struct {
 	body    string
 	lang    string // Content-Language: "nb", "en" or "nb, en"
 }
+
+// untagged kinds are about no ticket: their subject has no ticket tag.
+var untagged = map[string]bool{TmplDigest: true, TmplLogin: true}
 
 // bilingual kinds are written in both languages for a queue of nb+en;
 // the others (to caseworkers, or a person's own words) in its first.

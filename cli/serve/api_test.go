@@ -21,7 +21,7 @@ import (
 	"sak/mailstore"
 )
 
-var codeRE = regexp.MustCompile(`(?m)^Subject: sak login code ([0-9]+)\r?$`)
+var codeRE = regexp.MustCompile(`(?m)^Subject: [^\r\n]*?([0-9]{8})\r?$`)
 
 // code waits for the login code mailed to rcpt to reach the relay.
 func (r *relay) code(t *testing.T, rcpt string) string {

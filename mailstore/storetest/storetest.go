@@ -148,7 +148,7 @@ func Desk(t testing.TB, s *mailstore.Store) *mailstore.Queue {
 }
 
 // loginCodeRE finds the code in the Subject of a login code mail.
-var loginCodeRE = regexp.MustCompile(`(?m)^Subject: sak login code ([0-9]+)\r?$`)
+var loginCodeRE = regexp.MustCompile(`(?m)^Subject: [^\r\n]*?([0-9]{8})\r?$`)
 
 // LoginCode is the code of the newest login code mail queued for rcpt,
 // read from the outbox as the person would read it from their mailbox;
