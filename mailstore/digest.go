@@ -191,20 +191,17 @@ func (o *op) digest(userID int64) (bool, error) {
 		return false, fmt.Errorf("read user %d: %w", userID, err)
 	}
 	d := &TemplateDigest{Date: fromMicros(o.now).In(o.s.loc)}
-	cols := `t.id, t.subject, t.status, q.name, q.tag, t.updated FROM tickets t JOIN queues q ON q.id = t.queue_id`
 	var err error
-	if d.Owned, err = o.digestLines(`SELECT `+cols+` WHERE t.owner_id = $1 AND t.status IN ('new', 'open') AND t.merged_into IS NULL
-		ORDER BY t.updated, t.id LIMIT `+fmt.Sprint(digestMax), userID); err != nil {
+	if d.Owned, d.OwnedMore, err = o.digestLines(`t.owner_id = $1 AND t.status IN ('new', 'open') AND t.merged_into IS NULL`,
+		"t.updated, t.id", userID); err != nil {
 		return false, err
 	}
-	if d.Due, err = o.digestLines(`SELECT `+cols+` WHERE t.status = 'stalled' AND t.merged_into IS NULL AND t.id IN
-		(SELECT ticket_id FROM reminders WHERE user_id = $1 AND done = FALSE AND due <= $2)
-		ORDER BY t.updated, t.id LIMIT `+fmt.Sprint(digestMax), userID, o.now); err != nil {
+	if d.Due, d.DueMore, err = o.digestLines(`t.status = 'stalled' AND t.merged_into IS NULL AND t.id IN
+		(SELECT ticket_id FROM reminders WHERE user_id = $1 AND done = FALSE AND due <= $2)`, "t.updated, t.id", userID, o.now); err != nil {
 		return false, err
 	}
-	if d.Unowned, err = o.digestLines(`SELECT `+cols+` WHERE t.owner_id IS NULL AND t.status = 'new' AND t.merged_into IS NULL AND t.queue_id IN
-		(SELECT queue_id FROM queue_roles WHERE user_id = $1 AND role IN ('caseworker', 'manager'))
-		ORDER BY t.created, t.id LIMIT `+fmt.Sprint(digestMax), userID); err != nil {
+	if d.Unowned, d.UnownedMore, err = o.digestLines(`t.owner_id IS NULL AND t.status = 'new' AND t.merged_into IS NULL AND t.queue_id IN
+		(SELECT queue_id FROM queue_roles WHERE user_id = $1 AND role IN ('caseworker', 'manager'))`, "t.created, t.id", userID); err != nil {
 		return false, err
 	}
 	if d.Count() == 0 {
@@ -243,11 +240,13 @@ func (o *op) digest(userID int64) (bool, error) {
 	return true, nil
 }
 
-// digestLines reads a digest's part.
-func (o *op) digestLines(query string, args ...any) ([]DigestLine, error) {
-	rows, err := o.tx.QueryContext(o.ctx, query, args...)
+// digestLines reads a digest's part: the first digestMax tickets of
+// where in order, and how many more there are.
+func (o *op) digestLines(where, order string, args ...any) ([]DigestLine, int, error) {
+	rows, err := o.tx.QueryContext(o.ctx, `SELECT t.id, t.subject, t.status, q.name, q.tag, t.updated
+		FROM tickets t JOIN queues q ON q.id = t.queue_id WHERE `+where+` ORDER BY `+order+` LIMIT `+fmt.Sprint(digestMax), args...)
 	if err != nil {
-		return nil, fmt.Errorf("read digest: %w", err)
+		return nil, 0, fmt.Errorf("read digest: %w", err)
 	}
 	defer rows.Close()
 	var out []DigestLine
@@ -256,11 +255,19 @@ func (o *op) digestLines(query string, args ...any) ([]DigestLine, error) {
 		var tag string
 		var updated int64
 		if err := rows.Scan(&l.ID, &l.Subject, &l.Status, &l.Queue, &tag, &updated); err != nil {
-			return nil, fmt.Errorf("read digest: %w", err)
+			return nil, 0, fmt.Errorf("read digest: %w", err)
 		}
 		l.Tag = fmt.Sprintf("[%s #%d]", tag, l.ID)
 		l.Days = int((o.now - updated) / (24 * time.Hour).Microseconds())
 		out = append(out, l)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil || len(out) < digestMax {
+		return out, 0, err
+	}
+	rows.Close()
+	var n int
+	if err := o.tx.QueryRowContext(o.ctx, `SELECT COUNT(*) FROM tickets t WHERE `+where, args...).Scan(&n); err != nil {
+		return nil, 0, fmt.Errorf("count digest: %w", err)
+	}
+	return out, n - len(out), nil
 }

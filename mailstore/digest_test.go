@@ -3,6 +3,7 @@ package mailstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -175,4 +176,29 @@ func atOnce(t *testing.T, stores []*mailstore.Store, send func(*mailstore.Store,
 	}
 	wg.Wait()
 	return total
+}
+
+// TestDigestMore: a part of more than 100 tickets lists the oldest 100
+// and says how many more there are, and where to see them.
+func TestDigestMore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		clock := newTestClock()
+		s := open(t, mailstore.WithClock(clock.now), mailstore.WithLocation(time.UTC))
+		storetest.Desk(t, s)
+		for i := range 103 {
+			newTicket(t, s, "alice", "support", fmt.Sprintf("Request %03d", i), "")
+		}
+		if n, err := s.SendDigests(ctx, "bob", "bob"); err != nil || n != 1 {
+			t.Fatalf("SendDigests(bob) = %d, %v", n, err)
+		}
+		got := digests(t, s, "bob@example.org")
+		if len(got) != 1 {
+			t.Fatalf("bob's digests: %d", len(got))
+		}
+		if !strings.Contains(got[0], "Request 099") || strings.Contains(got[0], "Request 100") ||
+			!strings.Contains(got[0], "  … and 3 more: sak ticket list --owner nobody --status new\n") {
+			t.Errorf("bob's digest of 103 unowned tickets:\n%s", got[0])
+		}
+	})
 }

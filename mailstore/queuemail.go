@@ -342,6 +342,7 @@ func sampleData(q *Queue, full bool) *TemplateData {
 		d.Signature = q.Name
 	}
 	if full {
+		d.Digest.UnownedMore = 12
 		d.Ticket.Owner = "alice"
 		d.Left = []string{"skjermbilde.png (254123 bytes)"}
 		d.Folded = &TemplateFolded{Count: 2, Since: "2026-11-27 09:10 UTC", Tickets: []int64{40, 41}}

@@ -124,6 +124,9 @@ type TemplateDigest struct {
 	Owned   []DigestLine // owned, new or open, oldest waiting first
 	Due     []DigestLine // stalled, with a reminder for the user that is due
 	Unowned []DigestLine // new and unowned in the user's queues
+	// OwnedMore, DueMore and UnownedMore count the tickets of each part
+	// beyond the first 100 listed.
+	OwnedMore, DueMore, UnownedMore int
 }
 
 // Count is how many tickets the digest lists.
