@@ -143,6 +143,16 @@ func TestCaseworkerRemote(t *testing.T) {
 		if code := cli.Run(context.Background(), bad, []string{"ticket", "list"}); code != 1 || !strings.Contains(errb.String(), "token") {
 			t.Errorf("a forged token: exit %d, %q", code, errb.String())
 		}
+		// A sysadmin acts for bob with --as; the history says both.
+		rootToken := strings.TrimSpace(e.MustRun("token", "create", "--name", "admin"))
+		ios, stdout, errb := cmdutil.TestStreams()
+		admin := &cmdutil.Factory{IOStreams: ios, DB: noDB, Server: server, Token: rootToken, As: "bob", AsGiven: true, Output: cmdutil.OutputTable, Now: time.Now}
+		if code := cli.Run(context.Background(), admin, []string{"ticket", "take", "2"}); code != 0 || stdout.String() != "Ticket 2 taken by bob.\n" {
+			t.Errorf("take 2 --as bob by root: exit %d, %q, %q", code, stdout, errb)
+		}
+		if out := e.MustRun("ticket", "show", "2"); !strings.Contains(out, "bob (by root)") {
+			t.Errorf("ticket 2's history does not say root acted for bob:\n%s", out)
+		}
 		// Commands of the database are the server's.
 		if r := run("", "outbox", "list"); r.Code != 1 || !strings.Contains(r.Err, "works on the database, not through "+server) {
 			t.Errorf("outbox list: exit %d, %q", r.Code, r.Err)

@@ -133,10 +133,14 @@ func printTicket(w io.Writer, f *cmdutil.Factory, t *mailstore.Ticket, txs []mai
 	return err
 }
 
-// actorName is who acted: a login, an address, or sak itself.
+// actorName is who acted: a login, an address, or sak itself; and the
+// sysadmin who acted for them over the API.
 func actorName(tx mailstore.Transaction) string {
 	if tx.Actor == "" {
 		return "sak"
+	}
+	if tx.Agent != "" {
+		return tx.Actor + " (by " + tx.Agent + ")"
 	}
 	return tx.Actor
 }
