@@ -126,6 +126,7 @@ func New(s *mailstore.Store, cfg Config) http.Handler {
 	a := &api{s: s, cfg: cfg, log: cfg.Logger, limit: newLimiter(cfg.Rate, cfg.Burst, cfg.Now)}
 	mux := http.NewServeMux()
 	a.routes(mux)
+	a.webRoutes(mux)
 	return a.logged(mux)
 }
 

@@ -61,7 +61,7 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+v+"/tokens", a.authed(a.createToken))
 	mux.HandleFunc("DELETE "+v+"/tokens/{id}", a.authed(a.revokeToken))
 
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc(v+"/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, apiError{"no such API endpoint: " + r.Method + " " + r.URL.Path, "not_found"})
 	})
 }

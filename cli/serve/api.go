@@ -76,7 +76,7 @@ func startAPI(opts *ServeOptions, store *mailstore.Store, log *slog.Logger) (*ap
 			log.Error("API listener failed", "addr", ln.Addr().String(), "err", err)
 		}
 	}()
-	log.Info("listening", "proto", scheme, "addr", ln.Addr().String(), "paths", "/api/v1/")
+	log.Info("listening", "proto", scheme, "addr", ln.Addr().String(), "paths", "/api/v1/ (API), / (web view)")
 	if a.Ready != nil {
 		a.Ready(ln.Addr())
 	}

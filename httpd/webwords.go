@@ -1,0 +1,126 @@
+package httpd
+
+import (
+	"fmt"
+
+	"sak/mailstore"
+)
+
+// words are the web view's texts in bokmål and English. A key is a Go
+// identifier, so that a page writes {{.L.key}}.
+var words = map[string]map[string]string{
+	"nb": {
+		"lang_other": "English", "lang_other_code": "en",
+		"home": "Mine saker", "queue": "Kø", "search": "Søk", "stats": "Statistikk", "login": "Logg inn", "logout": "Logg ut", "error": "Feil",
+		"skip": "Hopp til innholdet", "logged_in_as": "Logget inn som",
+		"owned": "Mine saker som venter på svar", "owned_none": "Du har ingen nye eller åpne saker.",
+		"unowned": "Nye saker uten saksbehandler", "unowned_none": "Ingen nye saker venter.",
+		"due": "Påminnelser som har forfalt", "due_none": "Ingen påminnelser har forfalt.",
+		"queues": "Køene", "queues_none": "Du har ingen roller i noen kø.",
+		"id": "Nr.", "subject": "Emne", "status": "Status", "owner": "Saksbehandler", "requestor": "Innsender", "updated": "Oppdatert", "created": "Opprettet",
+		"new": "ny", "open": "åpen", "stalled": "på vent", "resolved": "løst", "rejected": "avvist", "deleted": "slettet",
+		"count_new": "Nye", "count_open": "Åpne", "count_stalled": "På vent", "received": "Mottatt", "resolved_share": "Løst", "rejected_share": "Avvist",
+		"nobody": "ingen", "any": "alle", "me": "meg", "filter": "Vis", "next_page": "Eldre saker", "tickets_none": "Ingen saker passer.",
+		"login_user": "Brukernavn", "login_code": "Kode fra e-posten", "login_send": "Send meg en kode", "login_go": "Logg inn",
+		"login_sent":         "Hvis brukernavnet finnes, er en kode sendt til e-postadressen sak har for det. Koden virker én gang, i ti minutter.",
+		"login_intro":        "Skriv brukernavnet ditt. sak sender en engangskode til e-postadressen din.",
+		"login_user_missing": "Skriv brukernavnet ditt.", "login_code_wrong": "Feil eller utløpt kode. Be om en ny.",
+		"requestors": "Innsendere", "ccs": "Kopi til", "history": "Historikk", "internal": "Internt", "attachments": "Vedlegg", "quoted": "Sitert tekst",
+		"reply": "Svar innsenderne", "reply_help": "Går på e-post til innsenderne og kopimottakerne.", "comment": "Internt notat", "comment_help": "Går bare til saksbehandleren og køens observatører.",
+		"text": "Tekst", "files": "Vedlegg", "send": "Send", "save": "Lagre",
+		"act_take": "Ta saken", "act_steal": "Overta saken", "act_open": "Åpne", "act_stall": "Sett på vent", "act_resolve": "Løs", "act_reject": "Avvis",
+		"give": "Gi saken til", "give_user": "Brukernavn", "move": "Flytt til kø", "merge": "Slå sammen med sak", "merge_into": "Saksnummer",
+		"more": "Mer å gjøre med saken", "remind": "Påminnelse", "remind_due": "Når", "remind_to": "Til (brukernavn, tomt for deg)", "remind_text": "Hva", "reminders": "Påminnelser",
+		"search_q": "Søk etter", "search_none": "Ingen saker passer.", "match": "Treff",
+		"weeks": "Mottatt og løst per uke", "last_weeks": "De siste tolv ukene", "total": "I alt", "first_response": "Første svar (median)", "resolution": "Løsningstid (median)",
+		"week_of": "uke fra",
+	},
+	"en": {
+		"lang_other": "Norsk", "lang_other_code": "nb",
+		"home": "My tickets", "queue": "Queue", "search": "Search", "stats": "Statistics", "login": "Log in", "logout": "Log out", "error": "Error",
+		"skip": "Skip to the content", "logged_in_as": "Logged in as",
+		"owned": "My tickets waiting for an answer", "owned_none": "You have no new or open tickets.",
+		"unowned": "New tickets nobody owns", "unowned_none": "No new tickets are waiting.",
+		"due": "Reminders due", "due_none": "No reminders are due.",
+		"queues": "Queues", "queues_none": "You have no role in any queue.",
+		"id": "No.", "subject": "Subject", "status": "Status", "owner": "Owner", "requestor": "Requestor", "updated": "Updated", "created": "Created",
+		"new": "new", "open": "open", "stalled": "stalled", "resolved": "resolved", "rejected": "rejected", "deleted": "deleted",
+		"count_new": "New", "count_open": "Open", "count_stalled": "Stalled", "received": "Received", "resolved_share": "Resolved", "rejected_share": "Rejected",
+		"nobody": "nobody", "any": "any", "me": "me", "filter": "Show", "next_page": "Older tickets", "tickets_none": "No tickets match.",
+		"login_user": "User name", "login_code": "Code from the mail", "login_send": "Mail me a code", "login_go": "Log in",
+		"login_sent":         "If the user name exists, a code was mailed to the address sak has for it. The code works once, for ten minutes.",
+		"login_intro":        "Type your user name. sak mails a one-time code to your address.",
+		"login_user_missing": "Type your user name.", "login_code_wrong": "Wrong or expired code. Ask for a new one.",
+		"requestors": "Requestors", "ccs": "Cc", "history": "History", "internal": "Internal", "attachments": "Attachments", "quoted": "Quoted text",
+		"reply": "Reply to the requestors", "reply_help": "Mailed to the requestors and Ccs.", "comment": "Internal comment", "comment_help": "Goes only to the owner and the queue's watchers.",
+		"text": "Text", "files": "Attachments", "send": "Send", "save": "Save",
+		"act_take": "Take", "act_steal": "Steal", "act_open": "Open", "act_stall": "Stall", "act_resolve": "Resolve", "act_reject": "Reject",
+		"give": "Give the ticket to", "give_user": "User name", "move": "Move to queue", "merge": "Merge into ticket", "merge_into": "Ticket number",
+		"more": "More for this ticket", "remind": "Reminder", "remind_due": "When", "remind_to": "To (user name, empty for you)", "remind_text": "What", "reminders": "Reminders",
+		"search_q": "Search for", "search_none": "No tickets match.", "match": "Match",
+		"weeks": "Received and resolved per week", "last_weeks": "The last twelve weeks", "total": "Total", "first_response": "First response (median)", "resolution": "Resolution (median)",
+		"week_of": "week from",
+	},
+}
+
+// describe is a transaction as a phrase in the page's language.
+func describe(L map[string]string, ticket int64, tx mailstore.Transaction) string {
+	nb := L["lang_other_code"] == "en"
+	pick := func(n, e string) string {
+		if nb {
+			return n
+		}
+		return e
+	}
+	st := func(s string) string {
+		if w, ok := L[s]; ok {
+			return w
+		}
+		return s
+	}
+	var d string
+	switch tx.Type {
+	case mailstore.TxCreate:
+		d = pick("opprettet saken", "created the ticket")
+	case mailstore.TxCorrespond:
+		d = pick("skrev", "wrote")
+		if tx.Message != nil && tx.Message.Outgoing {
+			d = pick("svarte innsenderne", "replied to the requestors")
+		}
+	case mailstore.TxComment:
+		d = pick("skrev et internt notat", "commented")
+	case mailstore.TxStatus:
+		d = fmt.Sprintf(pick("endret status fra %s til %s", "changed the status from %s to %s"), st(tx.Old), st(tx.New))
+	case mailstore.TxTake:
+		d = pick("tok saken", "took the ticket")
+	case mailstore.TxSteal:
+		d = pick("overtok saken fra ", "stole the ticket from ") + tx.Old
+	case mailstore.TxGive:
+		d = pick("ga saken til ", "gave the ticket to ") + tx.New
+	case mailstore.TxMove:
+		d = fmt.Sprintf(pick("flyttet saken fra %s til %s", "moved the ticket from %s to %s"), tx.Old, tx.New)
+	case mailstore.TxMerge:
+		d = fmt.Sprintf(pick("slo sammen #%d med #%s", "merged #%d into #%s"), tx.TicketID, tx.New)
+	case mailstore.TxAddCc:
+		d = pick("la til kopimottaker ", "added Cc ") + tx.New
+	case mailstore.TxDelCc:
+		d = pick("fjernet kopimottaker ", "removed Cc ") + tx.Old
+	case mailstore.TxNote:
+		d = pick("e-post lagret som internt notat", "mail kept as an internal note")
+	default:
+		d = tx.Type
+		if tx.New != "" {
+			d += ": " + tx.New
+		}
+	}
+	if tx.Note != "" && tx.Type != mailstore.TxMsgidReused {
+		d += " (" + tx.Note + ")"
+	}
+	if tx.Agent != "" {
+		d += fmt.Sprintf(pick(" (av %s)", " (by %s)"), tx.Agent)
+	}
+	if tx.TicketID != ticket && tx.Type != mailstore.TxMerge {
+		d += fmt.Sprintf(pick(" [i #%d]", " [on #%d]"), tx.TicketID)
+	}
+	return d
+}
