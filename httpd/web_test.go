@@ -115,6 +115,9 @@ func TestWebView(t *testing.T) {
 		if !strings.Contains(alice.page, "Printer on fire") || !strings.Contains(alice.page, `href="/tickets/1"`) {
 			t.Errorf("home lacks the new ticket:\n%s", alice.page)
 		}
+		if !strings.Contains(alice.page, `<a href="/queues/support?status=new">2</a>`) {
+			t.Errorf("home does not count support's 2 new tickets:\n%s", alice.page)
+		}
 		if strings.Contains(alice.page, "<script>alert") || !strings.Contains(alice.page, "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;") {
 			t.Errorf("home does not escape the hostile subject")
 		}
@@ -184,6 +187,9 @@ func TestWebView(t *testing.T) {
 		// Carol works it-help: support's ticket does not exist for her.
 		carol := e.browser()
 		carol.login("carol", "carol@example.org")
+		if strings.Contains(carol.page, `href="/queues/support`) || !strings.Contains(carol.page, `href="/queues/it-help?status=new"`) {
+			t.Errorf("carol's home counts the queues of others, or not her own:\n%s", carol.page)
+		}
 		if r := carol.get("/tickets/1"); r.StatusCode != http.StatusNotFound || !strings.Contains(carol.page, "no ticket 1") {
 			t.Errorf("carol opens ticket 1: %d", r.StatusCode)
 		}
