@@ -398,18 +398,13 @@ func (a *api) statsPage(w http.ResponseWriter, r *http.Request, u *webUser) erro
 		return err
 	}
 	v := statsView{Report: mailstore.NewStatsReport(rows, total, start, now)}
-	for i := range chartWeeks {
-		from := start.AddDate(0, 0, 7*i)
-		until := from.AddDate(0, 0, 7)
-		if until.After(now) {
-			until = now
-		}
-		_, t, err := rd.Stats(ctx, mailstore.StatsFilter{Since: from, Until: until})
-		if err != nil {
-			return err
-		}
-		v.Weeks = append(v.Weeks, week{Start: from, Received: t.Received, Resolved: t.Resolved, X: 40 + i*50})
-		v.Max = max(v.Max, t.Received, t.Resolved)
+	weeks, err := rd.Weekly(ctx, start, chartWeeks)
+	if err != nil {
+		return err
+	}
+	for i, wk := range weeks {
+		v.Weeks = append(v.Weeks, week{Start: wk.Start, Received: wk.Received, Resolved: wk.Resolved, X: 40 + i*50})
+		v.Max = max(v.Max, wk.Received, wk.Resolved)
 	}
 	for i := range v.Weeks {
 		if v.Max > 0 {

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 )
 
 // Reader reads the store as one user may see it; see Store.As.
@@ -310,4 +312,62 @@ func (r *Reader) QueueCounts(ctx context.Context) ([]QueueCount, error) {
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// Week is one week's figures of Weekly.
+type Week struct {
+	Start    time.Time `json:"start"`
+	Received int       `json:"received"` // tickets created in the week
+	Resolved int       `json:"resolved"` // tickets resolved in the week, and resolved now
+}
+
+// Weekly counts, for n weeks from since, the tickets the user sees now
+// that came in and that were resolved in each week: the web view's
+// chart, in two queries however many weeks.
+func (r *Reader) Weekly(ctx context.Context, since time.Time, n int) ([]Week, error) {
+	u, err := r.user(ctx)
+	if err != nil {
+		return nil, err
+	}
+	const week = 7 * 24 * time.Hour
+	out := make([]Week, n)
+	for i := range out {
+		out[i].Start = since.Add(time.Duration(i) * week)
+	}
+	from, to := micros(since), micros(since.Add(time.Duration(n)*week))
+	for _, c := range []struct {
+		col   string
+		extra string
+		add   func(w *Week, k int)
+	}{
+		{"t.created", "", func(w *Week, k int) { w.Received += k }},
+		{"t.resolved", " AND t.status = 'resolved'", func(w *Week, k int) { w.Resolved += k }},
+	} {
+		args := []any{from, to, week.Microseconds()}
+		arg := func(v any) string {
+			args = append(args, v)
+			return fmt.Sprintf("$%d", len(args))
+		}
+		where := strings.Join(append([]string{c.col + " >= $1", c.col + " < $2", "t.merged_into IS NULL"}, seesNow(u, "t", arg)...), " AND ")
+		rows, err := r.s.db.QueryContext(ctx, `SELECT (`+c.col+` - $1) / $3, COUNT(*) FROM tickets t WHERE `+where+c.extra+` GROUP BY (`+c.col+` - $1) / $3`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("count tickets by week: %w", err)
+		}
+		for rows.Next() {
+			var i int64
+			var k int
+			if err := rows.Scan(&i, &k); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if i >= 0 && int(i) < n {
+				c.add(&out[i], k)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

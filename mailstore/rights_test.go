@@ -284,3 +284,40 @@ func TestReadRights(t *testing.T) {
 		})
 	})
 }
+
+// TestWeekly: tickets received and resolved per week, of the tickets the
+// user sees now.
+func TestWeekly(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		clock := newTestClock()
+		since := clock.now()
+		s := open(t, mailstore.WithClock(clock.now))
+		storetest.Desk(t, s)
+		a := newTicket(t, s, "alice", "support", "week 0", "")
+		newTicket(t, s, "alice", "support", "week 0 too", "")
+		clock.advance(8 * 24 * time.Hour)
+		newTicket(t, s, "carol", "it-help", "week 1, it-help", "")
+		mustDo(t, s.Take(ctx, "alice", a))
+		mustDo(t, s.SetStatus(ctx, "alice", a, "resolve"))
+		clock.advance(7 * 24 * time.Hour)
+		for _, c := range []struct {
+			who                string
+			received, resolved []int
+		}{
+			{"root", []int{2, 1, 0}, []int{0, 1, 0}},
+			{"alice", []int{2, 0, 0}, []int{0, 1, 0}},
+			{"carol", []int{0, 1, 0}, []int{0, 0, 0}},
+		} {
+			ws, err := s.As(c.who).Weekly(ctx, since, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, w := range ws {
+				if w.Received != c.received[i] || w.Resolved != c.resolved[i] || !w.Start.Equal(since.AddDate(0, 0, 7*i)) {
+					t.Errorf("%s's week %d = %+v, want received %d, resolved %d", c.who, i, w, c.received[i], c.resolved[i])
+				}
+			}
+		}
+	})
+}
