@@ -193,3 +193,67 @@ func (a *api) loginToken(w http.ResponseWriter, r *http.Request, _ *who) (any, e
 	}
 	return created(mailstore.IssuedToken{Token: tok, Secret: secret}), nil
 }
+
+// QueueSettings is the body of PATCH /api/v1/queues/{name}: the fields
+// given change ('sak queue set').
+type QueueSettings struct {
+	Lang           *string `json:"lang"`
+	Signature      *string `json:"signature"`
+	NotifyResolved *bool   `json:"notify_resolved"`
+	DigestDefault  *string `json:"digest_default"`
+}
+
+func (a *api) setQueue(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body QueueSettings
+	if err := a.decode(w, r, &body); err != nil {
+		return nil, err
+	}
+	return a.s.SetQueue(r.Context(), c.as, r.PathValue("name"), mailstore.QueueChange(body))
+}
+
+// GET, PUT and DELETE /api/v1/queues/{name}/templates/{kind}: the
+// template in effect, the queue's own set ({"text": …}), reset to the
+// built-in.
+func (a *api) queueTemplate(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	return a.s.QueueTemplate(r.Context(), r.PathValue("name"), r.PathValue("kind"))
+}
+
+func (a *api) setTemplate(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body struct {
+		Text string `json:"text"`
+	}
+	if err := a.decode(w, r, &body); err != nil {
+		return nil, err
+	}
+	if err := a.s.SetTemplate(r.Context(), c.as, r.PathValue("name"), r.PathValue("kind"), body.Text); err != nil {
+		return nil, err
+	}
+	return a.s.QueueTemplate(r.Context(), r.PathValue("name"), r.PathValue("kind"))
+}
+
+func (a *api) resetTemplate(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	if err := a.s.ResetTemplate(r.Context(), c.as, r.PathValue("name"), r.PathValue("kind")); err != nil {
+		return nil, err
+	}
+	return a.s.QueueTemplate(r.Context(), r.PathValue("name"), r.PathValue("kind"))
+}
+
+// GET /api/v1/queues/{name}/templates/{kind}/preview?ticket=ID
+func (a *api) previewTemplate(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	ticket, err := queryInt(r.URL.Query(), "ticket", 0)
+	if err != nil {
+		return nil, err
+	}
+	return a.s.As(c.as).PreviewTemplate(r.Context(), r.PathValue("name"), r.PathValue("kind"), ticket)
+}
+
+// PATCH /api/v1/users/{login} {"digest": "HH:MM" | "off" | "default"}
+func (a *api) setUser(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body struct {
+		Digest string `json:"digest"`
+	}
+	if err := a.decode(w, r, &body); err != nil {
+		return nil, err
+	}
+	return a.s.SetUserDigest(r.Context(), c.as, r.PathValue("login"), body.Digest)
+}

@@ -49,11 +49,17 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+v+"/queues", a.authed(a.listQueues))
 	mux.HandleFunc("POST "+v+"/queues", a.authed(a.createQueue))
 	mux.HandleFunc("GET "+v+"/queues/{name}", a.authed(a.showQueue))
+	mux.HandleFunc("PATCH "+v+"/queues/{name}", a.authed(a.setQueue))
+	mux.HandleFunc("GET "+v+"/queues/{name}/templates/{kind}", a.authed(a.queueTemplate))
+	mux.HandleFunc("PUT "+v+"/queues/{name}/templates/{kind}", a.authed(a.setTemplate))
+	mux.HandleFunc("DELETE "+v+"/queues/{name}/templates/{kind}", a.authed(a.resetTemplate))
+	mux.HandleFunc("GET "+v+"/queues/{name}/templates/{kind}/preview", a.authed(a.previewTemplate))
 	mux.HandleFunc("POST "+v+"/queues/{name}/grant", a.authed(a.role(true)))
 	mux.HandleFunc("POST "+v+"/queues/{name}/revoke", a.authed(a.role(false)))
 
 	mux.HandleFunc("GET "+v+"/users", a.authed(a.listUsers))
 	mux.HandleFunc("GET "+v+"/users/{login}", a.authed(a.showUser))
+	mux.HandleFunc("PATCH "+v+"/users/{login}", a.authed(a.setUser))
 	mux.HandleFunc("POST "+v+"/users", a.authed(a.addUser))
 	mux.HandleFunc("POST "+v+"/users/{login}/disable", a.authed(a.disableUser))
 

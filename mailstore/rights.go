@@ -371,3 +371,14 @@ func (r *Reader) Weekly(ctx context.Context, since time.Time, n int) ([]Week, er
 	}
 	return out, nil
 }
+
+// PreviewTemplate is Store.PreviewTemplate, for a ticket only when the
+// user sees it.
+func (r *Reader) PreviewTemplate(ctx context.Context, queue, kind string, ticket int64) (*Preview, error) {
+	if ticket != 0 {
+		if _, err := r.Ticket(ctx, ticket); err != nil {
+			return nil, err
+		}
+	}
+	return r.s.PreviewTemplate(ctx, queue, kind, ticket)
+}

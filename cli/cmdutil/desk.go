@@ -47,6 +47,12 @@ type Desk interface {
 	DoneReminder(ctx context.Context, as string, id, reminder int64) error
 
 	CreateQueue(ctx context.Context, as string, nq mailstore.NewQueue) (*mailstore.Queue, error)
+	SetQueue(ctx context.Context, as, queue string, c mailstore.QueueChange) (*mailstore.Queue, error)
+	QueueTemplate(ctx context.Context, queue, kind string) (*mailstore.Template, error)
+	SetTemplate(ctx context.Context, as, queue, kind, text string) error
+	ResetTemplate(ctx context.Context, as, queue, kind string) error
+	PreviewTemplate(ctx context.Context, as, queue, kind string, ticket int64) (*mailstore.Preview, error)
+	SetUserDigest(ctx context.Context, as, login, when string) (*mailstore.User, error)
 	Grant(ctx context.Context, as, queue, login, role string) error
 	Revoke(ctx context.Context, as, queue, login, role string) error
 	AddUser(ctx context.Context, as string, nu mailstore.NewUser) (*mailstore.User, error)
@@ -103,6 +109,10 @@ func (l local) Reminders(ctx context.Context, as string, f mailstore.ReminderFil
 
 func (l local) QueueDetail(ctx context.Context, as, name string) (*mailstore.QueueDetail, error) {
 	return l.As(as).QueueDetail(ctx, name)
+}
+
+func (l local) PreviewTemplate(ctx context.Context, as, queue, kind string, ticket int64) (*mailstore.Preview, error) {
+	return l.As(as).PreviewTemplate(ctx, queue, kind, ticket)
 }
 
 func (l local) Act(ctx context.Context, as string, id int64, verb string) error {

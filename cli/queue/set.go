@@ -83,7 +83,7 @@ func setRun(opts *SetOptions) error {
 		}
 		opts.Change.Signature = &sig
 	}
-	s, err := f.Store(opts.Ctx)
+	s, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}

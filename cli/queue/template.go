@@ -71,7 +71,7 @@ func NewCmdTemplateShow(f *cmdutil.Factory, runF func(*TemplateOptions) error) *
 
 func templateShowRun(opts *TemplateOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	s, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func templateSetRun(opts *TemplateOptions) error {
 	if err != nil {
 		return err
 	}
-	s, err := f.Store(opts.Ctx)
+	s, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
@@ -132,7 +132,7 @@ func NewCmdTemplateReset(f *cmdutil.Factory, runF func(*TemplateOptions) error) 
 
 func templateResetRun(opts *TemplateOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	s, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
@@ -153,11 +153,11 @@ func NewCmdTemplatePreview(f *cmdutil.Factory, runF func(*TemplateOptions) error
 
 func templatePreviewRun(opts *TemplateOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	s, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	p, err := s.PreviewTemplate(opts.Ctx, opts.Name, opts.Kind, opts.Ticket)
+	p, err := s.PreviewTemplate(opts.Ctx, f.As, opts.Name, opts.Kind, opts.Ticket)
 	if err != nil {
 		return err
 	}

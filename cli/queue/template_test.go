@@ -12,7 +12,7 @@ import (
 // TestQueueTemplate: set, show, preview and reset a queue's template,
 // and a broken one refused with its line.
 func TestQueueTemplate(t *testing.T) {
-	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
+	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		dir := t.TempDir()
 		write := func(name, text string) string {
@@ -39,6 +39,10 @@ func TestQueueTemplate(t *testing.T) {
 		e.MustRunAs("mona", "queue", "template", "set", "support", "autoreply", "--file", write("ok", "Subject: Takk: {{.Ticket.Subject}}\n\nSak {{.Ticket.ID}} er mottatt.\n{{.Signature}}\n"))
 		if out := e.MustRunAs("mona", "queue", "template", "preview", "support", "autoreply", "--ticket", "1"); out != "Subject: [support #1] Takk: Printer on fire\nContent-Language: nb\n\nSak 1 er mottatt.\nIT-støtta\n" {
 			t.Errorf("template preview: %q", out)
+		}
+		// A preview for a ticket shows only a ticket the user sees.
+		if r := e.RunAs("carol", "queue", "template", "preview", "support", "autoreply", "--ticket", "1"); r.Code != 1 || r.Err != "sak: no ticket 1\n" {
+			t.Errorf("carol previews with ticket 1: exit %d, %q", r.Code, r.Err)
 		}
 		e.MustRunAs("mona", "queue", "template", "reset", "support", "autoreply")
 		if r := e.RunAs("mona", "queue", "template", "show", "support", "autoreply"); !strings.Contains(r.Err, "built-in") {

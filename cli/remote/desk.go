@@ -357,7 +357,7 @@ func (d *Desk) CreateQueue(ctx context.Context, as string, nq mailstore.NewQueue
 }
 
 func (d *Desk) role(ctx context.Context, as, verb, queue, login, role string) error {
-	return d.client(as).Do(ctx, "POST", "/api/v1/queues/"+url.PathEscape(queue)+"/"+verb, map[string]string{"user": login, "role": role}, nil)
+	return d.client(as).Do(ctx, "POST", queuePath(queue, "/"+verb), map[string]string{"user": login, "role": role}, nil)
 }
 
 func (d *Desk) Grant(ctx context.Context, as, queue, login, role string) error {
@@ -408,4 +408,51 @@ func (d *Desk) ListTokens(ctx context.Context, as, login string) ([]mailstore.To
 
 func (d *Desk) RevokeToken(ctx context.Context, as string, id int64) error {
 	return d.client(as).Do(ctx, "DELETE", "/api/v1/tokens/"+strconv.FormatInt(id, 10), nil, nil)
+}
+
+func queuePath(queue, rest string) string { return "/api/v1/queues/" + url.PathEscape(queue) + rest }
+
+func (d *Desk) SetQueue(ctx context.Context, as, queue string, c mailstore.QueueChange) (*mailstore.Queue, error) {
+	var q mailstore.Queue
+	body := httpd.QueueSettings{Lang: c.Lang, Signature: c.Signature, NotifyResolved: c.NotifyResolved, DigestDefault: c.DigestDefault}
+	if err := d.client(as).Do(ctx, "PATCH", queuePath(queue, ""), body, &q); err != nil {
+		return nil, err
+	}
+	return &q, nil
+}
+
+func (d *Desk) QueueTemplate(ctx context.Context, queue, kind string) (*mailstore.Template, error) {
+	var t mailstore.Template
+	if err := d.get(ctx, "", queuePath(queue, "/templates/"+url.PathEscape(kind)), nil, &t); err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+func (d *Desk) SetTemplate(ctx context.Context, as, queue, kind, text string) error {
+	return d.client(as).Do(ctx, "PUT", queuePath(queue, "/templates/"+url.PathEscape(kind)), map[string]string{"text": text}, nil)
+}
+
+func (d *Desk) ResetTemplate(ctx context.Context, as, queue, kind string) error {
+	return d.client(as).Do(ctx, "DELETE", queuePath(queue, "/templates/"+url.PathEscape(kind)), nil, nil)
+}
+
+func (d *Desk) PreviewTemplate(ctx context.Context, as, queue, kind string, ticket int64) (*mailstore.Preview, error) {
+	q := url.Values{}
+	if ticket != 0 {
+		q.Set("ticket", strconv.FormatInt(ticket, 10))
+	}
+	var p mailstore.Preview
+	if err := d.get(ctx, as, queuePath(queue, "/templates/"+url.PathEscape(kind)+"/preview"), q, &p); err != nil {
+		return nil, err
+	}
+	return &p, nil
+}
+
+func (d *Desk) SetUserDigest(ctx context.Context, as, login, when string) (*mailstore.User, error) {
+	var u mailstore.User
+	if err := d.client(as).Do(ctx, "PATCH", "/api/v1/users/"+url.PathEscape(login), map[string]string{"digest": when}, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
 }

@@ -48,7 +48,7 @@ Sysadmins may, and users for themselves.`,
 
 func setRun(opts *SetOptions) error {
 	f := opts.Factory
-	s, err := f.Store(opts.Ctx)
+	s, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
