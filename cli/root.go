@@ -120,7 +120,8 @@ Environment:
   SAK_USER   the acting user's login, as for --as (default: your OS
              login on the database, the token's user over the API)
   NO_COLOR   when set, never colour output
-  COLUMNS    the terminal width tables are fitted to (default 100)
+  COLUMNS    the width tables are fitted to (default: the terminal's;
+             output that is not a terminal is never cut)
 
 A brand-new SQLite database is created and migrated on first use; run
 'sak db migrate' after upgrading sak, and always for PostgreSQL.`,

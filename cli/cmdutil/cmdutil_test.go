@@ -2,6 +2,7 @@ package cmdutil
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -170,6 +171,29 @@ func TestParseSize(t *testing.T) {
 	for _, in := range []string{"", "0", "-5M", "big", "25X", "1025G", "99999999999G"} {
 		if n, err := ParseSize(in); err == nil {
 			t.Errorf("ParseSize(%q) = %d, want an error", in, n)
+		}
+	}
+}
+
+func TestWidth(t *testing.T) {
+	size := func(w int, err error) func() (int, error) { return func() (int, error) { return w, err } }
+	for _, c := range []struct {
+		columns string
+		tty     bool
+		size    func() (int, error)
+		want    int
+	}{
+		{"", true, size(160, nil), 160},
+		{"", true, size(0, errors.New("no size")), DefaultWidth},
+		{"", true, size(20, nil), DefaultWidth},
+		{"", false, size(160, nil), 0},
+		{"120", false, size(160, nil), 120},
+		{"120", true, size(160, nil), 120},
+		{"12", true, size(160, nil), 160},
+		{"wide", false, size(160, nil), 0},
+	} {
+		if got := width(c.columns, c.tty, c.size); got != c.want {
+			t.Errorf("width(%q, tty %v) = %d, want %d", c.columns, c.tty, got, c.want)
 		}
 	}
 }
