@@ -6,8 +6,9 @@ PKGS    ?= ./...
 
 all: build
 
+# -buildvcs: 'sak version' names the commit even where GOFLAGS turns it off.
 build:
-	$(GO) build -o bin/sak ./cmd/sak
+	$(GO) build -buildvcs=auto -o bin/sak ./cmd/sak
 
 # vet, then every test with the race detector, and the tests of the
 # patched go-smtp in third_party (its own module). PostgreSQL tests run when

@@ -28,6 +28,7 @@ import (
 	ticketcmd "sak/cli/ticket"
 	tokencmd "sak/cli/token"
 	usercmd "sak/cli/user"
+	versioncmd "sak/cli/version"
 )
 
 // Exit statuses.
@@ -173,6 +174,9 @@ A brand-new SQLite database is created and migrated on first use; run
 	root.AddCommand(digestcmd.NewCmdDigest(f))
 	root.AddCommand(quarantinecmd.NewCmdQuarantine(f))
 	root.AddCommand(serve.NewCmdServe(f, nil), serve.NewCmdMailgate(f, nil))
+	root.AddCommand(versioncmd.NewCmdVersion(f))
+	root.Version = versioncmd.Get().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {

@@ -318,6 +318,11 @@ func (s *Store) migrations() ([]migration, error) {
 	return ms, nil
 }
 
+// SchemaVersionBuilt is the schema version this binary was built for
+// ('sak version'); the same on both databases (a test keeps them
+// numbered alike).
+func SchemaVersionBuilt() int { return (&Store{d: sqliteDialect}).CodeVersion() }
+
 // CodeVersion is the schema version this binary was built for.
 func (s *Store) CodeVersion() int {
 	ms, err := s.migrations()
