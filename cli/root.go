@@ -64,7 +64,11 @@ func Execute(ctx context.Context, f *cmdutil.Factory, root *cobra.Command, args 
 		return ExitOK
 	}
 	errOut := f.IOStreams.ErrOut
-	fmt.Fprintf(errOut, "sak: %s\n", cmdutil.Sanitize(err.Error()))
+	msg := cmdutil.Sanitize(err.Error())
+	if !strings.HasPrefix(msg, root.Name()+" ") {
+		msg = "sak: " + msg // a usage error names its command already
+	}
+	fmt.Fprintln(errOut, msg)
 	var coded interface{ ExitCode() int }
 	switch {
 	case errors.As(err, &coded):

@@ -203,9 +203,12 @@ func userByEmail(ctx context.Context, q querier, addr string) (*User, error) {
 // actorUser finds the acting user and refuses a disabled one.
 func actorUser(ctx context.Context, q querier, login string) (*User, error) {
 	if login == "" {
-		return nil, refuse(ErrUnknownUser, "no acting user: give --as LOGIN")
+		return nil, refuse(ErrUnknownUser, "no acting user: give --as LOGIN or set SAK_USER")
 	}
 	u, err := userByLogin(ctx, q, login)
+	if errors.Is(err, ErrUnknownUser) {
+		return nil, refuse(ErrUnknownUser, "no user %q to act as: give --as LOGIN or set SAK_USER ('sak user list' lists them)", login)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -2,11 +2,13 @@ package ticket
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/mailstore"
 )
 
 // StatusVerb is one of the ticket commands that change owner or status
@@ -45,22 +47,32 @@ type StatusOptions struct {
 	Factory *cmdutil.Factory
 	Ctx     context.Context
 	Verb    StatusVerb
-	ID      int64
+	IDs     []int64
 }
 
 // NewCmdStatus makes the command for one of StatusVerbs.
 func NewCmdStatus(f *cmdutil.Factory, v StatusVerb, runF func(*StatusOptions) error) *cobra.Command {
 	opts := &StatusOptions{Factory: f, Verb: v}
 	return &cobra.Command{
-		Use:     v.Name + " ID",
-		Short:   v.Short,
-		Long:    v.Long + "\n\nID is the ticket's number, as 42 or #42.",
-		Example: fmt.Sprintf("  sak ticket %[1]s 42\n  sak ticket %[1]s '#42' -o json", v.Name),
-		Args:    cmdutil.ExactArgs(1),
+		Use:   v.Name + " ID...",
+		Short: v.Short,
+		Long: v.Long + "\n\nID is the ticket's number, as 42 or #42. Several tickets are each changed in\n" +
+			"a transaction of their own, a line for each; if any fails, the others are\nchanged all the same and sak exits 1.",
+		Example: fmt.Sprintf("  sak ticket %[1]s 42\n  sak ticket %[1]s '#42' -o json\n  sak ticket %[1]s 10 11 12", v.Name),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return cmdutil.FlagErrorf("%s: missing ID", cmd.CommandPath())
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var err error
-			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {
-				return err
+			opts.IDs = nil
+			for _, a := range args {
+				id, err := cmdutil.ParseTicketID(a)
+				if err != nil {
+					return err
+				}
+				opts.IDs = append(opts.IDs, id)
 			}
 			opts.Ctx = cmd.Context()
 			if runF != nil {
@@ -77,10 +89,56 @@ func statusRun(opts *StatusOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := d.Act(opts.Ctx, f.As, opts.ID, opts.Verb.Name); err != nil {
-		return err
+	change := func(id int64) error {
+		if err := d.Act(opts.Ctx, f.As, id, opts.Verb.Name); err != nil {
+			return err
+		}
+		return afterChange(opts.Ctx, f, d, id, func(id int64) string {
+			return fmt.Sprintf(opts.Verb.Done, id, cmdutil.Sanitize(f.As))
+		})
 	}
-	return afterChange(opts.Ctx, f, d, opts.ID, func(id int64) string {
-		return fmt.Sprintf(opts.Verb.Done, id, cmdutil.Sanitize(f.As))
-	})
+	if len(opts.IDs) == 1 {
+		return change(opts.IDs[0])
+	}
+	// Several: each its own change; the failures are told as they come.
+	failed := 0
+	if f.JSON() {
+		var ts []*mailstore.Ticket
+		for _, id := range opts.IDs {
+			err := d.Act(opts.Ctx, f.As, id, opts.Verb.Name)
+			var t *mailstore.Ticket
+			if err == nil {
+				var now int64
+				if now, err = d.Resolve(opts.Ctx, f.As, id); err == nil {
+					t, err = d.Ticket(opts.Ctx, f.As, now)
+				}
+			}
+			if err != nil {
+				failed++
+				fmt.Fprintf(f.IOStreams.ErrOut, "sak: ticket %d: %s\n", id, cmdutil.Sanitize(err.Error()))
+				continue
+			}
+			ts = append(ts, t)
+		}
+		if ts == nil {
+			ts = []*mailstore.Ticket{}
+		}
+		if err := cmdutil.PrintJSON(f.IOStreams.Out, ts); err != nil {
+			return err
+		}
+	} else {
+		for _, id := range opts.IDs {
+			if err := change(id); err != nil {
+				if errors.Is(err, context.Canceled) {
+					return err
+				}
+				failed++
+				fmt.Fprintf(f.IOStreams.ErrOut, "sak: ticket %d: %s\n", id, cmdutil.Sanitize(err.Error()))
+			}
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d tickets not changed", failed, len(opts.IDs))
+	}
+	return nil
 }

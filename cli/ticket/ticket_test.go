@@ -10,6 +10,7 @@ import (
 	"sak/cli/clitest"
 	"sak/cli/cmdutil"
 	"sak/cli/ticket"
+	"sak/mailstore"
 )
 
 // work runs a little history on the seeded tickets.
@@ -221,7 +222,7 @@ func TestFlags(t *testing.T) {
 		ios, _, _ := cmdutil.TestStreams()
 		f := &cmdutil.Factory{IOStreams: ios}
 		var got int64
-		cmd := ticket.NewCmdStatus(f, ticket.StatusVerbs[0], func(o *ticket.StatusOptions) error { got = o.ID; return nil })
+		cmd := ticket.NewCmdStatus(f, ticket.StatusVerbs[0], func(o *ticket.StatusOptions) error { got = o.IDs[0]; return nil })
 		cmd.SetArgs([]string{tc.arg})
 		cmd.SilenceErrors, cmd.SilenceUsage = true, true
 		err := cmd.Execute()
@@ -229,4 +230,25 @@ func TestFlags(t *testing.T) {
 			t.Errorf("take %q: id %d, err %v; want %d, ok %v, usage error otherwise", tc.arg, got, err, tc.want, tc.ok)
 		}
 	}
+}
+
+// TestStatusMany: several tickets at once, each its own change; one that
+// fails is told and the others are changed; exit 1.
+func TestStatusMany(t *testing.T) {
+	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+		e.Seed()
+		r := e.RunAs("alice", "ticket", "take", "1", "3", "2")
+		if r.Code != 1 || r.Out != "Ticket 1 taken by alice.\nTicket 2 taken by alice.\n" ||
+			r.Err != "sak: ticket 3: no ticket 3\nsak: 1 of 3 tickets not changed\n" {
+			t.Errorf("take 1 3 2: exit %d, out %q, err %q", r.Code, r.Out, r.Err)
+		}
+		var ts []mailstore.Ticket
+		e.JSON("alice", &ts, "ticket", "resolve", "1", "2")
+		if len(ts) != 2 || ts[0].ID != 1 || ts[1].ID != 2 || ts[0].Status != mailstore.StatusResolved || ts[1].Status != mailstore.StatusResolved {
+			t.Errorf("resolve 1 2 -o json = %+v", ts)
+		}
+		if r := e.RunAs("alice", "ticket", "take"); r.Code != 2 {
+			t.Errorf("take without an ID: exit %d, %q", r.Code, r.Err)
+		}
+	})
 }
