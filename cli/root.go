@@ -128,8 +128,10 @@ Environment:
   COLUMNS    the width tables are fitted to (default: the terminal's;
              output that is not a terminal is never cut)
 
-A brand-new SQLite database is created and migrated on first use; run
-'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
+A new SQLite database is made by 'sak serve', by adding the first
+sysadmin ('sak user add LOGIN --email ADDR --sysadmin'), by 'sak import rt'
+or by 'sak db migrate'; any other command where there is none says so.
+Run 'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
 		Example: `  sak user add root --email root@example.org --sysadmin
   sak queue create support --address support@example.org
   sak ticket list --owner me --status new,open

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"os"
 	"strings"
 	"testing"
 
@@ -298,6 +299,16 @@ func TestFreshDatabase(t *testing.T) {
 		r := e.Run("__complete", "queue", "show", "")
 		if r.Code != 0 || strings.Contains(r.Err, "created a new database") {
 			t.Errorf("completion on a new database: exit %d, stderr %q", r.Code, r.Err)
+		}
+		// A mistyped path makes no database and answers from none.
+		for _, args := range [][]string{{"ticket", "list"}, {"user", "add", "alice", "--email", "alice@example.org"}, {"queue", "list"}} {
+			r = e.Run(args...)
+			if r.Code != 1 || !strings.HasPrefix(r.Err, "sak: no database at "+e.DSN) {
+				t.Errorf("sak %v where there is no database: exit %d, stderr %q", args, r.Code, r.Err)
+			}
+		}
+		if _, err := os.Stat(e.DSN); err == nil {
+			t.Fatalf("a command made a database at %s", e.DSN)
 		}
 		r = e.Run("user", "add", "root", "--email", "root@example.org", "--sysadmin")
 		if r.Code != 0 || !strings.Contains(r.Err, "created a new database") {

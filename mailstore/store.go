@@ -160,6 +160,16 @@ func WithLocation(loc *time.Location) Option { return func(s *Store) { s.loc = l
 // mail: a crash loses the last commits.
 func WithoutSync() Option { return func(s *Store) { s.noSync = true } }
 
+// SQLitePath is the file of a SQLite DSN (a path, or sqlite:PATH); false
+// for PostgreSQL's and anything else.
+func SQLitePath(dsn string) (string, bool) {
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return "", false
+	}
+	p := strings.TrimPrefix(dsn, "sqlite:")
+	return p, p != "" && !strings.Contains(p, "://")
+}
+
 // Open opens the store named by dsn: a file path or sqlite:PATH for SQLite,
 // postgres://… or postgresql://… for PostgreSQL. It does not create or
 // migrate the schema; call Migrate, or CheckSchema to verify it.
@@ -182,11 +192,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		s.db.SetMaxIdleConns(pgPool)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
 	default:
-		p := strings.TrimPrefix(dsn, "sqlite:")
+		p, ok := SQLitePath(dsn)
 		if p == "" {
 			return nil, refuse(ErrInvalid, "empty database path")
 		}
-		if strings.Contains(p, "://") {
+		if !ok {
 			return nil, refuse(ErrInvalid, "unsupported database %q: use a file path, sqlite:PATH or postgres://…", dsn)
 		}
 		s.d = sqliteDialect

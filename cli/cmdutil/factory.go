@@ -6,7 +6,9 @@ package cmdutil
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/user"
 	"strings"
@@ -49,6 +51,11 @@ type Factory struct {
 	// sysadmin acting for another user.
 	DBGiven bool
 	AsGiven bool
+	// MayCreate lets Store make a new SQLite database where none is:
+	// for 'sak serve' and the first sysadmin ('sak user add --sysadmin').
+	// Any other command on a path with no database says so, rather than
+	// answer from a new empty one ('sak db migrate' makes one too).
+	MayCreate bool
 	// Hosts reads hosts.json for the server in use when neither a
 	// database nor a server was given; nil reads none (tests).
 	Hosts func() (*remote.Hosts, error)
@@ -204,6 +211,11 @@ func (f *Factory) open(ctx context.Context) (*mailstore.Store, error) {
 	if f.store != nil {
 		return f.store, nil
 	}
+	if p, ok := mailstore.SQLitePath(f.DB); ok && !f.MayCreate {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s: check --db or SAK_DB; 'sak db migrate' makes a new one (as do 'sak serve' and adding the first sysadmin with 'sak user add LOGIN --email ADDR --sysadmin')", p)
+		}
+	}
 	if remoteMode, err := f.remote(); err != nil {
 		return nil, err
 	} else if remoteMode && !f.DBGiven {
@@ -218,9 +230,10 @@ func (f *Factory) open(ctx context.Context) (*mailstore.Store, error) {
 }
 
 // Store opens the store once and checks that its schema is the one this
-// sak was built for. A brand-new SQLite database is migrated on the spot,
-// so that 'sak user add' works first thing on a fresh machine; PostgreSQL
-// is only ever migrated by 'sak db migrate'.
+// sak was built for. A brand-new SQLite database is made and migrated on
+// the spot for the commands that may (MayCreate: 'sak serve', the first
+// 'sak user add --sysadmin' on a fresh machine); PostgreSQL is only ever
+// migrated by 'sak db migrate'.
 func (f *Factory) Store(ctx context.Context) (*mailstore.Store, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

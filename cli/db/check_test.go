@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -49,10 +50,21 @@ func TestCheck(t *testing.T) {
 	})
 }
 
-// TestCheckNoSchema: an empty database is reported, not migrated.
+// TestCheckNoSchema: an empty database is reported, not migrated; where
+// there is none, db check says so and makes none.
 func TestCheckNoSchema(t *testing.T) {
 	e := clitest.SQLite(t)
 	r := e.Run("db", "check")
+	if r.Code != 1 || !strings.HasPrefix(r.Err, "sak: no database at "+e.DSN+": check --db or SAK_DB") {
+		t.Fatalf("db check where there is no database: exit %d\n%s%s", r.Code, r.Out, r.Err)
+	}
+	if _, err := os.Stat(e.DSN); err == nil {
+		t.Fatalf("db check made a database at %s", e.DSN)
+	}
+	if err := os.WriteFile(e.DSN, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = e.Run("db", "check")
 	if r.Code != 1 || !strings.Contains(r.Out, "Schema:     version 0") || !strings.Contains(r.Out, "no sak schema") {
 		t.Fatalf("db check on an empty database: exit %d\n%s%s", r.Code, r.Out, r.Err)
 	}

@@ -38,6 +38,7 @@ running it again does nothing. A schema newer than this sak is refused.`,
 
 func migrateRun(opts *MigrateOptions) error {
 	f := opts.Factory
+	f.MayCreate = true // 'sak db migrate' makes a new database
 	s, err := f.RawStore(opts.Ctx)
 	if err != nil {
 		return err

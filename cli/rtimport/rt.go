@@ -97,6 +97,9 @@ func runRT(opts *RTOptions) error {
 	f := opts.Factory
 	ctx := opts.Ctx
 	ios := f.IOStreams
+	// Importing RT is how a new installation begins: it may make the
+	// database (RT's SuperUser becomes its first sysadmin).
+	f.MayCreate = true
 	s, err := f.Store(ctx)
 	if err != nil {
 		return err

@@ -213,6 +213,7 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, os.Interrupt)
 	defer stop()
+	opts.Factory.MayCreate = true // sak serve on a fresh machine makes its database
 	store, err := opts.Factory.Store(ctx)
 	if err != nil {
 		return err

@@ -49,6 +49,8 @@ who must be a sysadmin and whom anyone who can open the database may add.`,
 
 func addRun(opts *AddOptions) error {
 	f := opts.Factory
+	// The first sysadmin on a fresh machine makes the database.
+	f.MayCreate = f.MayCreate || opts.Sysadmin
 	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
