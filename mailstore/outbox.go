@@ -224,23 +224,27 @@ func (o *op) references() (string, []string, error) {
 	return ids[len(ids)-1], ids, rows.Err()
 }
 
-// LastQueued lists whom the ticket's newest outgoing mail is queued for:
-// what 'ticket reply' reports after a reply. nil when nothing is queued.
+// LastQueued lists whom the ticket's newest answer (correspondence) is
+// queued for, every recipient of it: what 'ticket reply' reports after a
+// reply. nil when nothing is queued.
 func (s *Store) LastQueued(ctx context.Context, ticket int64) ([]string, error) {
 	ticket, err := s.Resolve(ctx, ticket)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.Outbox(ctx, OutboxFilter{Ticket: ticket})
-	if err != nil || len(rows) == 0 {
-		return nil, err
+	rows, err := s.db.QueryContext(ctx, `SELECT rcpt FROM outbox WHERE ticket_id = $1 AND kind = $2 AND txn_id =
+		(SELECT MAX(txn_id) FROM outbox WHERE ticket_id = $1 AND kind = $2) ORDER BY id`, ticket, KindCorrespond)
+	if err != nil {
+		return nil, fmt.Errorf("read the outbox of ticket %d: %w", ticket, err)
 	}
-	last := rows[len(rows)-1].MessageID
+	defer rows.Close()
 	var rcpts []string
-	for _, r := range rows {
-		if r.MessageID == last {
-			rcpts = append(rcpts, r.Rcpt)
+	for rows.Next() {
+		var r string
+		if err := rows.Scan(&r); err != nil {
+			return nil, err
 		}
+		rcpts = append(rcpts, r)
 	}
-	return rcpts, nil
+	return rcpts, rows.Err()
 }

@@ -252,3 +252,15 @@ func TestStatusMany(t *testing.T) {
 		}
 	})
 }
+
+// TestReplyNamesEveryone: the confirmation of a reply names every
+// recipient, requestors and Ccs.
+func TestReplyNamesEveryone(t *testing.T) {
+	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+		e.Seed()
+		e.MustRunAs("bob", "ticket", "cc", "add", "2", "prof@example.edu")
+		if out := e.MustRunAs("bob", "ticket", "reply", "2", "-m", "Room 101 is yours."); out != "Reply to ticket 2 queued for kim@example.com, lee@example.com, prof@example.edu.\n" {
+			t.Errorf("reply: %q", out)
+		}
+	})
+}
