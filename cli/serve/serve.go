@@ -155,7 +155,7 @@ or SAK_RELAY_PASSWORD.`,
 	fl.DurationVar(&opts.AutoReplyWindow, "autoreply-window", time.Hour, "window of the auto-reply limit")
 	fl.IntVar(&opts.AutoReplyCap, "autoreply-cap", 300, "most auto-replies a minute in all, against floods of forged senders (0: no cap)")
 	fl.DurationVar(&opts.NotifyFold, "notify-fold", 10*time.Minute, "watchers hear of one sender's new tickets at most once within this; the next notice lists the rest (0: every one)")
-	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json")
+	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format: text or json (durations in seconds)")
 	fl.StringVar(&opts.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fl.StringVar(&opts.Metrics, "metrics", "", "serve Prometheus /metrics, /healthz, /readyz and (on loopback) /debug/pprof/ over HTTP on `ADDR` (e.g. 127.0.0.1:9125)")
 	fl.BoolVar(&opts.MetricsPprof, "metrics-pprof", false, "serve /debug/pprof/ also when --metrics is not on loopback")
