@@ -112,7 +112,8 @@ type Store struct {
 	// notifyFold (0: one for every ticket).
 	notifyFold time.Duration
 
-	noSync bool // SQLite commits without fsync: bulk loads only
+	noSync      bool          // SQLite commits without fsync: bulk loads only
+	busyTimeout time.Duration // SQLite: a shorter wait for a lock than DefaultBusyTimeout
 
 	// loc is the time zone of the times mail shows and of digest times.
 	loc              *time.Location
@@ -130,6 +131,22 @@ type Option func(*Store)
 
 // WithLogger sets the logger; the default discards.
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// DefaultBusyTimeout is how long a SQLite statement waits for another
+// process's write lock before failing.
+const DefaultBusyTimeout = 10 * time.Second
+
+// WithBusyTimeout makes a SQLite statement wait at most d (when shorter
+// than DefaultBusyTimeout) for another process's write lock: for a caller
+// with a deadline of its own, as 'sak mailgate --timeout'. SQLite's wait
+// does not see a context's deadline.
+func WithBusyTimeout(d time.Duration) Option {
+	return func(s *Store) {
+		if d > 0 && d < DefaultBusyTimeout {
+			s.busyTimeout = d
+		}
+	}
+}
 
 // WithClock sets the clock used for every time the store records.
 func WithClock(now func() time.Time) Option { return func(s *Store) { s.now = now } }
@@ -204,7 +221,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 		if err := createPrivate(p); err != nil {
 			return nil, err
 		}
-		s.db, err = sql.Open(s.d.driver, sqliteURL(p, !s.noSync))
+		busy := DefaultBusyTimeout
+		if s.busyTimeout > 0 {
+			busy = s.busyTimeout
+		}
+		s.db, err = sql.Open(s.d.driver, sqliteURL(p, !s.noSync, busy))
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", p, err)
 		}
@@ -229,9 +250,9 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 // immediate "database is locked", foreign keys, synchronous=FULL so that a
 // commit that returned is on disk, and BEGIN IMMEDIATE so that a read-check-
 // write transaction never fails half-way on a lock upgrade.
-func sqliteURL(p string, durable bool) string {
+func sqliteURL(p string, durable bool, busy time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	if durable {
 		q.Add("_pragma", "synchronous(FULL)")

@@ -51,6 +51,8 @@ type Factory struct {
 	// sysadmin acting for another user.
 	DBGiven bool
 	AsGiven bool
+	// StoreOptions are more options of the store Store opens.
+	StoreOptions []mailstore.Option
 	// MayCreate lets Store make a new SQLite database where none is:
 	// for 'sak serve' and the first sysadmin ('sak user add --sysadmin').
 	// Any other command on a path with no database says so, rather than
@@ -221,7 +223,7 @@ func (f *Factory) open(ctx context.Context) (*mailstore.Store, error) {
 	} else if remoteMode && !f.DBGiven {
 		return nil, fmt.Errorf("this command works on the database, not through %s: run it on the server, giving the database with --db or SAK_DB", f.Server)
 	}
-	s, err := mailstore.Open(ctx, f.DB, mailstore.WithClock(f.Clock()))
+	s, err := mailstore.Open(ctx, f.DB, append([]mailstore.Option{mailstore.WithClock(f.Clock())}, f.StoreOptions...)...)
 	if err != nil {
 		return nil, err
 	}

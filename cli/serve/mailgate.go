@@ -111,6 +111,9 @@ func runMailgate(cmd *cobra.Command, opts *MailgateOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), opts.Timeout)
 	defer cancel()
+	// SQLite's wait for another process's lock does not see ctx: a
+	// statement must not wait longer than the whole delivery may.
+	opts.Factory.StoreOptions = append(opts.Factory.StoreOptions, mailstore.WithBusyTimeout(opts.Timeout/2))
 	store, err := opts.Factory.Store(ctx)
 	if err != nil {
 		return exitErr(err)
