@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type Envelope struct {
 	// group may open: its Authentication-Results count as a trusted
 	// relay's.
 	Local bool
+	// Refused are the recipients of the same transaction refused as no
+	// queue of sak's: the header's To and Cc naming them make no Ccs.
+	Refused []string
 }
 
 // Verifier decides whether a mail's sender is authenticated (DKIM aligned
@@ -160,7 +164,9 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 		in.ReplyTo = append(in.ReplyTo, strings.ToLower(a.Addr))
 	}
 	for _, a := range append(append([]parse.Address{}, msg.To...), msg.Cc...) {
-		in.Recipients = append(in.Recipients, strings.ToLower(a.Addr))
+		if addr := strings.ToLower(a.Addr); !slices.Contains(env.Refused, addr) {
+			in.Recipients = append(in.Recipients, addr)
+		}
 	}
 	for _, t := range parse.TicketTags(msg.Subject) {
 		in.Tags = append(in.Tags, mailstore.Tag{Tag: t.Tag, ID: t.ID})

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -151,10 +152,13 @@ type session struct {
 	size   int64 // the SIZE the client declared, 0 if none
 	routes []mailstore.Route
 	rcpts  []string
+	// refused are the recipients refused as no queue of sak's: not a
+	// person's mailbox, so never a Cc of the ticket.
+	refused []string
 }
 
 func (s *session) Reset() {
-	s.from, s.size, s.routes, s.rcpts = "", 0, nil, nil
+	s.from, s.size, s.routes, s.rcpts, s.refused = "", 0, nil, nil, nil
 }
 
 // readMessage reads the DATA of a message. When the client declared its
@@ -189,6 +193,8 @@ func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 		s.s.d.Metrics.Routed(err)
 		if !errors.Is(err, mailstore.ErrUnknownQueue) {
 			s.log.Error("route recipient", "rcpt", to, "err", err)
+		} else {
+			s.refused = append(s.refused, strings.ToLower(to))
 		}
 		return replyFor(err)
 	}
@@ -207,7 +213,7 @@ func (s *session) deliver(r io.Reader) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.s.cfg.DataTimeout)
 	defer cancel()
-	env := &Envelope{MailFrom: s.from, Routes: s.routes, Remote: s.remote, Local: s.local}
+	env := &Envelope{MailFrom: s.from, Routes: s.routes, Remote: s.remote, Local: s.local, Refused: s.refused}
 	_, err = s.s.d.Deliver(ctx, env, raw)
 	return replyFor(err)
 }

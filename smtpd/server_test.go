@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 
@@ -464,6 +465,45 @@ func TestLockedStoreAnswers451(t *testing.T) {
 		}
 		if n := len(r.tickets()); n != 1 {
 			t.Fatalf("%d tickets after the retry, want 1", n)
+		}
+	})
+}
+
+// TestRefusedRecipientNoCc: an address refused at RCPT as no queue of
+// sak's is not a person's mailbox: the header naming it makes it no Cc,
+// while a real address beside it is one.
+func TestRefusedRecipientNoCc(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		r := newRig(t, open)
+		c, err := smtp.Dial(r.smtp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if err := c.Hello("client.example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Mail("kim@example.com", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt("support@example.org", nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Rcpt("Nope@example.org", nil); smtpCode(err) != 550 {
+			t.Fatalf("RCPT nope@ = %v, want 550", err)
+		}
+		w, err := c.Data()
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, "From: kim@example.com\r\nTo: support@example.org, nope@example.org\r\nCc: lee@example.com\r\n"+
+			"Subject: Two of us\r\nMessage-ID: <refused-cc@example.com>\r\n\r\nHi.\r\n")
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		ts := r.tickets()
+		if len(ts) != 1 || !slices.Equal(ts[0].Ccs, []string{"lee@example.com"}) {
+			t.Errorf("tickets %+v: want one with Cc lee@example.com only", ts)
 		}
 	})
 }
