@@ -38,26 +38,5 @@ func validRole(role string, empty bool) error {
 	return cmdutil.FlagErrorf("invalid role %q: use caseworker, manager or watcher", role)
 }
 
-// completeQueues completes queue names from the database.
-func completeQueues(f *cmdutil.Factory) cobra.CompletionFunc {
-	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		if len(args) > 0 {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		// Completing only reads: no migration of a new database, and no
-		// word about it on the terminal mid-line.
-		s, err := f.RawStore(cmd.Context())
-		if err != nil || s.CheckSchema(cmd.Context()) != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		qs, err := s.Queues(cmd.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		var names []string
-		for _, q := range qs {
-			names = append(names, q.Name)
-		}
-		return names, cobra.ShellCompDirectiveNoFileComp
-	}
-}
+// completeQueues completes a queue's name as the first argument.
+func completeQueues(f *cmdutil.Factory) cobra.CompletionFunc { return f.Complete(0, cmdutil.QueueWords) }

@@ -44,6 +44,7 @@ the morning), a local date and time (2025-03-01 09:00), or RFC 3339.`,
 		Example: `  sak ticket remind 42 --at 2d "Call Pat if no answer"
   sak ticket remind 42 --at "2025-03-01 09:00" --to bob Check that the toner arrived
   sak ticket remind 42 --done 7`,
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return cmdutil.FlagErrorf("%s: missing ID", cmd.CommandPath())

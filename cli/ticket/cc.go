@@ -31,8 +31,9 @@ requestor's From), so caseworkers of the ticket's queue add and remove
 them here. Every change is in the ticket's history.`,
 		Example: `  sak ticket cc add 42 boss@example.com
   sak ticket cc remove 42 boss@example.com`,
-		Args: cmdutil.GroupArgs,
-		RunE: cmdutil.GroupRun,
+		Args:              cmdutil.GroupArgs,
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords),
+		RunE:              cmdutil.GroupRun,
 	}
 	cmd.AddCommand(newCmdCcVerb(f, true, runF), newCmdCcVerb(f, false, runF))
 	return cmd

@@ -30,7 +30,8 @@ queue's watchers, never to the requestors. The text is -m's value, or else
 read from stdin.`,
 		Example: `  sak ticket comment 42 -m "Called Pat, the printer is out of warranty."
   sak ticket comment 42 < notes.txt`,
-		Args: cmdutil.ExactArgs(1),
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {

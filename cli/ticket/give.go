@@ -21,11 +21,12 @@ type GiveOptions struct {
 func NewCmdGive(f *cmdutil.Factory, runF func(*GiveOptions) error) *cobra.Command {
 	opts := &GiveOptions{Factory: f}
 	return &cobra.Command{
-		Use:     "give ID LOGIN",
-		Short:   "Make another caseworker the owner of a ticket",
-		Long:    "Make another caseworker of the ticket's queue its owner.",
-		Example: "  sak ticket give 42 bob",
-		Args:    cmdutil.ExactArgs(2),
+		Use:               "give ID LOGIN",
+		Short:             "Make another caseworker the owner of a ticket",
+		Long:              "Make another caseworker of the ticket's queue its owner.",
+		Example:           "  sak ticket give 42 bob",
+		Args:              cmdutil.ExactArgs(2),
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords, cmdutil.LoginWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {

@@ -85,6 +85,10 @@ the ticket they were merged into.`,
 	fl.IntVarP(&opts.Limit, "limit", "L", DefaultLimit, "show at most `N` tickets; 0 for all")
 	fl.StringVar(&olderThan, "older-than", "", "only tickets created more than `DURATION` ago: 2d, 3h, 1w, 1d12h")
 	fl.StringVar(&updatedBefore, "updated-before", "", "only tickets not updated since `TIME`: a duration back from now (2w), or a date (2025-01-01)")
+	_ = cmd.RegisterFlagCompletionFunc("queue", f.Complete(-1, cmdutil.QueueWords))
+	_ = cmd.RegisterFlagCompletionFunc("owner", f.Complete(-1, func(ctx context.Context, f *cmdutil.Factory, d cmdutil.Desk) []string {
+		return append([]string{"me\tyour tickets", "nobody\tunowned tickets"}, cmdutil.LoginWords(ctx, f, d)...)
+	}))
 	_ = cmd.RegisterFlagCompletionFunc("status", cobra.FixedCompletions(mailstore.Statuses, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }

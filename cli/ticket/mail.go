@@ -30,8 +30,9 @@ mail's number: 'sak ticket show' names it under each mail that has
 attachments, and -o json gives it as transactions[].message.id.
 
 The output is raw MIME, so it is not written to a terminal: redirect it.`,
-		Example: "  sak ticket mail 42 318 > mail.eml",
-		Args:    cmdutil.ExactArgs(2),
+		Example:           "  sak ticket mail 42 318 > mail.eml",
+		Args:              cmdutil.ExactArgs(2),
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {

@@ -26,8 +26,9 @@ func NewCmdMerge(f *cmdutil.Factory, runF func(*MergeOptions) error) *cobra.Comm
 		Long: `Merge ticket ID into ticket INTO: its requestors and Ccs join INTO, mail to
 ID threads to INTO from now on, and both histories show as one. You must
 be a caseworker of both tickets' queues.`,
-		Example: "  sak ticket merge 43 42",
-		Args:    cmdutil.ExactArgs(2),
+		Example:           "  sak ticket merge 43 42",
+		Args:              cmdutil.ExactArgs(2),
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords, cmdutil.TicketWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {

@@ -21,11 +21,12 @@ type MoveOptions struct {
 func NewCmdMove(f *cmdutil.Factory, runF func(*MoveOptions) error) *cobra.Command {
 	opts := &MoveOptions{Factory: f}
 	return &cobra.Command{
-		Use:     "move ID QUEUE",
-		Short:   "Move a ticket to another queue",
-		Long:    "Move a ticket to another queue. The mover must be a caseworker of the\nqueue the ticket is in.",
-		Example: "  sak ticket move 42 it-help",
-		Args:    cmdutil.ExactArgs(2),
+		Use:               "move ID QUEUE",
+		Short:             "Move a ticket to another queue",
+		Long:              "Move a ticket to another queue. The mover must be a caseworker of the\nqueue the ticket is in.",
+		Example:           "  sak ticket move 42 it-help",
+		Args:              cmdutil.ExactArgs(2),
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords, cmdutil.QueueWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {

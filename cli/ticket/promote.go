@@ -30,8 +30,9 @@ passed on (ticket numbers are easy to guess). Promote such a note when its
 sender belongs on the ticket: the sender becomes a Cc, and their later
 mail is correspondence. 'sak ticket show' lists transaction numbers with
 -o json.`,
-		Example: "  sak ticket promote 42 318",
-		Args:    cmdutil.ExactArgs(2),
+		Example:           "  sak ticket promote 42 318",
+		Args:              cmdutil.ExactArgs(2),
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {

@@ -33,7 +33,8 @@ text is -m's value, or else read from stdin.`,
 		Example: `  sak ticket reply 42 -m "The printer is fixed; please try again."
   sak ticket reply 42 < answer.txt
   sak ticket reply 42 -m "Fill in the form, please." --attach skjema.pdf`,
-		Args: cmdutil.ExactArgs(1),
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {

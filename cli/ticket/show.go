@@ -28,8 +28,9 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		Long: `Show a ticket: its queue, status, owner and people, then its whole history
 oldest first, with each mail's decoded text and attachments. A ticket that
 was merged shows the ticket it was merged into.`,
-		Example: "  sak ticket show 42\n  sak ticket show '#42' -o json | jq '.transactions[] | select(.type == \"correspond\")'",
-		Args:    cmdutil.ExactArgs(1),
+		Example:           "  sak ticket show 42\n  sak ticket show '#42' -o json | jq '.transactions[] | select(.type == \"correspond\")'",
+		Args:              cmdutil.ExactArgs(1),
+		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if opts.ID, err = cmdutil.ParseTicketID(args[0]); err != nil {

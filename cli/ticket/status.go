@@ -65,6 +65,7 @@ func NewCmdStatus(f *cmdutil.Factory, v StatusVerb, runF func(*StatusOptions) er
 			}
 			return nil
 		},
+		ValidArgsFunction: f.Complete(-1, cmdutil.TicketWords),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IDs = nil
 			for _, a := range args {

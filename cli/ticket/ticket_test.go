@@ -264,3 +264,26 @@ func TestReplyNamesEveryone(t *testing.T) {
 		}
 	})
 }
+
+// TestComplete: the shell completes ticket numbers (the waiting tickets
+// the user sees, with their subjects), logins and queues, not files.
+func TestComplete(t *testing.T) {
+	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+		e.Seed()
+		out := e.MustRunAs("carol", "__complete", "ticket", "take", "")
+		if !strings.Contains(out, "3\tVPN down\n") || strings.Contains(out, "Printer on fire") || !strings.HasSuffix(out, ":4\n") {
+			t.Errorf("carol completes take with:\n%s", out)
+		}
+		out = e.MustRunAs("alice", "__complete", "ticket", "give", "1", "")
+		if !strings.Contains(out, "bob\tBob Dylan\n") {
+			t.Errorf("alice completes give 1 with:\n%s", out)
+		}
+		out = e.MustRunAs("alice", "__complete", "ticket", "move", "1", "")
+		if !strings.Contains(out, "it-help\tIT helpdesk\n") {
+			t.Errorf("alice completes move 1 with:\n%s", out)
+		}
+		if out := e.MustRunAs("alice", "__complete", "ticket", "show", "1", ""); strings.Contains(out, "\t") {
+			t.Errorf("show completes a second argument with:\n%s", out)
+		}
+	})
+}
