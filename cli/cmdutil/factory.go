@@ -213,15 +213,15 @@ func (f *Factory) open(ctx context.Context) (*mailstore.Store, error) {
 	if f.store != nil {
 		return f.store, nil
 	}
-	if p, ok := mailstore.SQLitePath(f.DB); ok && !f.MayCreate {
-		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("no database at %s: check --db or SAK_DB; 'sak db migrate' makes a new one (as do 'sak serve' and adding the first sysadmin with 'sak user add LOGIN --email ADDR --sysadmin')", p)
-		}
-	}
 	if remoteMode, err := f.remote(); err != nil {
 		return nil, err
 	} else if remoteMode && !f.DBGiven {
 		return nil, fmt.Errorf("this command works on the database, not through %s: run it on the server, giving the database with --db or SAK_DB", f.Server)
+	}
+	if p, ok := mailstore.SQLitePath(f.DB); ok && !f.MayCreate {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("no database at %s: check --db or SAK_DB; 'sak db migrate' makes a new one (as do 'sak serve' and adding the first sysadmin with 'sak user add LOGIN --email ADDR --sysadmin')", p)
+		}
 	}
 	s, err := mailstore.Open(ctx, f.DB, append([]mailstore.Option{mailstore.WithClock(f.Clock())}, f.StoreOptions...)...)
 	if err != nil {

@@ -39,4 +39,6 @@ func validRole(role string, empty bool) error {
 }
 
 // completeQueues completes a queue's name as the first argument.
-func completeQueues(f *cmdutil.Factory) cobra.CompletionFunc { return f.Complete(0, cmdutil.QueueWords) }
+func completeQueues(f *cmdutil.Factory) cobra.CompletionFunc {
+	return f.Complete(0, cmdutil.QueueWords)
+}
