@@ -587,11 +587,15 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 	o.actor = from
 	switch {
 	case staff && in.Verified:
+		o.remindText = reminderText(in.NewText)
 		if runCommands {
 			for _, a := range in.Commands {
 				if a.Name == "comment" {
 					comment = true
 					continue
+				}
+				if a.Name == "remind" {
+					comment = true // its text is the reminder's, not for requestors
 				}
 				if err := o.apply(a); err != nil {
 					return nil, &commandError{action: a, err: err}
@@ -634,6 +638,16 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 	}
 	d.Queue = o.queue.Name
 	return d, nil
+}
+
+// reminderText is what a reminder set by mail says: the mail's new text,
+// cut to MaxReminderText characters.
+func reminderText(text string) string {
+	text = strings.TrimSpace(text)
+	if r := []rune(text); len(r) > MaxReminderText {
+		text = strings.TrimSpace(string(r[:MaxReminderText-1])) + "…"
+	}
+	return text
 }
 
 // note keeps a mail on the ticket as an internal note, relayed to no one,

@@ -47,15 +47,6 @@ type ReminderFilter struct {
 // ticket at due. The actor and the one reminded must both be caseworkers
 // of the ticket's queue. A due time in the past is mailed at once.
 func (s *Store) AddReminder(ctx context.Context, actor string, ticketID int64, due time.Time, to, text string) (*Reminder, error) {
-	text = strings.TrimSpace(text)
-	switch {
-	case text == "":
-		return nil, refuse(ErrInvalid, "a reminder needs a text")
-	case utf8.RuneCountInString(text) > MaxReminderText:
-		return nil, refuse(ErrInvalid, "the reminder text is longer than %d characters", MaxReminderText)
-	case due.IsZero():
-		return nil, refuse(ErrInvalid, "a reminder needs a time")
-	}
 	var r *Reminder
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		o := s.newOp(ctx, tx)
@@ -66,37 +57,55 @@ func (s *Store) AddReminder(ctx context.Context, actor string, ticketID int64, d
 		if err := o.lock(ticketID); err != nil {
 			return err
 		}
-		if err := o.mustWork("set reminders on"); err != nil {
-			return err
-		}
-		u := o.actor
-		if to != "" && !strings.EqualFold(to, o.actor.Login) {
-			if u, err = userByLogin(ctx, tx, to); err != nil {
-				return err
-			}
-			if u.Disabled {
-				return refuse(ErrDisabled, "user %s is disabled", u.Login)
-			}
-			ok, err := canWork(ctx, tx, u, o.t.queueID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return refuse(ErrPermission, "cannot remind %s of ticket %d: not a caseworker of queue %s", u.Login, o.t.id, o.queue.Name)
-			}
-		}
-		r = &Reminder{TicketID: o.t.id, To: u.Login, CreatedBy: o.actor.Login, Created: fromMicros(o.now), Due: fromMicros(micros(due)), Text: text}
-		if err := tx.QueryRowContext(ctx, `INSERT INTO reminders (ticket_id, user_id, created_by, created, due, text) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			o.t.id, u.ID, o.actor.ID, o.now, micros(due), text).Scan(&r.ID); err != nil {
-			return fmt.Errorf("add reminder to ticket %d: %w", o.t.id, err)
-		}
-		_, err = o.insertTxn(TxReminder, "", fmt.Sprintf("#%d for %s due %s", r.ID, u.Login, r.Due.Format(time.RFC3339)), text, 0)
+		r, err = o.remind(due, to, text)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// remind reminds to (a login; "" for the actor) about the locked ticket
+// at due: AddReminder's work, and a caseworker's [remind 2d] by mail.
+func (o *op) remind(due time.Time, to, text string) (*Reminder, error) {
+	ctx, tx := o.ctx, o.tx
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return nil, refuse(ErrInvalid, "a reminder needs a text")
+	case utf8.RuneCountInString(text) > MaxReminderText:
+		return nil, refuse(ErrInvalid, "the reminder text is longer than %d characters", MaxReminderText)
+	case due.IsZero():
+		return nil, refuse(ErrInvalid, "a reminder needs a time")
+	}
+	if err := o.mustWork("set reminders on"); err != nil {
+		return nil, err
+	}
+	u := o.actor
+	if to != "" && !strings.EqualFold(to, o.actor.Login) {
+		var err error
+		if u, err = userByLogin(ctx, tx, to); err != nil {
+			return nil, err
+		}
+		if u.Disabled {
+			return nil, refuse(ErrDisabled, "user %s is disabled", u.Login)
+		}
+		ok, err := canWork(ctx, tx, u, o.t.queueID)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, refuse(ErrPermission, "cannot remind %s of ticket %d: not a caseworker of queue %s", u.Login, o.t.id, o.queue.Name)
+		}
+	}
+	r := &Reminder{TicketID: o.t.id, To: u.Login, CreatedBy: o.actor.Login, Created: fromMicros(o.now), Due: fromMicros(micros(due)), Text: text}
+	if err := tx.QueryRowContext(ctx, `INSERT INTO reminders (ticket_id, user_id, created_by, created, due, text) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		o.t.id, u.ID, o.actor.ID, o.now, micros(due), text).Scan(&r.ID); err != nil {
+		return nil, fmt.Errorf("add reminder to ticket %d: %w", o.t.id, err)
+	}
+	_, err := o.insertTxn(TxReminder, "", fmt.Sprintf("#%d for %s due %s", r.ID, u.Login, r.Due.Format(time.RFC3339)), text, 0)
+	return r, err
 }
 
 // Reminders lists reminders, by due time.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sak/parse"
 	"strings"
 )
 
@@ -70,15 +71,18 @@ type ticketRow struct {
 // op is one operation in progress: its transaction, its actor and the
 // locked ticket it acts on.
 type op struct {
-	s     *Store
-	ctx   context.Context
-	tx    querier // the transaction, through prepared statements
-	now   int64
-	via   string
-	actor *User // nil when sak itself or an unknown sender acts
-	t     *ticketRow
-	queue *Queue
-	asked int64 // the ticket number lock was given, for "no ticket N"
+	// remindText is the text of a reminder set by mail ([remind 2d]):
+	// the mail's new text.
+	remindText string
+	s          *Store
+	ctx        context.Context
+	tx         querier // the transaction, through prepared statements
+	now        int64
+	via        string
+	actor      *User // nil when sak itself or an unknown sender acts
+	t          *ticketRow
+	queue      *Queue
+	asked      int64 // the ticket number lock was given, for "no ticket N"
 }
 
 func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {
@@ -309,6 +313,17 @@ func (o *op) apply(a Action) error {
 			return err
 		}
 		return o.setStatus(statusOf[a.Name])
+	case "remind":
+		d, err := parse.Duration(a.Arg)
+		if err != nil {
+			return refuse(ErrInvalid, "remind needs a time from now, as [remind 2d] or [remind 3h]")
+		}
+		text := o.remindText
+		if text == "" {
+			text = "(reminder set by mail)"
+		}
+		_, err = o.remind(fromMicros(o.now).Add(d), "", text)
+		return err
 	}
 	return refuse(ErrInvalid, "unknown action %q", a.Name)
 }

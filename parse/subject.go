@@ -98,6 +98,15 @@ func parseCommand(s string) (Command, bool) {
 			return Command{}, false
 		}
 		return Command{Name: name, Arg: f[1]}, true
+	case "remind":
+		// [remind 2d]: a reminder to the sender, that far from now.
+		if len(f) != 2 {
+			return Command{}, false
+		}
+		if _, err := Duration(f[1]); err != nil {
+			return Command{}, false
+		}
+		return Command{Name: name, Arg: f[1]}, true
 	}
 	return Command{}, false
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-msgauth/dkim"
 
@@ -253,6 +254,27 @@ func TestMailCommands(t *testing.T) {
 			h, _ := r.store.History(ctx, id)
 			if last := h[len(h)-1]; last.Type != mailstore.TxComment {
 				t.Fatalf("last transaction %s, want comment", last.Type)
+			}
+		})
+		t.Run("[remind 2d] sets a reminder with the mail's text, kept internal", func(t *testing.T) {
+			r, id := setup(t)
+			r.mustSend("alice@example.org", []string{"support@example.org"},
+				caseworkerMail("alice@example.org", fmt.Sprintf("Re: [support #%d] Printer [remind 2d]", id), "Ring Pat om toneren."))
+			if n := toPat(r, id); n != 0 {
+				t.Fatalf("the reminder's text reached the requestor")
+			}
+			rs, err := r.store.Reminders(ctx, mailstore.ReminderFilter{Ticket: id})
+			if err != nil || len(rs) != 1 {
+				t.Fatalf("reminders %+v, %v; want one", rs, err)
+			}
+			if rm := rs[0]; rm.To != "alice" || rm.Text != "Ring Pat om toneren." || rm.Due.Sub(rm.Created) != 48*time.Hour {
+				t.Errorf("reminder %+v: want alice's, the mail's text, due 2 days on", rm)
+			}
+			// Not a caseworker of the queue: refused, nothing set.
+			r.mustSend("carol@example.org", []string{"support@example.org"},
+				caseworkerMail("carol@example.org", fmt.Sprintf("Re: [support #%d] Printer [remind 1d]", id), "Me too."))
+			if rs, _ := r.store.Reminders(ctx, mailstore.ReminderFilter{Ticket: id}); len(rs) != 1 {
+				t.Errorf("carol's [remind] set a reminder on support's ticket: %+v", rs)
 			}
 		})
 	})
