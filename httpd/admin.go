@@ -247,13 +247,38 @@ func (a *api) previewTemplate(w http.ResponseWriter, r *http.Request, c *who) (a
 	return a.s.As(c.as).PreviewTemplate(r.Context(), r.PathValue("name"), r.PathValue("kind"), ticket)
 }
 
-// PATCH /api/v1/users/{login} {"digest": "HH:MM" | "off" | "default"}
+// UserSettings is the body of PATCH /api/v1/users/{login}: the fields
+// given change. digest ("HH:MM", "off", "default") is the user's own or a
+// sysadmin's ('sak user set'); email, name and sysadmin are a sysadmin's
+// ('sak user edit').
+type UserSettings struct {
+	Digest   *string `json:"digest"`
+	Email    *string `json:"email"`
+	Name     *string `json:"name"`
+	Sysadmin *bool   `json:"sysadmin"`
+}
+
 func (a *api) setUser(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
-	var body struct {
-		Digest string `json:"digest"`
-	}
+	var body UserSettings
 	if err := a.decode(w, r, &body); err != nil {
 		return nil, err
 	}
-	return a.s.SetUserDigest(r.Context(), c.as, r.PathValue("login"), body.Digest)
+	login := r.PathValue("login")
+	if body.Email != nil || body.Name != nil || body.Sysadmin != nil {
+		if _, err := a.s.EditUser(r.Context(), c.as, login, mailstore.UserChange{Email: body.Email, Name: body.Name, Sysadmin: body.Sysadmin}); err != nil {
+			return nil, err
+		}
+	}
+	if body.Digest != nil {
+		return a.s.SetUserDigest(r.Context(), c.as, login, *body.Digest)
+	}
+	return a.s.User(r.Context(), login)
+}
+
+func (a *api) enableUser(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	login := r.PathValue("login")
+	if err := a.s.EnableUser(r.Context(), c.as, login); err != nil {
+		return nil, err
+	}
+	return a.s.User(r.Context(), login)
 }

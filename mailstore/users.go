@@ -146,6 +146,90 @@ func (s *Store) DisableUser(ctx context.Context, actor, login string) error {
 	})
 }
 
+// EnableUser lets a disabled user act again. Only sysadmins may.
+func (s *Store) EnableUser(ctx context.Context, actor, login string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := requireSysadmin(ctx, tx, actor, "enable users"); err != nil {
+			return err
+		}
+		u, err := userByLogin(ctx, tx, login)
+		if err != nil {
+			return err
+		}
+		if !u.Disabled {
+			return refuse(ErrConflict, "user %s is not disabled", u.Login)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET disabled = FALSE WHERE id = $1`, u.ID)
+		return err
+	})
+}
+
+// UserChange is what EditUser changes: the fields that are not nil.
+type UserChange struct {
+	Email    *string
+	Name     *string
+	Sysadmin *bool
+}
+
+// EditUser changes a user's address, name or sysadmin right. Only
+// sysadmins may; an address another user has is refused, and the last
+// active sysadmin stays one.
+func (s *Store) EditUser(ctx context.Context, actor, login string, c UserChange) (*User, error) {
+	var email string
+	if c.Email != nil {
+		var err error
+		if email, err = CleanAddress(*c.Email); err != nil {
+			return nil, err
+		}
+	}
+	var u *User
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := requireSysadmin(ctx, tx, actor, "edit users"); err != nil {
+			return err
+		}
+		var err error
+		if u, err = userByLogin(ctx, tx, login); err != nil {
+			return err
+		}
+		if c.Email != nil && email != u.Email {
+			other, err := userByEmail(ctx, tx, email)
+			switch {
+			case err == nil && other.Login != "":
+				return refuse(ErrConflict, "%s is the address of user %s already", email, other.Login)
+			case err == nil:
+				return refuse(ErrConflict, "%s is the address of a requestor sak knows: it stays theirs", email)
+			case !errors.Is(err, ErrUnknownUser):
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1 WHERE id = $2`, email, u.ID); err != nil {
+				return fmt.Errorf("edit user %s: %w", u.Login, err)
+			}
+		}
+		if c.Name != nil {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $1 WHERE id = $2`, strings.TrimSpace(*c.Name), u.ID); err != nil {
+				return fmt.Errorf("edit user %s: %w", u.Login, err)
+			}
+		}
+		if c.Sysadmin != nil && *c.Sysadmin != u.Sysadmin {
+			if !*c.Sysadmin && !u.Disabled {
+				admins, err := activeSysadmins(ctx, tx)
+				if err != nil {
+					return err
+				}
+				if admins <= 1 {
+					return refuse(ErrConflict, "%s is the last sysadmin: make another sysadmin first", u.Login)
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET sysadmin = $1 WHERE id = $2`, *c.Sysadmin, u.ID); err != nil {
+				return fmt.Errorf("edit user %s: %w", u.Login, err)
+			}
+		}
+		u, err = userByLogin(ctx, tx, u.Login)
+		return err
+	})
+	return u, err
+}
+
 // Users lists the users with a login, by login.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+userCols+` FROM users WHERE login IS NOT NULL ORDER BY login`)

@@ -57,6 +57,8 @@ type Desk interface {
 	Revoke(ctx context.Context, as, queue, login, role string) error
 	AddUser(ctx context.Context, as string, nu mailstore.NewUser) (*mailstore.User, error)
 	DisableUser(ctx context.Context, as, login string) error
+	EnableUser(ctx context.Context, as, login string) error
+	EditUser(ctx context.Context, as, login string, c mailstore.UserChange) (*mailstore.User, error)
 	CreateToken(ctx context.Context, as, login, name string, expires time.Time) (*mailstore.Token, string, error)
 	ListTokens(ctx context.Context, as, login string) ([]mailstore.Token, error)
 	RevokeToken(ctx context.Context, as string, id int64) error

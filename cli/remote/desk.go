@@ -451,7 +451,20 @@ func (d *Desk) PreviewTemplate(ctx context.Context, as, queue, kind string, tick
 
 func (d *Desk) SetUserDigest(ctx context.Context, as, login, when string) (*mailstore.User, error) {
 	var u mailstore.User
-	if err := d.client(as).Do(ctx, "PATCH", "/api/v1/users/"+url.PathEscape(login), map[string]string{"digest": when}, &u); err != nil {
+	if err := d.client(as).Do(ctx, "PATCH", "/api/v1/users/"+url.PathEscape(login), httpd.UserSettings{Digest: &when}, &u); err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+func (d *Desk) EnableUser(ctx context.Context, as, login string) error {
+	return d.client(as).Do(ctx, "POST", "/api/v1/users/"+url.PathEscape(login)+"/enable", struct{}{}, nil)
+}
+
+func (d *Desk) EditUser(ctx context.Context, as, login string, c mailstore.UserChange) (*mailstore.User, error) {
+	var u mailstore.User
+	body := httpd.UserSettings{Email: c.Email, Name: c.Name, Sysadmin: c.Sysadmin}
+	if err := d.client(as).Do(ctx, "PATCH", "/api/v1/users/"+url.PathEscape(login), body, &u); err != nil {
 		return nil, err
 	}
 	return &u, nil

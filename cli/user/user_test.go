@@ -1,6 +1,7 @@
 package user_test
 
 import (
+	"strings"
 	"testing"
 
 	"sak/cli/clitest"
@@ -59,4 +60,39 @@ func TestAdd(t *testing.T) {
 	if r.Code != 1 || r.Err != "sak: root is the last sysadmin: make another sysadmin first\n" {
 		t.Errorf("disable the last sysadmin: exit %d, %q", r.Code, r.Err)
 	}
+}
+
+// TestEditEnable: a sysadmin edits a user's address, name and right, and
+// enables a disabled user; nobody else may, an address another has is
+// refused, and the last sysadmin stays one.
+func TestEditEnable(t *testing.T) {
+	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+		e.Seed()
+		if out := e.MustRun("user", "edit", "alice", "--email", "Alice.L@example.org", "--name", "Alice L."); out != "User alice is now Alice L. <alice.l@example.org>\n" {
+			t.Errorf("edit alice: %q", out)
+		}
+		if r := e.RunAs("bob", "user", "edit", "alice", "--name", "x"); r.Code != 1 || !strings.Contains(r.Err, "sysadmin") {
+			t.Errorf("edit by bob: exit %d, %q", r.Code, r.Err)
+		}
+		if r := e.Run("user", "edit", "bob", "--email", "carol@example.org"); r.Code != 1 || !strings.Contains(r.Err, "is the address of user carol already") {
+			t.Errorf("edit bob to carol's address: exit %d, %q", r.Code, r.Err)
+		}
+		if r := e.Run("user", "edit", "root", "--sysadmin=false"); r.Code != 1 || !strings.Contains(r.Err, "last sysadmin") {
+			t.Errorf("unmake the last sysadmin: exit %d, %q", r.Code, r.Err)
+		}
+		if r := e.Run("user", "edit", "bob"); r.Code != 2 {
+			t.Errorf("edit with nothing to change: exit %d, %q", r.Code, r.Err)
+		}
+		e.MustRun("user", "disable", "bob")
+		if r := e.RunAs("bob", "ticket", "list"); r.Code == 0 {
+			t.Errorf("disabled bob lists tickets")
+		}
+		if out := e.MustRun("user", "enable", "bob"); out != "User bob enabled.\n" {
+			t.Errorf("enable bob: %q", out)
+		}
+		e.MustRunAs("bob", "ticket", "take", "2")
+		if r := e.Run("user", "enable", "bob"); r.Code != 1 || !strings.Contains(r.Err, "is not disabled") {
+			t.Errorf("enable bob again: exit %d, %q", r.Code, r.Err)
+		}
+	})
 }
