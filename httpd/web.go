@@ -220,7 +220,11 @@ func (a *api) webError(w http.ResponseWriter, r *http.Request, u *webUser, err e
 	if status == http.StatusServiceUnavailable {
 		a.log.Error("page failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	a.render(w, r, u, status, "error", fmt.Sprint(status), doc.Error)
+	title := words[lang(r)][fmt.Sprintf("err_%d", status)]
+	if title == "" {
+		title = fmt.Sprint(status)
+	}
+	a.render(w, r, u, status, "error", title, doc.Error)
 }
 
 // back sends the browser to a page of the view after a change.

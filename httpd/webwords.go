@@ -34,6 +34,9 @@ var words = map[string]map[string]string{
 		"search_q": "Søk etter", "search_none": "Ingen saker passer.", "match": "Treff",
 		"weeks": "Mottatt og løst per uke", "last_weeks": "De siste tolv ukene", "total": "I alt", "first_response": "Første svar (median)", "resolution": "Løsningstid (median)",
 		"week_of": "uke fra",
+		"err_400": "Det gikk ikke", "err_401": "Du er ikke logget inn", "err_403": "Ikke tillatt", "err_404": "Finnes ikke",
+		"err_409": "Det går ikke nå", "err_413": "For stort", "err_429": "For mange forespørsler", "err_503": "Prøv igjen om litt",
+		"err_next": "Gå tilbake og prøv igjen, eller gå til", "err_why": "sak svarte:",
 	},
 	"en": {
 		"lang_other": "Norsk", "lang_other_code": "nb",
@@ -60,6 +63,9 @@ var words = map[string]map[string]string{
 		"search_q": "Search for", "search_none": "No tickets match.", "match": "Match",
 		"weeks": "Received and resolved per week", "last_weeks": "The last twelve weeks", "total": "Total", "first_response": "First response (median)", "resolution": "Resolution (median)",
 		"week_of": "week from",
+		"err_400": "That did not work", "err_401": "You are not logged in", "err_403": "Not allowed", "err_404": "Not found",
+		"err_409": "Not now", "err_413": "Too large", "err_429": "Too many requests", "err_503": "Try again in a moment",
+		"err_next": "Go back and try again, or go to", "err_why": "sak answered:",
 	},
 }
 
