@@ -1,10 +1,12 @@
 // Package httpd is everything of sak that speaks HTTP: the JSON API under
-// /api/v1/ that the sak CLI on a caseworker's machine uses (and, later,
-// the caseworkers' web view). It authenticates, decodes, calls the same
-// mailstore operations as the CLI, and encodes: no rule lives here. Reads
-// go through mailstore's Reader for the acting user, writes through the
-// Store's operations, which check rights; errors are mapped to statuses
-// once, in errorFor.
+// /api/v1/ that the sak CLI on a caseworker's machine uses (cli/remote),
+// and the caseworkers' web view at / (web.go). It authenticates, decodes,
+// calls the same mailstore operations as the CLI, and encodes: no rule
+// lives here. Reads go through mailstore's Reader for the acting user,
+// writes through the Store's operations, which check rights; errors are
+// mapped to statuses once, in errorFor. 'sak serve --http' serves both in
+// the mail daemon's process; several front ends on one PostgreSQL need
+// nothing between them (tokens, sessions and login codes are rows).
 //
 // Authentication (RFC 6750): "Authorization: Bearer sak_…", a personal
 // token (mailstore.Authenticate), checked at every request, so that a
