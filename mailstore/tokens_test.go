@@ -220,3 +220,29 @@ func FuzzParseToken(f *testing.F) {
 		}
 	})
 }
+
+// TestDisableRevokesTokens: disabling a user ends their tokens for good:
+// enabled again, they log in anew.
+func TestDisableRevokesTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		s := open(t)
+		storetest.Desk(t, s)
+		_, secret, err := s.CreateToken(ctx, "bob", "bob", "laptop", time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DisableUser(ctx, "root", "bob"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.EnableUser(ctx, "root", "bob"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, secret); !errors.Is(err, mailstore.ErrUnauthenticated) {
+			t.Errorf("bob's token after disable and enable: %v, want ErrUnauthenticated", err)
+		}
+	})
+}

@@ -118,8 +118,9 @@ func (s *Store) AddUser(ctx context.Context, actor string, nu NewUser) (*User, e
 	return u, err
 }
 
-// DisableUser disables a user: they can no longer act, by CLI or by mail.
-// Only sysadmins may; the last active sysadmin cannot be disabled.
+// DisableUser disables a user: they can no longer act, by CLI, API, web
+// or mail, and their API tokens are revoked. Only sysadmins may; the last
+// active sysadmin cannot be disabled.
 func (s *Store) DisableUser(ctx context.Context, actor, login string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := requireSysadmin(ctx, tx, actor, "disable users"); err != nil {
@@ -141,8 +142,15 @@ func (s *Store) DisableUser(ctx context.Context, actor, login string) error {
 				return refuse(ErrConflict, "%s is the last sysadmin: make another sysadmin first", u.Login)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET disabled = TRUE WHERE id = $1`, u.ID)
-		return err
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = TRUE WHERE id = $1`, u.ID); err != nil {
+			return fmt.Errorf("disable user %s: %w", u.Login, err)
+		}
+		// Their tokens and web sessions end now, and stay ended should
+		// the user be enabled again: they log in anew.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, u.ID); err != nil {
+			return fmt.Errorf("revoke the tokens of %s: %w", u.Login, err)
+		}
+		return nil
 	})
 }
 
