@@ -48,9 +48,17 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	},
 	"join":   strings.Join,
 	"blocks": textBlocks,
-	"pct":    func(f float64) string { return fmt.Sprintf("%.0f %%", 100*f) },
-	"add":    func(a, b int) int { return a + b },
-	"sub":    func(a, b int) int { return a - b },
+	// people are addresses as "Name <addr>" where the ticket knows names.
+	"people": func(t *mailstore.Ticket, addrs []string) string {
+		out := make([]string, len(addrs))
+		for i, a := range addrs {
+			out[i] = t.Person(a)
+		}
+		return strings.Join(out, ", ")
+	},
+	"pct": func(f float64) string { return fmt.Sprintf("%.0f %%", 100*f) },
+	"add": func(a, b int) int { return a + b },
+	"sub": func(a, b int) int { return a - b },
 	// dict is the data of the tickets table: the words and the tickets.
 	"dict": func(L map[string]string, ts []mailstore.Ticket) map[string]any {
 		return map[string]any{"L": L, "Tickets": ts}

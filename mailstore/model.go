@@ -76,20 +76,33 @@ type Member struct {
 
 // Ticket is a case.
 type Ticket struct {
-	ID         int64      `json:"id"`
-	Queue      string     `json:"queue"`
-	QueueID    int64      `json:"-"`
-	Subject    string     `json:"subject"`
-	Status     string     `json:"status"`
-	Owner      *string    `json:"owner"`
-	Priority   int        `json:"priority"`
-	Requestors []string   `json:"requestors"`
-	Ccs        []string   `json:"ccs"`
-	AlsoSentTo []string   `json:"also_sent_to"`
-	Created    time.Time  `json:"created"`
-	Updated    time.Time  `json:"updated"`
-	Resolved   *time.Time `json:"resolved"`
-	MergedInto *int64     `json:"merged_into"`
+	ID         int64    `json:"id"`
+	Queue      string   `json:"queue"`
+	QueueID    int64    `json:"-"`
+	Subject    string   `json:"subject"`
+	Status     string   `json:"status"`
+	Owner      *string  `json:"owner"`
+	Priority   int      `json:"priority"`
+	Requestors []string `json:"requestors"`
+	Ccs        []string `json:"ccs"`
+	// Names are the display names sak knows of the requestors and Ccs,
+	// by address ("Kari Nordmann"), as their mail or a caseworker gave
+	// them.
+	Names      map[string]string `json:"names,omitempty"`
+	AlsoSentTo []string          `json:"also_sent_to"`
+	Created    time.Time         `json:"created"`
+	Updated    time.Time         `json:"updated"`
+	Resolved   *time.Time        `json:"resolved"`
+	MergedInto *int64            `json:"merged_into"`
+}
+
+// Person is addr as people read it: "Name <addr>" when the ticket knows
+// the name, else addr.
+func (t *Ticket) Person(addr string) string {
+	if n := t.Names[addr]; n != "" {
+		return n + " <" + addr + ">"
+	}
+	return addr
 }
 
 // OwnerLogin is the owner's login, or "" when nobody owns the ticket.

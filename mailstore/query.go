@@ -87,7 +87,7 @@ func (s *Store) fillPeople(ctx context.Context, ts []*Ticket) error {
 		ids[i] = t.ID
 	}
 	in := idList(ids)
-	rows, err := s.db.QueryContext(ctx, `SELECT p.ticket_id, p.role, u.email FROM ticket_people p JOIN users u ON u.id = p.user_id
+	rows, err := s.db.QueryContext(ctx, `SELECT p.ticket_id, p.role, u.email, u.name FROM ticket_people p JOIN users u ON u.id = p.user_id
 		WHERE p.ticket_id IN (`+in+`) ORDER BY p.ticket_id, u.email`)
 	if err != nil {
 		return fmt.Errorf("read ticket people: %w", err)
@@ -95,11 +95,17 @@ func (s *Store) fillPeople(ctx context.Context, ts []*Ticket) error {
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var role, email string
-		if err := rows.Scan(&id, &role, &email); err != nil {
+		var role, email, name string
+		if err := rows.Scan(&id, &role, &email, &name); err != nil {
 			return err
 		}
 		t := byID[id]
+		if name != "" {
+			if t.Names == nil {
+				t.Names = map[string]string{}
+			}
+			t.Names[email] = name
+		}
 		if role == "requestor" {
 			t.Requestors = append(t.Requestors, email)
 		} else {

@@ -451,13 +451,13 @@ func (s *Store) CreateTicket(ctx context.Context, actor string, nt NewTicket) (i
 	if len(nt.Requestors) == 0 {
 		return 0, refuse(ErrInvalid, "a ticket needs at least one requestor")
 	}
-	var addrs []string
+	var addrs, names []string
 	for _, r := range nt.Requestors {
-		a, err := CleanAddress(r)
+		a, name, err := cleanNamedAddress(r)
 		if err != nil {
 			return 0, err
 		}
-		addrs = append(addrs, a)
+		addrs, names = append(addrs, a), append(names, name)
 	}
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -479,8 +479,8 @@ func (s *Store) CreateTicket(ctx context.Context, actor string, nt NewTicket) (i
 		if err := o.insertTicket(q, subject); err != nil {
 			return err
 		}
-		for _, addr := range addrs {
-			if _, err := o.addPerson(addr, "", "requestor"); err != nil {
+		for i, addr := range addrs {
+			if _, err := o.addPerson(addr, names[i], "requestor"); err != nil {
 				return err
 			}
 		}

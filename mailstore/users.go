@@ -52,11 +52,18 @@ func isName(s string, upper bool) bool {
 // CleanAddress checks a mail address and returns it lower-cased, without a
 // display name.
 func CleanAddress(addr string) (string, error) {
+	a, _, err := cleanNamedAddress(addr)
+	return a, err
+}
+
+// cleanNamedAddress is CleanAddress, and the display name the address
+// came with ("Kari Nordmann <kari@example.com>"), trimmed.
+func cleanNamedAddress(addr string) (string, string, error) {
 	a, err := mail.ParseAddress(strings.TrimSpace(addr))
 	if err != nil || !strings.Contains(a.Address, "@") {
-		return "", refuse(ErrInvalid, "%q is not a mail address", addr)
+		return "", "", refuse(ErrInvalid, "%q is not a mail address", addr)
 	}
-	return strings.ToLower(a.Address), nil
+	return strings.ToLower(a.Address), strings.TrimSpace(a.Name), nil
 }
 
 // NewUser is what AddUser needs.
@@ -316,6 +323,13 @@ func ensureUser(ctx context.Context, tx querier, addr, name string, now int64) (
 	addr = strings.ToLower(addr)
 	// Most mail comes from someone sak knows: one look-up.
 	u, err := userByEmail(ctx, tx, addr)
+	if err == nil && u.Name == "" && name != "" {
+		// A name learned later: the first mail that gives one names them.
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $1 WHERE id = $2`, name, u.ID); err != nil {
+			return nil, fmt.Errorf("name %s: %w", addr, err)
+		}
+		u.Name = name
+	}
 	if !errors.Is(err, ErrUnknownUser) {
 		return u, err
 	}

@@ -507,3 +507,26 @@ func TestRefusedRecipientNoCc(t *testing.T) {
 		}
 	})
 }
+
+// TestDisplayNames: a requestor's display name is kept and shown with
+// their address; a name learned later names one who had none.
+func TestDisplayNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		r := newRig(t, open)
+		r.mustSend("soren@example.com", []string{"support@example.org"},
+			"From: =?utf-8?q?S=C3=B8ren_=C3=86r=C3=B8?= <Soren@example.com>\r\nTo: support@example.org\r\nCc: lee@example.com\r\n"+
+				"Subject: Navn\r\nMessage-ID: <names1@example.com>\r\n\r\nHei.\r\n")
+		ts := r.tickets()
+		if len(ts) != 1 || ts[0].Names["soren@example.com"] != "Søren Ærø" || ts[0].Person("soren@example.com") != "Søren Ærø <soren@example.com>" {
+			t.Fatalf("tickets %+v: want Søren Ærø's name kept", ts)
+		}
+		if _, ok := ts[0].Names["lee@example.com"]; ok || ts[0].Person("lee@example.com") != "lee@example.com" {
+			t.Errorf("lee has a name from nowhere: %q", ts[0].Names["lee@example.com"])
+		}
+		r.mustSend("lee@example.com", []string{"support@example.org"},
+			"From: Lee Chan <lee@example.com>\r\nTo: support@example.org\r\nSubject: Re: [support #1] Navn\r\nMessage-ID: <names2@example.com>\r\n\r\nOg jeg.\r\n")
+		if tk, _ := r.store.Ticket(context.Background(), ts[0].ID); tk.Names["lee@example.com"] != "Lee Chan" {
+			t.Errorf("lee's name after their mail: %q", tk.Names["lee@example.com"])
+		}
+	})
+}

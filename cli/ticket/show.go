@@ -102,8 +102,15 @@ func printTicket(w io.Writer, f *cmdutil.Factory, t *mailstore.Ticket, txs []mai
 	field("Queue", cmdutil.Sanitize(t.Queue))
 	field("Status", c.Status(t.Status))
 	field("Owner", cmdutil.Sanitize(owner))
-	field("Requestors", list(t.Requestors))
-	field("Ccs", list(t.Ccs))
+	people := func(addrs []string) string {
+		out := make([]string, len(addrs))
+		for i, a := range addrs {
+			out[i] = t.Person(a)
+		}
+		return list(out)
+	}
+	field("Requestors", people(t.Requestors))
+	field("Ccs", people(t.Ccs))
 	field("Also sent to", list(t.AlsoSentTo))
 	field("Created", cmdutil.FormatTime(t.Created, loc))
 	field("Updated", cmdutil.FormatTime(t.Updated, loc))
