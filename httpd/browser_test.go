@@ -153,5 +153,19 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("carol at ticket 1:\n%s", s)
 	}
 	shot(cctx, "outsider")
+
+	// On a phone: nothing is wider than the screen.
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile),
+		chromedp.Navigate(e.srv.URL+"/tickets/1"), chromedp.WaitVisible(chromedp.ID("history"))); err != nil {
+		t.Fatal(err)
+	}
+	wide, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wide > 390 {
+		t.Errorf("the ticket page is %d pixels wide on a 390-pixel phone", wide)
+	}
+	shot(ctx, "ticket-phone")
 	t.Logf("screenshots in %s", shots)
 }
