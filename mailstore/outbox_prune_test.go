@@ -101,8 +101,26 @@ func TestPruneOutbox(t *testing.T) {
 		if err := s.MarkSent(ctx, shared[2].ID); err != nil {
 			t.Fatal(err)
 		}
+		// The newest row stays, whatever it is: an outbox number never
+		// comes back (SQLite numbers one past the highest).
+		if n, err := s.PruneOutbox(ctx, "root", time.Now().Add(time.Hour)); err != nil || n != 0 {
+			t.Fatalf("pruning with the newest row sent: removed %d (%v), want 0", n, err)
+		}
+		if _, err := s.Deliver(ctx, &mailstore.Incoming{
+			Mail:   mailstore.Mail{Raw: []byte("Subject: Scanner\r\n\r\nAlso broken.\r\n"), MessageID: "p3@example.com", From: "kari@example.com", Subject: "Scanner"},
+			Routes: []mailstore.Route{{Queue: q}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		newest := count(`SELECT MAX(id) FROM outbox`)
 		if n, err := s.PruneOutbox(ctx, "root", time.Now().Add(time.Hour)); err != nil || n != 1 || count(`SELECT COUNT(*) FROM outbox_bodies`) != 0 {
 			t.Fatalf("last copy: removed %d (%v), %d bodies left", n, err, count(`SELECT COUNT(*) FROM outbox_bodies`))
+		}
+		if err := s.MarkSent(ctx, int64(newest)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.PruneOutbox(ctx, "root", time.Now().Add(time.Hour)); err != nil || count(`SELECT MAX(id) FROM outbox`) != newest {
+			t.Fatalf("the newest row %d did not stay: %v", newest, err)
 		}
 		// A reply to the removed auto-reply still finds its ticket.
 		r, err := s.Deliver(ctx, &mailstore.Incoming{

@@ -176,8 +176,11 @@ const pruneStep = 500
 // PruneOutbox removes the rows of mail sent before t, and the shared bodies
 // no row names any more. The ticket keeps every message, and message_ids
 // every Message-ID sak sent, so replies and bounces still thread; what
-// goes is the copy of each mail as sent. Unsent and failed rows stay.
-// Only sysadmins may. It returns how many rows it removed.
+// goes is the copy of each mail as sent. Unsent and failed rows stay, and
+// so does the newest row: SQLite numbers a new row one past the highest,
+// and an outbox number must never come back (a late bounce to the signed
+// return path of a pruned mail names it). Only sysadmins may. It returns
+// how many rows it removed.
 func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time) (int, error) {
 	if err := s.RequireSysadmin(ctx, actor, "prune the outbox"); err != nil {
 		return 0, err
@@ -187,7 +190,8 @@ func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time)
 		n := 0
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
 			n = 0 // a step run again counts again
-			rows, err := tx.QueryContext(ctx, `SELECT id, COALESCE(body_id, 0) FROM outbox WHERE status = 'sent' AND sent < $1 ORDER BY id LIMIT $2`,
+			rows, err := tx.QueryContext(ctx, `SELECT id, COALESCE(body_id, 0) FROM outbox WHERE status = 'sent' AND sent < $1
+				AND id < (SELECT MAX(id) FROM outbox) ORDER BY id LIMIT $2`,
 				micros(before), pruneStep)
 			if err != nil {
 				return err
@@ -213,7 +217,8 @@ func (s *Store) PruneOutbox(ctx context.Context, actor string, before time.Time)
 				return nil
 			}
 			// The same rows: the first of those sent before t, to the last id read.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE status = 'sent' AND sent < $1 AND id <= $2`, micros(before), last); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE status = 'sent' AND sent < $1 AND id <= $2
+				AND id < (SELECT MAX(id) FROM outbox)`, micros(before), last); err != nil {
 				return err
 			}
 			if len(bodies) == 0 {
