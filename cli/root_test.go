@@ -142,7 +142,7 @@ func TestStory(t *testing.T) {
 		list := func(as string, args ...string) []int64 {
 			t.Helper()
 			var ts []ticketJSON
-			e.JSON(as, &ts, append([]string{"ticket", "list"}, args...)...)
+			e.JSON(as, &ts, append([]string{"ticket", "list", "--all"}, args...)...)
 			return ids(ts)
 		}
 		for _, tc := range []struct {

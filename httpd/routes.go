@@ -135,8 +135,12 @@ func pageLimit(q url.Values) (int, error) {
 	return int(n), nil
 }
 
+// TotalHeader counts every page of a list asked for with total=true.
+const TotalHeader = "Sak-Total"
+
 // GET /api/v1/tickets?queue=&status=&owner=LOGIN|me|nobody&requestor=
-// &created_before=&updated_before=&limit=&before=: as 'ticket list'.
+// &created_before=&updated_before=&waiting=true&total=true&limit=&before=:
+// as 'ticket list'.
 func (a *api) listTickets(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
 	q := r.URL.Query()
 	f := mailstore.Filter{Queues: list(q, "queue"), Statuses: list(q, "status"), Requestor: q.Get("requestor")}
@@ -161,6 +165,20 @@ func (a *api) listTickets(w http.ResponseWriter, r *http.Request, c *who) (any, 
 		f.Owner = c.as
 	default:
 		f.Owner = o
+	}
+	if f.Waiting, err = queryBool(q, "waiting"); err != nil {
+		return nil, err
+	}
+	total, err := queryBool(q, "total")
+	if err != nil {
+		return nil, err
+	}
+	if total {
+		n, err := a.s.As(c.as).CountTickets(r.Context(), f)
+		if err != nil {
+			return nil, err
+		}
+		w.Header().Set(TotalHeader, strconv.Itoa(n))
 	}
 	ts, err := a.s.As(c.as).ListTickets(r.Context(), f)
 	if ts == nil && err == nil {

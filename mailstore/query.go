@@ -144,6 +144,23 @@ type Filter struct {
 	Limit      int
 	BeforeID   int64 // only tickets numbered below it: the next page after a page ending at BeforeID
 	IncludeAll bool  // include merged tickets
+	// Waiting selects the work that waits: new and open tickets, and
+	// stalled ones with a reminder due.
+	Waiting bool
+}
+
+// countTickets counts the tickets of the filter that u sees now, all
+// pages of them.
+func (s *Store) countTickets(ctx context.Context, f Filter, u *User) (int, error) {
+	where, args, err := s.ticketWhere(ctx, f, u, false)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets t`+where, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count tickets: %w", err)
+	}
+	return n, nil
 }
 
 // ListTickets lists tickets, newest first.
@@ -151,9 +168,10 @@ func (s *Store) ListTickets(ctx context.Context, f Filter) ([]Ticket, error) {
 	return s.listTickets(ctx, f, nil)
 }
 
-// listTickets lists the tickets of the filter that u sees now; every
-// ticket for a nil u.
-func (s *Store) listTickets(ctx context.Context, f Filter, u *User) ([]Ticket, error) {
+// ticketWhere is the condition of the filter's tickets that u sees now
+// (every ticket for a nil u), with its arguments; paging (BeforeID) only
+// when paged.
+func (s *Store) ticketWhere(ctx context.Context, f Filter, u *User, paged bool) (string, []any, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
@@ -165,16 +183,20 @@ func (s *Store) listTickets(ctx context.Context, f Filter, u *User) ([]Ticket, e
 	}
 	qs, err := s.queueStatusWhere(ctx, arg, f.Queues, f.Statuses)
 	if err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	where = append(where, qs...)
+	if f.Waiting {
+		where = append(where, `(t.status IN ('new', 'open') OR (t.status = 'stalled' AND EXISTS
+			(SELECT 1 FROM reminders r WHERE r.ticket_id = t.id AND r.done = FALSE AND r.due <= `+arg(micros(s.now()))+`)))`)
+	}
 	switch {
 	case f.NoOwner:
 		where = append(where, "t.owner_id IS NULL")
 	case f.Owner != "":
 		u, err := userByLogin(ctx, s.db, f.Owner)
 		if err != nil {
-			return nil, err
+			return "", nil, err
 		}
 		where = append(where, "t.owner_id = "+arg(u.ID))
 	}
@@ -188,17 +210,28 @@ func (s *Store) listTickets(ctx context.Context, f Filter, u *User) ([]Ticket, e
 	if !f.UpdatedTo.IsZero() {
 		where = append(where, "t.updated < "+arg(micros(f.UpdatedTo)))
 	}
-	if f.BeforeID > 0 {
+	if paged && f.BeforeID > 0 {
 		where = append(where, "t.id < "+arg(f.BeforeID))
 	}
 	where = append(where, seesNow(u, "t", arg)...)
-	q := `SELECT ` + ticketCols + ticketFrom
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", args, nil
 	}
+	return " WHERE " + strings.Join(where, " AND "), args, nil
+}
+
+// listTickets lists the tickets of the filter that u sees now; every
+// ticket for a nil u.
+func (s *Store) listTickets(ctx context.Context, f Filter, u *User) ([]Ticket, error) {
+	where, args, err := s.ticketWhere(ctx, f, u, true)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + ticketCols + ticketFrom + where
 	q += " ORDER BY t.id DESC"
 	if f.Limit > 0 {
-		q += " LIMIT " + arg(f.Limit)
+		args = append(args, f.Limit)
+		q += fmt.Sprintf(" LIMIT $%d", len(args))
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

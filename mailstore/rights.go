@@ -140,6 +140,16 @@ func (r *Reader) ListTickets(ctx context.Context, f Filter) ([]Ticket, error) {
 	return r.s.listTickets(ctx, f, u)
 }
 
+// CountTickets counts the tickets of the filter the user sees now, all
+// pages of them: what a list cut at its limit leaves out.
+func (r *Reader) CountTickets(ctx context.Context, f Filter) (int, error) {
+	u, err := r.user(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return r.s.countTickets(ctx, f, u)
+}
+
 // Search is Store.Search among the tickets the user sees now.
 func (r *Reader) Search(ctx context.Context, query string, f SearchFilter) ([]SearchHit, error) {
 	u, err := r.user(ctx)

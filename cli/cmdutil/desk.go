@@ -16,6 +16,8 @@ import (
 // either way; the rules live behind both, in mailstore.
 type Desk interface {
 	ListTickets(ctx context.Context, as string, f mailstore.Filter) ([]mailstore.Ticket, error)
+	// CountTickets counts every page of a list.
+	CountTickets(ctx context.Context, as string, f mailstore.Filter) (int, error)
 	// Resolve follows a ticket number through merges.
 	Resolve(ctx context.Context, as string, id int64) (int64, error)
 	Ticket(ctx context.Context, as string, id int64) (*mailstore.Ticket, error)
@@ -74,6 +76,10 @@ type local struct{ *mailstore.Store }
 
 func (l local) ListTickets(ctx context.Context, as string, f mailstore.Filter) ([]mailstore.Ticket, error) {
 	return l.As(as).ListTickets(ctx, f)
+}
+
+func (l local) CountTickets(ctx context.Context, as string, f mailstore.Filter) (int, error) {
+	return l.As(as).CountTickets(ctx, f)
 }
 
 func (l local) Resolve(ctx context.Context, as string, id int64) (int64, error) {

@@ -28,12 +28,12 @@ func TestQuarantine(t *testing.T) {
 			t.Fatalf("release as alice: %+v", r)
 		}
 		var before []mailstore.Ticket
-		e.JSON("root", &before, "ticket", "list")
+		e.JSON("root", &before, "ticket", "list", "--all")
 		if out := e.MustRun("quarantine", "release", "1"); !strings.Contains(out, "released onto ticket") {
 			t.Fatalf("release: %q", out)
 		}
 		var after []mailstore.Ticket
-		e.JSON("root", &after, "ticket", "list")
+		e.JSON("root", &after, "ticket", "list", "--all")
 		if len(after) != len(before)+1 {
 			t.Fatalf("release made %d tickets", len(after)-len(before))
 		}

@@ -102,6 +102,49 @@ func ticketPath(id int64, rest string) string {
 // ListTickets pages through the API (at most httpd.MaxLimit a page) until
 // f.Limit tickets, or all for 0.
 func (d *Desk) ListTickets(ctx context.Context, as string, f mailstore.Filter) ([]mailstore.Ticket, error) {
+	q := filterQuery(f)
+	before := f.BeforeID
+	out := []mailstore.Ticket{}
+	for {
+		page := httpd.MaxLimit
+		if f.Limit > 0 {
+			page = min(f.Limit-len(out), httpd.MaxLimit)
+		}
+		q.Set("limit", strconv.Itoa(page))
+		if before > 0 {
+			q.Set("before", strconv.FormatInt(before, 10))
+		}
+		var ts []mailstore.Ticket
+		if err := d.get(ctx, as, "/api/v1/tickets", q, &ts); err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+		if len(ts) < page || (f.Limit > 0 && len(out) >= f.Limit) {
+			return out, nil
+		}
+		before = ts[len(ts)-1].ID
+	}
+}
+
+// CountTickets asks for one ticket of the list and its Sak-Total.
+func (d *Desk) CountTickets(ctx context.Context, as string, f mailstore.Filter) (int, error) {
+	q := filterQuery(f)
+	q.Set("limit", "1")
+	q.Set("total", "true")
+	var ts []mailstore.Ticket
+	h, err := d.client(as).do(ctx, "GET", "/api/v1/tickets?"+q.Encode(), nil, &ts)
+	if err != nil {
+		return 0, err
+	}
+	n, err := strconv.Atoi(h.Get(httpd.TotalHeader))
+	if err != nil {
+		return 0, fmt.Errorf("%s answered no count of tickets", d.c.base)
+	}
+	return n, nil
+}
+
+// filterQuery is a list's filter as the API's query parameters.
+func filterQuery(f mailstore.Filter) url.Values {
 	q := url.Values{}
 	for _, v := range f.Queues {
 		q.Add("queue", v)
@@ -124,27 +167,10 @@ func (d *Desk) ListTickets(ctx context.Context, as string, f mailstore.Filter) (
 	if !f.UpdatedTo.IsZero() {
 		q.Set("updated_before", f.UpdatedTo.UTC().Format(time.RFC3339Nano))
 	}
-	before := f.BeforeID
-	out := []mailstore.Ticket{}
-	for {
-		page := httpd.MaxLimit
-		if f.Limit > 0 {
-			page = min(f.Limit-len(out), httpd.MaxLimit)
-		}
-		q.Set("limit", strconv.Itoa(page))
-		if before > 0 {
-			q.Set("before", strconv.FormatInt(before, 10))
-		}
-		var ts []mailstore.Ticket
-		if err := d.get(ctx, as, "/api/v1/tickets", q, &ts); err != nil {
-			return nil, err
-		}
-		out = append(out, ts...)
-		if len(ts) < page || (f.Limit > 0 && len(out) >= f.Limit) {
-			return out, nil
-		}
-		before = ts[len(ts)-1].ID
+	if f.Waiting {
+		q.Set("waiting", "true")
 	}
+	return q
 }
 
 // detail is GET /tickets/{id}: the ticket it is now, and its history.

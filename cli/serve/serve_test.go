@@ -130,7 +130,7 @@ func TestMailgate(t *testing.T) {
 			t.Fatalf("second delivery: exit %d, %s", r.Code, r.Err)
 		}
 		var ts []mailstore.Ticket
-		e.JSON("root", &ts, "ticket", "list", "--requestor", "kim@example.com")
+		e.JSON("root", &ts, "ticket", "list", "--all", "--requestor", "kim@example.com")
 		var piped []mailstore.Ticket
 		for _, tk := range ts {
 			if tk.Subject == "By pipe" {

@@ -24,6 +24,9 @@ type ListOptions struct {
 	Owner     string // a login, "me" or "nobody"
 	Requestor string
 	Limit     int
+	// All lists tickets of every status; without it or Statuses, the
+	// work that waits (new and open, stalled with a reminder due).
+	All bool
 	// CreatedTo and UpdatedTo select tickets created, or last updated,
 	// before them (--older-than, --updated-before); zero: any time.
 	CreatedTo time.Time
@@ -39,11 +42,13 @@ func NewCmdList(f *cmdutil.Factory, runF func(*ListOptions) error) *cobra.Comman
 		Aliases: []string{"ls"},
 		Short:   "List tickets, newest first",
 		Long: `List tickets, newest first. Filters combine: a ticket is listed when it
-matches all of them. Merged tickets are not listed; their history shows on
-the ticket they were merged into.`,
+matches all of them. Without --status or --all, the list is the work that
+waits: new and open tickets, and stalled ones with a reminder due. Merged
+tickets are not listed; their history shows on the ticket they were merged
+into. A list cut at --limit says how many there are in all.`,
 		Example: `  sak ticket list --owner me --status new,open
   sak ticket list --queue support --owner nobody
-  sak ticket list --requestor pat@example.com --limit 0
+  sak ticket list --requestor pat@example.com --all --limit 0
   sak ticket list --status open -o json | jq -r '.[] | "\(.id) \(.subject)"'`,
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -83,6 +88,7 @@ the ticket they were merged into.`,
 	fl.StringVar(&opts.Owner, "owner", "", "only tickets owned by `LOGIN`; 'me' for yours, 'nobody' for unowned")
 	fl.StringVarP(&opts.Requestor, "requestor", "r", "", "only tickets with this requestor `address`")
 	fl.IntVarP(&opts.Limit, "limit", "L", DefaultLimit, "show at most `N` tickets; 0 for all")
+	fl.BoolVarP(&opts.All, "all", "a", false, "tickets of every status, not only the work that waits (--status chooses others)")
 	fl.StringVar(&olderThan, "older-than", "", "only tickets created more than `DURATION` ago: 2d, 3h, 1w, 1d12h")
 	fl.StringVar(&updatedBefore, "updated-before", "", "only tickets not updated since `TIME`: a duration back from now (2w), or a date (2025-01-01)")
 	_ = cmd.RegisterFlagCompletionFunc("queue", f.Complete(-1, cmdutil.QueueWords))
@@ -105,7 +111,7 @@ func validStatus(st string) bool {
 // filter turns the options into the store's filter.
 func (opts *ListOptions) filter() mailstore.Filter {
 	fl := mailstore.Filter{Queues: opts.Queues, Statuses: opts.Statuses, Requestor: opts.Requestor, Limit: opts.Limit,
-		CreatedTo: opts.CreatedTo, UpdatedTo: opts.UpdatedTo}
+		CreatedTo: opts.CreatedTo, UpdatedTo: opts.UpdatedTo, Waiting: !opts.All && len(opts.Statuses) == 0}
 	switch opts.Owner {
 	case "":
 	case "nobody":
@@ -139,7 +145,11 @@ func listRun(opts *ListOptions) error {
 	}
 	ios := f.IOStreams
 	if len(ts) == 0 {
-		_, err := fmt.Fprintln(ios.ErrOut, "No tickets match.")
+		msg := "No tickets match."
+		if !opts.All && len(opts.Statuses) == 0 {
+			msg = "No tickets wait (new, open, or stalled with a reminder due); --all lists every status."
+		}
+		_, err := fmt.Fprintln(ios.ErrOut, msg)
 		return err
 	}
 	c := cmdutil.Color{Enabled: ios.Color}
@@ -170,8 +180,10 @@ func listRun(opts *ListOptions) error {
 	if err := t.Render(ios.Out); err != nil {
 		return err
 	}
-	if opts.Limit > 0 && len(ts) == opts.Limit && ios.IsTTY {
-		fmt.Fprintf(ios.ErrOut, "Showing the newest %d; use --limit N (0 for all) to see more.\n", opts.Limit)
+	if opts.Limit > 0 && len(ts) == opts.Limit {
+		if n, err := d.CountTickets(opts.Ctx, f.As, opts.filter()); err == nil && n > len(ts) {
+			fmt.Fprintf(ios.ErrOut, "Showing the newest %d of %d; use --limit N (0 for all) to see more.\n", len(ts), n)
+		}
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ func TestReadRights(t *testing.T) {
 	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		work(e)
-		clitest.Golden(t, "testdata/list_carol.golden", e.MustRunAs("carol", "ticket", "list"))
+		clitest.Golden(t, "testdata/list_carol.golden", e.MustRunAs("carol", "ticket", "list", "--all"))
 		var d mailstore.Detail
 		e.JSON("root", &d, "ticket", "show", "1")
 		m := d.Transactions[0].Message.ID
@@ -40,7 +40,7 @@ func TestReadRights(t *testing.T) {
 		}
 
 		e.MustRun("queue", "grant", "support", "carol", "--role", "watcher")
-		clitest.Golden(t, "testdata/list.golden", e.MustRunAs("carol", "ticket", "list"))
+		clitest.Golden(t, "testdata/list.golden", e.MustRunAs("carol", "ticket", "list", "--all"))
 		if got := e.MustRunAs("carol", "ticket", "mail", "1", fmt.Sprint(m)); got == "" {
 			t.Error("ticket mail 1 as a watcher of support: nothing")
 		}
@@ -50,6 +50,6 @@ func TestReadRights(t *testing.T) {
 		e.MustRunAs("bob", "ticket", "move", "2", "it-help")
 		e.MustRunAs("carol", "ticket", "comment", "2", "-m", "Badge printed.")
 		clitest.Golden(t, "testdata/show_moved_bob.golden", e.MustRunAs("bob", "ticket", "show", "2"))
-		clitest.Golden(t, "testdata/list_bob_moved.golden", e.MustRunAs("bob", "ticket", "list"))
+		clitest.Golden(t, "testdata/list_bob_moved.golden", e.MustRunAs("bob", "ticket", "list", "--all"))
 	})
 }

@@ -29,16 +29,20 @@ func TestListTable(t *testing.T) {
 	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		work(e)
-		clitest.Golden(t, "testdata/list.golden", e.MustRun("ticket", "list"))
+		clitest.Golden(t, "testdata/list.golden", e.MustRun("ticket", "list", "--all"))
 		clitest.Golden(t, "testdata/list_open_support.golden", e.MustRun("ticket", "list", "--queue", "support", "--status", "new,open,stalled"))
-		for _, line := range strings.Split(e.MustRun("ticket", "list"), "\n") {
+		for _, line := range strings.Split(e.MustRun("ticket", "list", "--all"), "\n") {
 			if n := len([]rune(line)); n > 100 {
 				t.Errorf("line of %d columns: %q", n, line)
 			}
 		}
-		r := e.Run("ticket", "list", "--owner", "walt")
+		r := e.Run("ticket", "list", "--owner", "walt", "--all")
 		if r.Code != 0 || r.Out != "" || r.Err != "No tickets match.\n" {
 			t.Errorf("empty list: exit %d, stdout %q, stderr %q", r.Code, r.Out, r.Err)
+		}
+		r = e.Run("ticket", "list", "--owner", "walt")
+		if r.Code != 0 || r.Out != "" || r.Err != "No tickets wait (new, open, or stalled with a reminder due); --all lists every status.\n" {
+			t.Errorf("empty list of waiting work: exit %d, stdout %q, stderr %q", r.Code, r.Out, r.Err)
 		}
 	})
 }
@@ -58,7 +62,7 @@ func TestListJSON(t *testing.T) {
 		e.Seed()
 		work(e)
 		var got []map[string]any
-		e.JSON("root", &got, "ticket", "list")
+		e.JSON("root", &got, "ticket", "list", "--all")
 		if len(got) != 3 {
 			t.Fatalf("ticket list -o json: %d tickets, want 3", len(got))
 		}
@@ -284,6 +288,44 @@ func TestComplete(t *testing.T) {
 		}
 		if out := e.MustRunAs("alice", "__complete", "ticket", "show", "1", ""); strings.Contains(out, "\t") {
 			t.Errorf("show completes a second argument with:\n%s", out)
+		}
+	})
+}
+
+// TestListWaiting: without --status the list is the work that waits (new,
+// open, stalled with a reminder due), and a list cut at --limit says how
+// many there are in all.
+func TestListWaiting(t *testing.T) {
+	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
+		e.Seed()
+		e.MustRunAs("alice", "ticket", "take", "1")
+		e.MustRunAs("alice", "ticket", "stall", "1")
+		e.MustRunAs("carol", "ticket", "resolve", "3")
+		ids := func(args ...string) []int64 {
+			var ts []mailstore.Ticket
+			e.JSON("root", &ts, append([]string{"ticket", "list"}, args...)...)
+			var out []int64
+			for _, tk := range ts {
+				out = append(out, tk.ID)
+			}
+			return out
+		}
+		if got := ids(); !slices.Equal(got, []int64{2}) {
+			t.Errorf("waiting work = %v, want [2] (1 stalled with no reminder, 3 resolved)", got)
+		}
+		e.MustRunAs("alice", "ticket", "remind", "1", "--at", "2026-01-01", "Ring Pat")
+		if got := ids(); !slices.Equal(got, []int64{2, 1}) {
+			t.Errorf("waiting work with 1's reminder due = %v, want [2 1]", got)
+		}
+		if got := ids("--all"); !slices.Equal(got, []int64{3, 2, 1}) {
+			t.Errorf("--all = %v, want [3 2 1]", got)
+		}
+		r := e.Run("ticket", "list", "--all", "--limit", "2")
+		if r.Code != 0 || r.Err != "Showing the newest 2 of 3; use --limit N (0 for all) to see more.\n" {
+			t.Errorf("a cut list: exit %d, stderr %q", r.Code, r.Err)
+		}
+		if r := e.Run("ticket", "list", "--all", "--limit", "3"); r.Err != "" {
+			t.Errorf("a list cut at exactly its length says %q", r.Err)
 		}
 	})
 }
