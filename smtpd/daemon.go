@@ -49,7 +49,6 @@ func (dm *Daemon) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errc := make(chan error, 4)
 	var smtpAddr, lmtpAddr net.Addr
-	var lns []net.Listener
 	for _, l := range []struct {
 		addr  string
 		lmtp  bool
@@ -64,7 +63,6 @@ func (dm *Daemon) Run(ctx context.Context) error {
 			return err
 		}
 		*l.where = ln.Addr()
-		lns = append(lns, ln)
 		proto := map[bool]string{false: "smtp", true: "lmtp"}[l.lmtp]
 		log.Info("listening", "proto", proto, "addr", ln.Addr().String(), "hostname", srv.cfg.Hostname, "db", store.String())
 		wg.Add(1)
@@ -119,12 +117,6 @@ func (dm *Daemon) Run(ctx context.Context) error {
 	defer cancel()
 	if serr := srv.Shutdown(sctx); serr != nil && !errors.Is(serr, context.DeadlineExceeded) {
 		log.Error("shutdown", "err", serr)
-	}
-	// go-smtp's Shutdown closes only the listeners its Serve has
-	// registered: one whose goroutine had not yet started (a stop right
-	// after the start) would accept forever. Closing twice is harmless.
-	for _, ln := range lns {
-		ln.Close()
 	}
 	stopWork()
 	wg.Wait()

@@ -65,6 +65,7 @@ type Server struct {
 
 	mu      sync.Mutex
 	servers []*smtp.Server
+	closed  bool // Shutdown has run: a later Serve serves nothing
 }
 
 // NewServer makes a server; call ServeSMTP/ServeLMTP with listeners.
@@ -73,6 +74,7 @@ func NewServer(d *Deliverer, cfg Config) *Server {
 	return &Server{cfg: cfg, d: d, log: d.log()}
 }
 
+// newSMTP makes and registers a go-smtp server; nil after Shutdown.
 func (s *Server) newSMTP(lmtp bool) *smtp.Server {
 	srv := smtp.NewServer(&backend{s: s})
 	srv.Domain = s.cfg.Hostname
@@ -87,16 +89,31 @@ func (s *Server) newSMTP(lmtp bool) *smtp.Server {
 	srv.TLSConfig = s.cfg.TLS
 	srv.ErrorLog = slog.NewLogLogger(s.log.Handler(), slog.LevelError)
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
 	s.servers = append(s.servers, srv)
-	s.mu.Unlock()
 	return srv
 }
 
 // ServeSMTP serves SMTP on l until Shutdown.
-func (s *Server) ServeSMTP(l net.Listener) error { return ignoreClosed(s.newSMTP(false).Serve(l)) }
+func (s *Server) ServeSMTP(l net.Listener) error { return s.serve(l, false) }
 
 // ServeLMTP serves LMTP on l until Shutdown.
-func (s *Server) ServeLMTP(l net.Listener) error { return ignoreClosed(s.newSMTP(true).Serve(l)) }
+func (s *Server) ServeLMTP(l net.Listener) error { return s.serve(l, true) }
+
+// serve serves l until Shutdown. Each listener gets a go-smtp server of
+// its own, made here: one asked for after Shutdown (a daemon stopped
+// right after its start) closes l at once instead of accepting forever.
+func (s *Server) serve(l net.Listener, lmtp bool) error {
+	srv := s.newSMTP(lmtp)
+	if srv == nil {
+		l.Close()
+		return nil
+	}
+	return ignoreClosed(srv.Serve(l))
+}
 
 func ignoreClosed(err error) error {
 	if errors.Is(err, smtp.ErrServerClosed) || errors.Is(err, net.ErrClosed) {
@@ -109,6 +126,7 @@ func ignoreClosed(err error) error {
 // flight to end; when ctx ends first, it closes them.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.mu.Lock()
+	s.closed = true
 	servers := append([]*smtp.Server(nil), s.servers...)
 	s.mu.Unlock()
 	var wg sync.WaitGroup

@@ -107,6 +107,15 @@ func NewServer(be Backend) *Server {
 func (s *Server) Serve(l net.Listener) error {
 	s.locker.Lock()
 	s.listeners = append(s.listeners, l)
+	// sak: a Serve that starts after Shutdown closed the listeners it knew
+	// would accept forever; it closes its own and returns, as after Close.
+	select {
+	case <-s.done:
+		s.locker.Unlock()
+		l.Close()
+		return nil
+	default:
+	}
 	s.locker.Unlock()
 
 	var tempDelay time.Duration // how long to sleep on accept failure
