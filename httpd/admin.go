@@ -98,12 +98,19 @@ func (a *api) addUser(w http.ResponseWriter, r *http.Request, c *who) (any, erro
 	return created(u), nil
 }
 
-func (a *api) disableUser(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
-	login := r.PathValue("login")
-	if err := a.s.DisableUser(r.Context(), c.as, login); err != nil {
-		return nil, err
+// POST /api/v1/users/{login}/disable and /enable answer the user.
+func (a *api) switchUser(enable bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		login := r.PathValue("login")
+		change := a.s.DisableUser
+		if enable {
+			change = a.s.EnableUser
+		}
+		if err := change(r.Context(), c.as, login); err != nil {
+			return nil, err
+		}
+		return a.s.User(r.Context(), login)
 	}
-	return a.s.User(r.Context(), login)
 }
 
 // Whoami is what GET /api/v1/whoami answers: who the token is, and whom
@@ -271,14 +278,6 @@ func (a *api) setUser(w http.ResponseWriter, r *http.Request, c *who) (any, erro
 	}
 	if body.Digest != nil {
 		return a.s.SetUserDigest(r.Context(), c.as, login, *body.Digest)
-	}
-	return a.s.User(r.Context(), login)
-}
-
-func (a *api) enableUser(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
-	login := r.PathValue("login")
-	if err := a.s.EnableUser(r.Context(), c.as, login); err != nil {
-		return nil, err
 	}
 	return a.s.User(r.Context(), login)
 }

@@ -61,8 +61,8 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+v+"/users/{login}", a.authed(a.showUser))
 	mux.HandleFunc("PATCH "+v+"/users/{login}", a.authed(a.setUser))
 	mux.HandleFunc("POST "+v+"/users", a.authed(a.addUser))
-	mux.HandleFunc("POST "+v+"/users/{login}/disable", a.authed(a.disableUser))
-	mux.HandleFunc("POST "+v+"/users/{login}/enable", a.authed(a.enableUser))
+	mux.HandleFunc("POST "+v+"/users/{login}/disable", a.authed(a.switchUser(false)))
+	mux.HandleFunc("POST "+v+"/users/{login}/enable", a.authed(a.switchUser(true)))
 
 	mux.HandleFunc("GET "+v+"/tokens", a.authed(a.listTokens))
 	mux.HandleFunc("POST "+v+"/tokens", a.authed(a.createToken))

@@ -37,13 +37,20 @@ be disabled.`,
 	}
 }
 
-func disableRun(opts *DisableOptions) error {
+func disableRun(opts *DisableOptions) error { return switchRun(opts, false) }
+
+// switchRun disables or enables the user, and says so.
+func switchRun(opts *DisableOptions, enable bool) error {
 	f := opts.Factory
 	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	if err := d.DisableUser(opts.Ctx, f.As, opts.Login); err != nil {
+	change, done := d.DisableUser, "disabled"
+	if enable {
+		change, done = d.EnableUser, "enabled"
+	}
+	if err := change(opts.Ctx, f.As, opts.Login); err != nil {
 		return err
 	}
 	if f.JSON() {
@@ -53,6 +60,6 @@ func disableRun(opts *DisableOptions) error {
 		}
 		return cmdutil.PrintJSON(f.IOStreams.Out, u)
 	}
-	_, err = fmt.Fprintf(f.IOStreams.Out, "User %s disabled.\n", cmdutil.Sanitize(opts.Login))
+	_, err = fmt.Fprintf(f.IOStreams.Out, "User %s %s.\n", cmdutil.Sanitize(opts.Login), done)
 	return err
 }

@@ -97,23 +97,7 @@ func NewCmdEnable(f *cmdutil.Factory, runF func(*DisableOptions) error) *cobra.C
 			if runF != nil {
 				return runF(opts)
 			}
-			f := opts.Factory
-			d, err := f.Desk(opts.Ctx)
-			if err != nil {
-				return err
-			}
-			if err := d.EnableUser(opts.Ctx, f.As, opts.Login); err != nil {
-				return err
-			}
-			if f.JSON() {
-				u, err := d.User(opts.Ctx, opts.Login)
-				if err != nil {
-					return err
-				}
-				return cmdutil.PrintJSON(f.IOStreams.Out, u)
-			}
-			_, err = fmt.Fprintf(f.IOStreams.Out, "User %s enabled.\n", cmdutil.Sanitize(opts.Login))
-			return err
+			return switchRun(opts, true)
 		},
 	}
 }
