@@ -36,9 +36,6 @@ func NewClient(base, token string) *Client {
 	return &Client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 2 * time.Minute}}
 }
 
-// Server is the server's URL.
-func (c *Client) Server() string { return c.base }
-
 // ServerURL checks a server URL: https, or http to a loopback address
 // (a reverse proxy or a test on this machine), never a token in clear
 // over a network. It returns the URL without a trailing slash.

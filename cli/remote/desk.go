@@ -46,9 +46,6 @@ func NewDesk(base, token, user string) *Desk {
 	return d
 }
 
-// Client is the Desk's client.
-func (d *Desk) Client() *Client { return d.c }
-
 func (d *Desk) forget() {
 	d.resolved = map[int64]int64{}
 	d.tickets = map[int64]*mailstore.Ticket{}
