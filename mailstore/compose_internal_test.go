@@ -75,3 +75,22 @@ func TestComposeText(t *testing.T) {
 		t.Errorf("stored header text lacks the decoded Subject or From:\n%s", kept.Header)
 	}
 }
+
+// TestSplitDetail: the one +detail rule routes and compares queue
+// addresses, and keeps a signed reply token as written.
+func TestSplitDetail(t *testing.T) {
+	for _, c := range []struct{ in, base, detail string }{
+		{"Support+Ab9@Example.ORG", "support@example.org", "Ab9"},
+		{"<it-help+a+b@example.org>", "it-help@example.org", "a+b"},
+		{" support@example.org ", "support@example.org", ""},
+		{"local+x", "local", "x"},
+	} {
+		base, detail := splitDetail(c.in)
+		if base != c.base || detail != c.detail {
+			t.Errorf("splitDetail(%q) = %q, %q; want %q, %q", c.in, base, detail, c.base, c.detail)
+		}
+		if QueueAddress(c.in) != c.base {
+			t.Errorf("QueueAddress(%q) = %q, want %q", c.in, QueueAddress(c.in), c.base)
+		}
+	}
+}

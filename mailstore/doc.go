@@ -5,7 +5,9 @@
 // operations here, so each rule of the ticket life cycle lives in one place:
 // threading a delivered mail (subject tag, including the tags of a tracker
 // sak replaced, signed reply address, In-Reply-To and References), the
-// caseworkers' subject commands, duplicates, and the mail sak writes in
+// caseworkers' subject commands, duplicates, what must not be answered
+// (Automatic: RFC 3834, mailing lists, sak's own mail come back), the
+// stored form of a parsed mail (ParsedMail), and the mail sak writes in
 // answer (auto-replies per RFC 3834, notifications, relayed answers, built
 // as RFC 5322 and MIME messages).
 //

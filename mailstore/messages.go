@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"sak/parse"
 )
 
 // Mail is a message to store on a ticket: the raw bytes exactly as they
@@ -28,6 +30,33 @@ type Mail struct {
 	hashLen int    // of Raw's length then
 	fp      string // Fingerprint, once computed
 	fpLen   int    // of Raw's length then
+}
+
+// ParsedMail is the stored form of a mail as package parse read it: its
+// ids, decoded header block, text, sender and attachments, flagged
+// unparseable when the parser found defects and neither text nor a From.
+// Delivery and every import store mail through it.
+func ParsedMail(raw []byte, msg *parse.Message) Mail {
+	m := Mail{Raw: raw, MessageID: msg.MessageID, Subject: msg.Subject, Date: msg.Date, Text: msg.Text}
+	if msg.From != nil {
+		m.From, m.FromName = strings.ToLower(msg.From.Addr), msg.From.Name
+	}
+	var h strings.Builder
+	for _, f := range msg.Header {
+		h.WriteString(f.Name)
+		h.WriteString(": ")
+		h.WriteString(f.Value)
+		h.WriteByte('\n')
+	}
+	m.Header = h.String()
+	for _, a := range msg.Attachments {
+		m.Attachments = append(m.Attachments, Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size,
+			Inline: a.Inline, Header: a.Header, Body: a.Body})
+	}
+	if len(msg.Defects) > 0 && msg.Text == "" && msg.From == nil {
+		m.Flags = append(m.Flags, FlagUnparseable)
+	}
+	return m
 }
 
 // Hash is the hex SHA-256 of the raw bytes. It is computed once; Deliver

@@ -142,36 +142,76 @@ func requireSysadmin(ctx context.Context, q querier, actor, what string) (*User,
 	return a, nil
 }
 
-// QuarantineDecide records that a held mail was released (onto ticket) or
-// dropped. Only sysadmins may; a mail is decided once.
-func (s *Store) QuarantineDecide(ctx context.Context, actor string, id int64, status string, ticket int64) error {
-	if status != "released" && status != "dropped" {
-		return refuse(ErrInvalid, "a quarantined mail is released or dropped, not %q", status)
-	}
+// QuarantineDrop drops a held mail for good. Only sysadmins may; a mail
+// is released or dropped once.
+func (s *Store) QuarantineDrop(ctx context.Context, actor string, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		a, err := requireSysadmin(ctx, tx, actor, "release or drop quarantined mail")
+		a, err := s.lockHeld(ctx, tx, actor, id)
 		if err != nil {
 			return err
 		}
-		var cur string
-		err = tx.QueryRowContext(ctx, `SELECT status FROM quarantine WHERE id = $1`+s.d.forUpdate, id).Scan(&cur)
-		if errors.Is(err, sql.ErrNoRows) {
-			return refuse(ErrNotFound, "no quarantined mail %d: see 'sak quarantine list'", id)
-		}
-		if err != nil {
-			return fmt.Errorf("read quarantined mail %d: %w", id, err)
-		}
-		if cur != "held" {
-			return refuse(ErrConflict, "quarantined mail %d was %s already", id, cur)
-		}
-		var t any
-		if ticket != 0 {
-			t = ticket
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE quarantine SET status = $1, ticket_id = $2, decided = $3, decided_by = $4 WHERE id = $5`,
-			status, t, micros(s.now()), a.ID, id)
-		return err
+		return s.decided(ctx, tx, a, id, "dropped", nil)
 	})
+}
+
+// Release delivers a held mail as if it had just arrived, without the
+// checks that held it back, and records it released onto the ticket it
+// reached, in one transaction: refused, with nothing delivered, unless
+// actor is a sysadmin and the mail is still held. in is the mail as
+// delivery builds it from the held bytes and envelope (smtpd's
+// Deliverer.ReleaseQuarantined).
+func (s *Store) Release(ctx context.Context, actor string, id int64, in *Incoming) (*Delivery, error) {
+	ctx, err := prepareDelivery(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	var d *Delivery
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		a, err := s.lockHeld(ctx, tx, actor, id)
+		if err != nil {
+			return err
+		}
+		if d, err = s.deliverOnce(ctx, tx, in); err != nil {
+			return err
+		}
+		return s.decided(ctx, tx, a, id, "released", d.Ticket)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// lockHeld locks quarantined mail id for a decision, refusing unless
+// actor is a sysadmin and the mail is still held.
+func (s *Store) lockHeld(ctx context.Context, tx *sql.Tx, actor string, id int64) (*User, error) {
+	a, err := requireSysadmin(ctx, tx, actor, "release or drop quarantined mail")
+	if err != nil {
+		return nil, err
+	}
+	var cur string
+	err = tx.QueryRowContext(ctx, `SELECT status FROM quarantine WHERE id = $1`+s.d.forUpdate, id).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, refuse(ErrNotFound, "no quarantined mail %d: see 'sak quarantine list'", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read quarantined mail %d: %w", id, err)
+	}
+	if cur != "held" {
+		return nil, refuse(ErrConflict, "quarantined mail %d was %s already", id, cur)
+	}
+	return a, nil
+}
+
+// decided records a's decision on quarantined mail id: released (onto
+// ticket) or dropped.
+func (s *Store) decided(ctx context.Context, tx *sql.Tx, a *User, id int64, status string, ticket any) error {
+	_, err := tx.ExecContext(ctx, `UPDATE quarantine SET status = $1, ticket_id = $2, decided = $3, decided_by = $4 WHERE id = $5`,
+		status, ticket, micros(s.now()), a.ID, id)
+	if err != nil {
+		return fmt.Errorf("record the decision on quarantined mail %d: %w", id, err)
+	}
+	return nil
 }
 
 // Promote turns a mail kept as an internal note because its sender was not

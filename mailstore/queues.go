@@ -161,15 +161,35 @@ func queueByID(ctx context.Context, q querier, id int64) (*Queue, error) {
 // +detail of the local part left out (support+urgent@ is support@, as
 // the MTA delivers it).
 func QueueAddress(addr string) string {
-	s := strings.ToLower(strings.TrimSpace(addr))
+	a, _ := splitDetail(addr)
+	return a
+}
+
+// splitDetail is the one rule for a +detail: addr without it, lower case
+// (QueueAddress), and the detail as written (a signed reply address's
+// token), "" when there is none.
+func splitDetail(addr string) (base, detail string) {
+	s := strings.Trim(addr, "<> \t")
 	local, domain := s, ""
 	if i := strings.LastIndexByte(s, '@'); i >= 0 {
 		local, domain = s[:i], s[i:]
 	}
 	if i := strings.IndexByte(local, '+'); i >= 0 {
-		local = local[:i]
+		local, detail = local[:i], local[i+1:]
 	}
-	return strings.TrimSpace(local + domain)
+	return strings.ToLower(strings.TrimSpace(local + domain)), detail
+}
+
+// Route finds the queue an envelope recipient addresses, and whether its
+// comment address: case and a +detail of the local part do not matter,
+// and the detail goes with the route (a signed reply address).
+func (s *Store) Route(ctx context.Context, rcpt string) (Route, error) {
+	q, comment, err := s.QueueByAddress(ctx, rcpt)
+	if err != nil {
+		return Route{}, err
+	}
+	_, detail := splitDetail(rcpt)
+	return Route{Queue: q, Comment: comment, Detail: detail}, nil
 }
 
 // cleanQueueAddress is CleanAddress for a queue's address, which must

@@ -81,6 +81,17 @@ type Message struct {
 	Defects     []string // what was malformed, never fatal
 }
 
+// Get is the decoded value of the first header field called name (case
+// does not matter), or "".
+func (m *Message) Get(name string) string {
+	for _, f := range m.Header {
+		if strings.EqualFold(f.Name, name) {
+			return f.Value
+		}
+	}
+	return ""
+}
+
 // Parse parses a raw message. It never returns nil: malformed input gives
 // a best-effort result with the problems listed in Defects.
 func Parse(raw []byte) (msg *Message) {

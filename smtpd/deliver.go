@@ -60,21 +60,10 @@ type Deliverer struct {
 	Metrics  *Metrics // counts deliveries when set
 }
 
-// Route finds the queue an envelope recipient addresses. Case and a
-// +detail in the local part do not matter.
+// Route finds the queue an envelope recipient addresses
+// (mailstore.Store.Route).
 func (d *Deliverer) Route(ctx context.Context, rcpt string) (mailstore.Route, error) {
-	q, comment, err := d.Store.QueueByAddress(ctx, rcpt)
-	if err != nil {
-		return mailstore.Route{}, err
-	}
-	return mailstore.Route{Queue: q, Comment: comment, Detail: detail(rcpt)}, nil
-}
-
-// detail is the +detail of an address's local part, or "".
-func detail(addr string) string {
-	local, _, _ := strings.Cut(strings.Trim(addr, "<> "), "@")
-	_, d, _ := strings.Cut(local, "+")
-	return d
+	return d.Store.Route(ctx, rcpt)
 }
 
 // Deliver parses raw and stores it as the envelope routes it.
@@ -91,10 +80,28 @@ func (d *Deliverer) Deliver(ctx context.Context, env *Envelope, raw []byte) (res
 	return d.store(ctx, env, raw, msg, start)
 }
 
-// Release delivers a mail from the quarantine as if it had just arrived,
-// without the checks that held it back.
-func (d *Deliverer) Release(ctx context.Context, env *Envelope, raw []byte) (*mailstore.Delivery, error) {
-	return d.store(ctx, env, raw, parse.Parse(raw), time.Now())
+// ReleaseQuarantined delivers held mail id into the queues it was sent
+// to, as if it had just arrived, without the checks that held it back,
+// and records it released (mailstore.Store.Release: one transaction,
+// refused unless actor is a sysadmin).
+func (d *Deliverer) ReleaseQuarantined(ctx context.Context, actor string, id int64) (*mailstore.Delivery, error) {
+	q, raw, err := d.Store.As(actor).QuarantineGet(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	env := &Envelope{MailFrom: q.MailFrom}
+	for _, rc := range q.Rcpts {
+		r, err := d.Route(ctx, rc)
+		if err != nil {
+			return nil, fmt.Errorf("quarantined mail %d: route %s: %w", id, rc, err)
+		}
+		env.Routes = append(env.Routes, r)
+	}
+	in, err := d.incoming(ctx, env, raw, parse.Parse(raw))
+	if err != nil {
+		return nil, err
+	}
+	return d.Store.Release(ctx, actor, id, in)
 }
 
 func (d *Deliverer) store(ctx context.Context, env *Envelope, raw []byte, msg *parse.Message, start time.Time) (*mailstore.Delivery, error) {
@@ -133,32 +140,16 @@ func (d *Deliverer) log() *slog.Logger {
 func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg *parse.Message) (*mailstore.Incoming, error) {
 	cmds, subject := parse.Commands(msg.Subject)
 	in := &mailstore.Incoming{
-		Mail: mailstore.Mail{
-			Raw:       raw,
-			MessageID: msg.MessageID,
-			Subject:   subject,
-			Date:      msg.Date,
-			Header:    headerText(msg.Header),
-			Text:      msg.Text,
-		},
+		Mail:       mailstore.ParsedMail(raw, msg),
 		MailFrom:   env.MailFrom,
 		Routes:     env.Routes,
 		InReplyTo:  msg.InReplyTo,
 		References: msg.References,
 	}
+	in.Subject = subject // without its command tags
 	if len(cmds) > 0 {
 		// Only a reply with commands asks whether anything new was written.
 		in.NewText = parse.NewText(msg.Text)
-	}
-	if msg.From != nil {
-		in.From, in.FromName = strings.ToLower(msg.From.Addr), msg.From.Name
-	}
-	for _, a := range msg.Attachments {
-		in.Attachments = append(in.Attachments, mailstore.Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size,
-			Inline: a.Inline, Header: a.Header, Body: a.Body})
-	}
-	if len(msg.Defects) > 0 && msg.Text == "" && msg.From == nil {
-		in.Flags = append(in.Flags, mailstore.FlagUnparseable)
 	}
 	for _, a := range msg.ReplyTo {
 		in.ReplyTo = append(in.ReplyTo, strings.ToLower(a.Addr))
@@ -185,16 +176,13 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 		}
 		in.BounceFailed = strings.EqualFold(msg.Report.Action, "failed")
 	}
-	own, err := d.Store.OwnMail(ctx, msg.MessageID, header(msg, mailstore.LoopHeader))
+	why, own, err := d.Store.Automatic(ctx, env.MailFrom, msg)
 	if err != nil {
 		return nil, err
 	}
-	in.NoAutoReply = noAutoReply(env, msg, own)
+	in.NoAutoReply, in.Quiet = why, own // sak's own mail came back: send nothing more
 	if f, ok := d.Verifier.(Forgeries); ok && in.NoAutoReply == "" && f.Forged(env, raw) {
 		in.NoAutoReply = "spf and dmarc failed"
-	}
-	if own {
-		in.Quiet = true // sak's own mail came back: send nothing more
 	}
 	// Only a caseworker's mail needs its sender verified (commands, and
 	// what reaches requestors): checking DKIM costs DNS look-ups before
@@ -207,63 +195,11 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 	return in, nil
 }
 
-// noAutoReply says why RFC 3834 and common sense forbid answering a mail
-// automatically, or "" when an auto-reply may go out. own is whether the
-// mail is sak's own come back (Store.OwnMail). Mail from one of sak's own
-// addresses is not answered either: the store tells that as it makes the
-// ticket (the sender is no requestor then).
-func noAutoReply(env *Envelope, msg *parse.Message, own bool) string {
-	switch {
-	case env.MailFrom == "":
-		return "null sender"
-	case isSystemAddress(env.MailFrom) || msg.From != nil && isSystemAddress(msg.From.Addr):
-		return "mailer-daemon"
-	case msg.AutoSubmitted != "" && msg.AutoSubmitted != "no":
-		return "auto-submitted"
-	case msg.Precedence == "bulk" || msg.Precedence == "list" || msg.Precedence == "junk":
-		return "precedence " + msg.Precedence
-	case msg.ListID != "" || msg.ListUnsubscribe:
-		return "mailing list"
-	case own:
-		return "sak's own mail"
-	case header(msg, "X-Autoreply") != "" || header(msg, "X-Autorespond") != "":
-		return "auto-reply"
-	case msg.Report != nil:
-		return "delivery report"
-	}
-	return ""
-}
-
 func fromAddr(msg *parse.Message) string {
 	if msg.From == nil {
 		return ""
 	}
 	return msg.From.Addr
-}
-
-func isSystemAddress(addr string) bool {
-	local, _, _ := strings.Cut(strings.ToLower(addr), "@")
-	return local == "mailer-daemon" || local == "postmaster"
-}
-
-func header(msg *parse.Message, name string) string {
-	for _, f := range msg.Header {
-		if strings.EqualFold(f.Name, name) {
-			return f.Value
-		}
-	}
-	return ""
-}
-
-func headerText(h []parse.HeaderField) string {
-	var b strings.Builder
-	for _, f := range h {
-		b.WriteString(f.Name)
-		b.WriteString(": ")
-		b.WriteString(f.Value)
-		b.WriteByte('\n')
-	}
-	return b.String()
 }
 
 // quarantineReason says why a mail is held back instead of made a ticket:

@@ -24,7 +24,7 @@ func TestForgedLoopHeader(t *testing.T) {
 		rows, _ := r.store.Outbox(ctx, mailstore.OutboxFilter{})
 		for _, o := range rows {
 			raw, _ := r.store.OutboxRaw(ctx, o.ID)
-			if v := header(parse.Parse(raw), mailstore.LoopHeader); v != "" {
+			if v := parse.Parse(raw).Get(mailstore.LoopHeader); v != "" {
 				real = v
 			}
 		}

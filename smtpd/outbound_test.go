@@ -46,7 +46,7 @@ func testOutbound(t *testing.T, open storetest.Opener) {
 		}
 		m := parse.Parse(got[0].data)
 		tag := fmt.Sprintf("[support #%d]", id)
-		if !strings.Contains(m.Subject, tag) || m.AutoSubmitted != "auto-replied" || header(m, mailstore.LoopHeader) == "" ||
+		if !strings.Contains(m.Subject, tag) || m.AutoSubmitted != "auto-replied" || m.Get(mailstore.LoopHeader) == "" ||
 			len(m.InReplyTo) != 1 || m.InReplyTo[0] != "o1@example.com" || !strings.Contains(m.Text, fmt.Sprint(id)) {
 			t.Fatalf("auto-reply = subject %q auto %q in-reply-to %v text %q", m.Subject, m.AutoSubmitted, m.InReplyTo, m.Text)
 		}

@@ -2,6 +2,7 @@ package smtpd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -112,27 +113,28 @@ func TestQuarantine(t *testing.T) {
 				t.Fatalf("spam got an auto-reply")
 			}
 		}
-		// Release: as if it had just arrived.
-		q, raw, err := r.store.QuarantineGet(ctx, held[0].ID)
-		if err != nil {
-			t.Fatal(err)
+		// Release: as if it had just arrived, and recorded in the same
+		// transaction; refused, nothing delivered, for a caseworker.
+		id := held[0].ID
+		if _, err := r.d.ReleaseQuarantined(ctx, "alice", id); !errors.Is(err, mailstore.ErrPermission) {
+			t.Fatalf("a caseworker's release: err = %v, want ErrPermission", err)
 		}
-		if err := r.store.QuarantineDecide(ctx, "alice", q.ID, "released", 0); err == nil {
-			t.Fatal("a caseworker released quarantined mail")
+		if n := len(r.tickets()); n != 1 {
+			t.Fatalf("%d tickets after a refused release, want 1", n)
 		}
-		env := &Envelope{MailFrom: q.MailFrom}
-		for _, rc := range q.Rcpts {
-			env.Routes = append(env.Routes, mustRoute(t, r.d, rc))
-		}
-		d, err := r.d.Release(ctx, env, raw)
+		d, err := r.d.ReleaseQuarantined(ctx, "root", id)
 		if err != nil || !d.Created {
 			t.Fatalf("release = %+v, %v", d, err)
 		}
-		if err := r.store.QuarantineDecide(ctx, "root", q.ID, "released", d.Ticket); err != nil {
-			t.Fatal(err)
+		q, _, err := r.store.QuarantineGet(ctx, id)
+		if err != nil || q.Status != "released" || q.Ticket == nil || *q.Ticket != d.Ticket {
+			t.Fatalf("after release: %+v, %v; want released onto ticket %d", q, err, d.Ticket)
 		}
-		if err := r.store.QuarantineDecide(ctx, "root", q.ID, "dropped", 0); err == nil {
-			t.Fatal("a decided mail was decided again")
+		if _, err := r.d.ReleaseQuarantined(ctx, "root", id); !errors.Is(err, mailstore.ErrConflict) {
+			t.Fatalf("a second release: err = %v, want ErrConflict", err)
+		}
+		if err := r.store.QuarantineDrop(ctx, "root", id); !errors.Is(err, mailstore.ErrConflict) {
+			t.Fatalf("dropping a released mail: err = %v, want ErrConflict", err)
 		}
 		if n := len(r.tickets()); n != 2 {
 			t.Fatalf("%d tickets after release, want 2", n)

@@ -46,6 +46,7 @@ type ServeOptions struct {
 	RelayUser         string
 	RelayPasswordFile string
 	RelayStartTLS     bool
+	OutboxLease       time.Duration
 	DKIMKey           string
 	DKIMSelector      string
 	DKIMDomain        string
@@ -148,6 +149,7 @@ or SAK_RELAY_PASSWORD.`,
 	fl.StringVar(&opts.RelayUser, "relay-user", "", "AUTH PLAIN user name for the relay")
 	fl.StringVar(&opts.RelayPasswordFile, "relay-password-file", "", "`FILE` holding the relay password (or set SAK_RELAY_PASSWORD)")
 	fl.BoolVar(&opts.RelayStartTLS, "relay-starttls", false, "require STARTTLS to the relay")
+	fl.DurationVar(&opts.OutboxLease, "outbox-lease", 5*time.Minute, "how long a claimed outbox row is one worker's: a row whose claim or mark was lost (a crash, a failover mid-commit) is sent again after this")
 	fl.StringVar(&opts.DKIMKey, "dkim-key", "", "sign outgoing mail with the private key in `FILE` (PEM, RSA or Ed25519)")
 	fl.StringVar(&opts.DKIMSelector, "dkim-selector", "", "DKIM selector")
 	fl.StringVar(&opts.DKIMDomain, "dkim-domain", "", "DKIM signing domain (d=)")
@@ -269,7 +271,7 @@ func groupID(name string) (int, error) {
 
 // outbound builds the outbox worker from the relay and DKIM flags.
 func outbound(opts *ServeOptions, log *slog.Logger) (*smtpd.Outbound, error) {
-	out := &smtpd.Outbound{Relay: opts.Relay, Hostname: opts.Hostname, Username: opts.RelayUser, StartTLS: opts.RelayStartTLS, Log: log}
+	out := &smtpd.Outbound{Relay: opts.Relay, Hostname: opts.Hostname, Username: opts.RelayUser, StartTLS: opts.RelayStartTLS, Lease: opts.OutboxLease, Log: log}
 	if opts.RelayUser != "" {
 		out.Password = os.Getenv("SAK_RELAY_PASSWORD")
 		if opts.RelayPasswordFile != "" {

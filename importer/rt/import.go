@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -815,16 +816,15 @@ func (x *importer) mail(rx *Transaction, actor *mailstore.ImportPerson, outgoing
 		x.sum.Skipped["attachment row: not under the root part of its transaction"] += len(lost)
 	}
 	msg := parse.Parse(raw)
-	m := &mailstore.Mail{Raw: raw, MessageID: msg.MessageID, Subject: msg.Subject, Date: msg.Date, Text: msg.Text, Outgoing: outgoing}
+	m := mailstore.ParsedMail(raw, msg)
+	m.Outgoing = outgoing
 	if m.MessageID == "" {
-		m.MessageID = strings.Trim(header(msg, "RT-Message-ID"), "<> ")
+		m.MessageID = strings.Trim(msg.Get("RT-Message-ID"), "<> ")
 	}
 	if m.MessageID == "" {
 		m.MessageID = strings.Trim(rx.Parts[0].MessageID, "<> ")
 	}
-	if msg.From != nil {
-		m.From, m.FromName = strings.ToLower(msg.From.Addr), msg.From.Name
-	} else if actor != nil {
+	if m.From == "" && actor != nil {
 		m.From, m.FromName = actor.Email, actor.Name
 	}
 	if m.Subject == "" {
@@ -833,27 +833,11 @@ func (x *importer) mail(rx *Transaction, actor *mailstore.ImportPerson, outgoing
 	if m.Date.IsZero() {
 		m.Date = rx.Created
 	}
-	var h strings.Builder
-	for _, f := range msg.Header {
-		h.WriteString(f.Name + ": " + f.Value + "\n")
+	if outgoing || actor != nil {
+		// RT recorded who wrote it, or that RT itself sent it: a mail.
+		m.Flags = slices.DeleteFunc(m.Flags, func(f string) bool { return f == mailstore.FlagUnparseable })
 	}
-	m.Header = h.String()
-	for _, a := range msg.Attachments {
-		m.Attachments = append(m.Attachments, mailstore.Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size})
-	}
-	if len(msg.Defects) > 0 && msg.Text == "" && msg.From == nil && !outgoing && actor == nil {
-		m.Flags = append(m.Flags, mailstore.FlagUnparseable)
-	}
-	return m, nil
-}
-
-func header(msg *parse.Message, name string) string {
-	for _, f := range msg.Header {
-		if strings.EqualFold(f.Name, name) {
-			return f.Value
-		}
-	}
-	return ""
+	return &m, nil
 }
 
 // ParseQueueMap reads "RT=SAK,RT2=SAK2".
