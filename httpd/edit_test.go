@@ -14,17 +14,23 @@ import (
 	"sak/mailstore/storetest"
 )
 
+// newEnvTwo is newEnv with a second ticket in support, other.
+func newEnvTwo(t *testing.T, open storetest.Opener) (e *env, other int64) {
+	t.Helper()
+	e = newEnv(t, open, httpd.Config{})
+	other, err := e.s.CreateTicket(context.Background(), "bob", mailstore.NewTicket{Queue: "support", Requestors: []string{"kim@example.com"}, Subject: "Toner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, other
+}
+
 // TestEditTicket changes a ticket through PATCH, untake, links and
 // requestors; refusals (an outsider, bad values) change nothing.
 func TestEditTicket(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
-		e := newEnv(t, open, httpd.Config{})
-		ctx := context.Background()
+		e, other := newEnvTwo(t, open)
 		path := fmt.Sprintf("/api/v1/tickets/%d", e.ticket)
-		other, err := e.s.CreateTicket(ctx, "bob", mailstore.NewTicket{Queue: "support", Requestors: []string{"kim@example.com"}, Subject: "Toner"})
-		if err != nil {
-			t.Fatal(err)
-		}
 		before := e.state()
 		status, body := e.do("PATCH", path, e.tokens["carol"], map[string]any{"priority": 5})
 		wantError(t, "carol edits a support ticket", status, body, http.StatusNotFound, "not_found")
