@@ -290,3 +290,55 @@ func TestRequestors(t *testing.T) {
 		}
 	})
 }
+
+// TestImportedTicketShows: what an import brings and no sak operation
+// makes (minutes worked and estimated, a link to a URI and one made
+// under the old tracker's name for a ticket) is on the ticket as read.
+func TestImportedTicketShows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		q := storetest.Desk(t, s)
+		ctx := context.Background()
+		im, err := s.NewImporter(ctx, "rt.example.org")
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2020, 1, 2, 3, 4, 0, 0, time.UTC)
+		base := mailstore.ImportTicket{QueueID: q.ID, Status: mailstore.StatusOpen, Created: now, Updated: now,
+			Requestors: []mailstore.ImportPerson{{Email: "pat@example.com"}}}
+		first, second := base, base
+		first.OldID, first.Subject, first.TimeWorked, first.TimeEstimated = 1, "Old one", 90, 120
+		second.OldID, second.Subject = 2, "Old two"
+		second.Links = []mailstore.ImportLink{
+			{Type: "DependsOn", Target: "fsck.com-rt://rt.example.org/ticket/1", TargetID: 1 + im.Offset, Created: now},
+			{Type: "RefersTo", Target: "https://wiki.example.org/Printers", Created: now},
+		}
+		if _, err := im.ImportTickets(ctx, []*mailstore.ImportTicket{&first, &second}, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		t1, err := s.Ticket(ctx, 1+im.Offset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if t1.TimeWorked != 90 || t1.TimeEstimated != 120 {
+			t.Errorf("minutes worked %d, estimated %d; want 90, 120", t1.TimeWorked, t1.TimeEstimated)
+		}
+		want := []mailstore.Link{{Type: "DependsOn", Direction: "in", Ticket: 2 + im.Offset}}
+		if !slices.Equal(t1.Links, want) {
+			t.Errorf("links of 1 = %+v, want %+v", t1.Links, want)
+		}
+		t2, _ := s.Ticket(ctx, 2+im.Offset)
+		want = []mailstore.Link{{Type: "DependsOn", Direction: "out", Ticket: 1 + im.Offset}, {Type: "RefersTo", Direction: "out", URI: "https://wiki.example.org/Printers"}}
+		if !slices.Equal(t2.Links, want) {
+			t.Errorf("links of 2 = %+v, want %+v", t2.Links, want)
+		}
+		// The link the old tracker made is the link sak would make: not
+		// a second one, and unlink takes it away.
+		if err := s.LinkTicket(ctx, "alice", 2+im.Offset, mailstore.LinkDependsOn, 1+im.Offset); !errors.Is(err, mailstore.ErrConflict) {
+			t.Errorf("link as imported again: %v, want a conflict", err)
+		}
+		if err := s.UnlinkTicket(ctx, "alice", 2+im.Offset, mailstore.LinkDependsOn, 1+im.Offset); err != nil {
+			t.Errorf("unlink the imported link: %v", err)
+		}
+	})
+}
