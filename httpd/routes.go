@@ -1,6 +1,7 @@
 package httpd
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -29,7 +30,8 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+v+"/tickets", a.authed(a.createTicket))
 	mux.HandleFunc("GET "+v+"/tickets/{id}", a.authed(a.showTicket))
 	mux.HandleFunc("GET "+v+"/tickets/{id}/mails/{msg}", a.authed(a.ticketMail))
-	for _, verb := range []string{"take", "steal", "resolve", "reject", "stall", "open"} {
+	mux.HandleFunc("PATCH "+v+"/tickets/{id}", a.authed(a.editTicket))
+	for _, verb := range []string{"take", "steal", "untake", "resolve", "reject", "stall", "open"} {
 		mux.HandleFunc("POST "+v+"/tickets/{id}/"+verb, a.authed(a.act(verb)))
 	}
 	mux.HandleFunc("POST "+v+"/tickets/{id}/give", a.authed(a.give))
@@ -39,6 +41,10 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+v+"/tickets/{id}/reply", a.authed(a.write(true)))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/cc", a.authed(a.cc(true)))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/cc/remove", a.authed(a.cc(false)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/requestors", a.authed(a.requestor(true)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/requestors/remove", a.authed(a.requestor(false)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/links", a.authed(a.link(true)))
+	mux.HandleFunc("DELETE "+v+"/tickets/{id}/links", a.authed(a.link(false)))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/promote", a.authed(a.promote))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/reminders", a.authed(a.remind))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/reminders/{n}/done", a.authed(a.doneReminder))
@@ -363,16 +369,69 @@ const QueuedForHeader = "Sak-Queued-For"
 
 // POST /api/v1/tickets/{id}/cc and /cc/remove {"address": ADDR}
 func (a *api) cc(add bool) handler {
+	return a.person(add, a.s.AddCc, a.s.RemoveCc)
+}
+
+// POST /api/v1/tickets/{id}/requestors and /requestors/remove {"address": ADDR}
+func (a *api) requestor(add bool) handler {
+	return a.person(add, a.s.AddRequestor, a.s.RemoveRequestor)
+}
+
+// person adds or removes the body's address with the store's operation.
+func (a *api) person(add bool, addOp, removeOp func(ctx context.Context, actor string, id int64, addr string) error) handler {
+	op := removeOp
+	if add {
+		op = addOp
+	}
 	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
 		var body struct {
 			Address string `json:"address"`
 		}
-		return a.change(w, r, c, &body, func(id int64) error {
-			if add {
-				return a.s.AddCc(r.Context(), c.as, id, body.Address)
+		return a.change(w, r, c, &body, func(id int64) error { return op(r.Context(), c.as, id, body.Address) })
+	}
+}
+
+// TicketEdit is the body of PATCH /api/v1/tickets/{id}: the fields given
+// change (as 'sak ticket edit'); "due": null takes the due time away.
+type TicketEdit struct {
+	Subject  *string         `json:"subject,omitempty"`
+	Priority *int            `json:"priority,omitempty"`
+	Due      json.RawMessage `json:"due,omitempty"` // an RFC 3339 time, or null
+}
+
+func (a *api) editTicket(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body TicketEdit
+	return a.change(w, r, c, &body, func(id int64) error {
+		ch := mailstore.TicketChange{Subject: body.Subject, Priority: body.Priority}
+		if len(body.Due) > 0 {
+			var due *time.Time
+			if err := json.Unmarshal(body.Due, &due); err != nil {
+				return invalid("due: give an RFC 3339 time, or null to take the due time away")
 			}
-			return a.s.RemoveCc(r.Context(), c.as, id, body.Address)
-		})
+			if due == nil {
+				due = &time.Time{}
+			}
+			ch.Due = due
+		}
+		return a.s.EditTicket(r.Context(), c.as, id, ch)
+	})
+}
+
+// NewLink is the body of POST and DELETE /api/v1/tickets/{id}/links: the
+// link of the path's ticket to another.
+type NewLink struct {
+	Type   string `json:"type"` // DependsOn, RefersTo or MemberOf
+	Ticket int64  `json:"ticket"`
+}
+
+func (a *api) link(add bool) handler {
+	op := a.s.UnlinkTicket
+	if add {
+		op = a.s.LinkTicket
+	}
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		var body NewLink
+		return a.change(w, r, c, &body, func(id int64) error { return op(r.Context(), c.as, id, body.Type, body.Ticket) })
 	}
 }
 

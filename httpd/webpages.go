@@ -110,6 +110,7 @@ type ticketView struct {
 	Queues    []mailstore.Queue
 	Reminders []mailstore.Reminder
 	Verbs     []string
+	Links     []linkView
 }
 
 // historyLine is one transaction as the page shows it.
@@ -144,6 +145,9 @@ func (a *api) ticketPage(w http.ResponseWriter, r *http.Request, u *webUser) err
 	}
 	v := ticketView{T: t, Verbs: verbsFor(t, u.login)}
 	L := words[lang(r)]
+	for _, l := range t.Links {
+		v.Links = append(v.Links, webLink(L, l))
+	}
 	for _, tx := range txs {
 		v.History = append(v.History, historyLine{Transaction: tx, What: describe(L, id, tx),
 			Internal: tx.Type == mailstore.TxComment || tx.Type == mailstore.TxNote})
@@ -168,7 +172,7 @@ func (a *api) ticketPost(w http.ResponseWriter, r *http.Request, u *webUser) err
 	verb := r.PathValue("verb")
 	form := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	switch verb {
-	case "take", "steal", "open", "stall", "resolve", "reject":
+	case "take", "steal", "untake", "open", "stall", "resolve", "reject":
 		err = a.s.Act(ctx, u.login, id, mailstore.Action{Name: verb})
 	case "give":
 		err = a.s.Give(ctx, u.login, id, form("user"))
@@ -444,8 +448,9 @@ func verbsFor(t *mailstore.Ticket, login string) []string {
 	case "":
 		vs = append(vs, "take")
 	case login:
+		vs = append(vs, "untake")
 	default:
-		vs = append(vs, "steal")
+		vs = append(vs, "steal", "untake")
 	}
 	if t.Status != mailstore.StatusOpen {
 		vs = append(vs, "open")

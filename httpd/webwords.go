@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"fmt"
+	"strings"
 
 	"sak/mailstore"
 )
@@ -28,7 +29,7 @@ var words = map[string]map[string]string{
 		"requestors": "Innsendere", "ccs": "Kopi til", "history": "Historikk", "internal": "Internt", "attachments": "Vedlegg", "quoted": "Sitert tekst",
 		"reply": "Svar innsenderne", "reply_help": "Går på e-post til innsenderne og kopimottakerne.", "comment": "Internt notat", "comment_help": "Går bare til saksbehandleren og køens observatører.",
 		"text": "Tekst", "files": "Vedlegg", "send": "Send", "save": "Lagre",
-		"act_take": "Ta saken", "act_steal": "Overta saken", "act_open": "Åpne", "act_stall": "Sett på vent", "act_resolve": "Løs", "act_reject": "Avvis",
+		"act_take": "Ta saken", "act_steal": "Overta saken", "act_untake": "Gi fra deg saken", "act_open": "Åpne", "act_stall": "Sett på vent", "act_resolve": "Løs", "act_reject": "Avvis",
 		"give": "Gi saken til", "give_user": "Brukernavn", "move": "Flytt til kø", "merge": "Slå sammen med sak", "merge_into": "Saksnummer",
 		"more": "Mer å gjøre med saken", "remind": "Påminnelse", "remind_due": "Når", "remind_to": "Til (brukernavn, tomt for deg)", "remind_text": "Hva", "reminders": "Påminnelser",
 		"search_q": "Søk etter", "search_none": "Ingen saker passer.", "match": "Treff",
@@ -37,6 +38,10 @@ var words = map[string]map[string]string{
 		"err_400": "Det gikk ikke", "err_401": "Du er ikke logget inn", "err_403": "Ikke tillatt", "err_404": "Finnes ikke",
 		"err_409": "Det går ikke nå", "err_413": "For stort", "err_429": "For mange forespørsler", "err_503": "Prøv igjen om litt",
 		"err_next": "Gå tilbake og prøv igjen, eller gå til", "err_why": "sak svarte:",
+		"due_time": "Frist", "links": "Koblinger",
+		"link_DependsOn_out": "avhenger av %s", "link_DependsOn_in": "%s avhenger av denne",
+		"link_RefersTo_out": "viser til %s", "link_RefersTo_in": "%s viser til denne",
+		"link_MemberOf_out": "er del av %s", "link_MemberOf_in": "%s er del av denne",
 	},
 	"en": {
 		"lang_other": "Norsk", "lang_other_code": "nb",
@@ -57,7 +62,7 @@ var words = map[string]map[string]string{
 		"requestors": "Requestors", "ccs": "Cc", "history": "History", "internal": "Internal", "attachments": "Attachments", "quoted": "Quoted text",
 		"reply": "Reply to the requestors", "reply_help": "Mailed to the requestors and Ccs.", "comment": "Internal comment", "comment_help": "Goes only to the owner and the queue's watchers.",
 		"text": "Text", "files": "Attachments", "send": "Send", "save": "Save",
-		"act_take": "Take", "act_steal": "Steal", "act_open": "Open", "act_stall": "Stall", "act_resolve": "Resolve", "act_reject": "Reject",
+		"act_take": "Take", "act_steal": "Steal", "act_untake": "Release", "act_open": "Open", "act_stall": "Stall", "act_resolve": "Resolve", "act_reject": "Reject",
 		"give": "Give the ticket to", "give_user": "User name", "move": "Move to queue", "merge": "Merge into ticket", "merge_into": "Ticket number",
 		"more": "More for this ticket", "remind": "Reminder", "remind_due": "When", "remind_to": "To (user name, empty for you)", "remind_text": "What", "reminders": "Reminders",
 		"search_q": "Search for", "search_none": "No tickets match.", "match": "Match",
@@ -66,6 +71,10 @@ var words = map[string]map[string]string{
 		"err_400": "That did not work", "err_401": "You are not logged in", "err_403": "Not allowed", "err_404": "Not found",
 		"err_409": "Not now", "err_413": "Too large", "err_429": "Too many requests", "err_503": "Try again in a moment",
 		"err_next": "Go back and try again, or go to", "err_why": "sak answered:",
+		"due_time": "Due", "links": "Links",
+		"link_DependsOn_out": "depends on %s", "link_DependsOn_in": "%s depends on this",
+		"link_RefersTo_out": "refers to %s", "link_RefersTo_in": "%s refers to this",
+		"link_MemberOf_out": "member of %s", "link_MemberOf_in": "%s is a member of this",
 	},
 }
 
@@ -103,6 +112,25 @@ func describe(L map[string]string, ticket int64, tx mailstore.Transaction) strin
 		d = pick("overtok saken fra ", "stole the ticket from ") + tx.Old
 	case mailstore.TxGive:
 		d = pick("ga saken til ", "gave the ticket to ") + tx.New
+	case mailstore.TxUntake:
+		d = pick("ga fra seg saken", "released the ticket")
+		if tx.Old != tx.Actor {
+			d += fmt.Sprintf(pick(" (saksbehandler var %s)", " (owner was %s)"), tx.Old)
+		}
+	case mailstore.TxLink, mailstore.TxUnlink:
+		l := webLink(L, mailstore.Link{Type: tx.Old, Direction: "out", URI: "#" + tx.New})
+		d = pick("la til kobling: ", "linked: ")
+		if tx.Type == mailstore.TxUnlink {
+			d = pick("fjernet kobling: ", "unlinked: ")
+		}
+		d += l.Before + l.URI + l.After
+	case mailstore.TxSetPrefix + "subject":
+		d = fmt.Sprintf(pick("endret emnet fra «%s» til «%s»", "changed the subject from “%s” to “%s”"), tx.Old, tx.New)
+	case mailstore.TxSetPrefix + "priority":
+		d = fmt.Sprintf(pick("endret prioriteten fra %s til %s", "changed the priority from %s to %s"), tx.Old, tx.New)
+	case mailstore.TxSetPrefix + "due":
+		none := pick("ingen", "none")
+		d = fmt.Sprintf(pick("endret fristen fra %s til %s", "changed the due time from %s to %s"), or(tx.Old, none), or(tx.New, none))
 	case mailstore.TxMove:
 		d = fmt.Sprintf(pick("flyttet saken fra %s til %s", "moved the ticket from %s to %s"), tx.Old, tx.New)
 	case mailstore.TxMerge:
@@ -129,4 +157,31 @@ func describe(L map[string]string, ticket int64, tx mailstore.Transaction) strin
 		d += fmt.Sprintf(pick(" [i #%d]", " [on #%d]"), tx.TicketID)
 	}
 	return d
+}
+
+// or is s, or else when s is "".
+func or(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+// linkView is a link as the ticket page shows it: the other ticket (a
+// page's link) or URI between the words before and after it.
+type linkView struct {
+	Before, After string
+	Ticket        int64
+	URI           string
+}
+
+// webLink is a link in the page's language.
+func webLink(L map[string]string, l mailstore.Link) linkView {
+	v := linkView{Ticket: l.Ticket, URI: l.URI}
+	phrase, ok := L["link_"+l.Type+"_"+l.Direction]
+	if !ok {
+		phrase = l.Type + " %s"
+	}
+	v.Before, v.After, _ = strings.Cut(phrase, "%s")
+	return v
 }

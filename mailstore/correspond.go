@@ -2,7 +2,6 @@ package mailstore
 
 import (
 	"context"
-	"database/sql"
 	"mime"
 	"path/filepath"
 	"strings"
@@ -50,20 +49,7 @@ func (s *Store) writeAs(ctx context.Context, actor string, id int64, text string
 	if total > attachLimit {
 		return refuse(ErrInvalid, "the files attached make %d bytes in base64; at most %d fit a mail", total, attachLimit)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		o := s.newOp(ctx, tx)
-		var err error
-		if o.actor, err = actorUser(ctx, tx, actor); err != nil {
-			return err
-		}
-		if err := o.lock(id); err != nil {
-			return err
-		}
-		if err := o.mustWork(what); err != nil {
-			return err
-		}
-		return fn(o)
-	})
+	return s.onTicket(ctx, actor, id, what, fn)
 }
 
 // correspond records the actor's answer and queues it to requestors and Ccs.

@@ -94,6 +94,36 @@ type Ticket struct {
 	Updated    time.Time         `json:"updated"`
 	Resolved   *time.Time        `json:"resolved"`
 	MergedInto *int64            `json:"merged_into"`
+	// Due is when the ticket should be done, nil for no due time.
+	Due *time.Time `json:"due"`
+	// TimeWorked and TimeEstimated are minutes, as RT kept them.
+	TimeWorked    int `json:"time_worked"`
+	TimeEstimated int `json:"time_estimated"`
+	// Links are the ticket's links to other tickets and theirs to it;
+	// only a ticket read on its own (Store.Ticket) has them.
+	Links []Link `json:"links,omitempty"`
+}
+
+// Link types, as RT names them: the ticket depends on, refers to, or is a
+// member (child) of the other.
+const (
+	LinkDependsOn = "DependsOn"
+	LinkRefersTo  = "RefersTo"
+	LinkMemberOf  = "MemberOf"
+)
+
+// LinkTypes are the types of link a caseworker makes.
+var LinkTypes = []string{LinkDependsOn, LinkRefersTo, LinkMemberOf}
+
+// Link is a link between a ticket and another ticket or a URI (as an
+// import from another tracker brought it).
+type Link struct {
+	Type string `json:"type"`
+	// Direction is "out" for the ticket's link to Ticket or URI ("depends
+	// on #5"), "in" for Ticket's link to it ("#7 depends on this").
+	Direction string `json:"direction"`
+	Ticket    int64  `json:"ticket,omitempty"`
+	URI       string `json:"uri,omitempty"` // the target when it is no sak ticket
 }
 
 // Person is addr as people read it: "Name <addr>" when the ticket knows
@@ -130,17 +160,19 @@ const (
 	TxSteal       = "steal"
 	TxGive        = "give"
 	TxMove        = "move"
-	TxMerge       = "merge"       // on the ticket merged away: new_value is the target
-	TxMergedFrom  = "merged-from" // on the target: new_value is the merged ticket
-	TxAddRequest  = "add-requestor"
-	TxAddCc       = "add-cc"       // new_value is the address
-	TxDelCc       = "del-cc"       // old_value is the address
-	TxAlsoSentTo  = "also-sent-to" // new_value is the other queue
-	TxNote        = "note"         // mail kept on the ticket as an internal note
-	TxSendFailure = "send-failure" // outgoing mail that could not be delivered
-	TxBounce      = "bounce"       // a delivery report about sak's own mail
-	TxPromote     = "promote"      // a non-participant's note made correspondence
-	TxMsgidReused = "msgid-reused" // new_value the ticket that used the mail's Message-ID first, note the Message-ID
+	TxMerge       = "merge"         // on the ticket merged away: new_value is the target
+	TxMergedFrom  = "merged-from"   // on the target: new_value is the merged ticket
+	TxAddRequest  = "add-requestor" // new_value is the address
+	TxDelRequest  = "del-requestor" // old_value is the address
+	TxUntake      = "untake"        // old_value is the owner the ticket had
+	TxAddCc       = "add-cc"        // new_value is the address
+	TxDelCc       = "del-cc"        // old_value is the address
+	TxAlsoSentTo  = "also-sent-to"  // new_value is the other queue
+	TxNote        = "note"          // mail kept on the ticket as an internal note
+	TxSendFailure = "send-failure"  // outgoing mail that could not be delivered
+	TxBounce      = "bounce"        // a delivery report about sak's own mail
+	TxPromote     = "promote"       // a non-participant's note made correspondence
+	TxMsgidReused = "msgid-reused"  // new_value the ticket that used the mail's Message-ID first, note the Message-ID
 )
 
 // Transaction is one recorded change to a ticket.

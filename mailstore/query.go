@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-const ticketCols = `t.id, t.queue_id, q.name, t.subject, t.status, COALESCE(o.login, o.email), t.priority, t.created, t.updated, t.resolved, t.merged_into`
+const ticketCols = `t.id, t.queue_id, q.name, t.subject, t.status, COALESCE(o.login, o.email), t.priority, t.created, t.updated, t.resolved, t.merged_into, t.due, t.time_worked, t.time_estimated`
 
 const ticketFrom = ` FROM tickets t JOIN queues q ON q.id = t.queue_id LEFT JOIN users o ON o.id = t.owner_id`
 
@@ -18,14 +18,15 @@ func scanTicket(row interface{ Scan(...any) error }) (*Ticket, error) {
 	var t Ticket
 	var owner sql.NullString
 	var created, updated int64
-	var resolved, merged sql.NullInt64
-	if err := row.Scan(&t.ID, &t.QueueID, &t.Queue, &t.Subject, &t.Status, &owner, &t.Priority, &created, &updated, &resolved, &merged); err != nil {
+	var resolved, merged, due sql.NullInt64
+	if err := row.Scan(&t.ID, &t.QueueID, &t.Queue, &t.Subject, &t.Status, &owner, &t.Priority, &created, &updated, &resolved, &merged,
+		&due, &t.TimeWorked, &t.TimeEstimated); err != nil {
 		return nil, err
 	}
 	if owner.Valid {
 		t.Owner = &owner.String
 	}
-	t.Created, t.Updated, t.Resolved = fromMicros(created), fromMicros(updated), nullTime(resolved)
+	t.Created, t.Updated, t.Resolved, t.Due = fromMicros(created), fromMicros(updated), nullTime(resolved), nullTime(due)
 	if merged.Valid {
 		t.MergedInto = &merged.Int64
 	}
@@ -44,6 +45,9 @@ func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
 		return nil, fmt.Errorf("read ticket %d: %w", id, err)
 	}
 	if err := s.fillPeople(ctx, []*Ticket{t}); err != nil {
+		return nil, err
+	}
+	if t.Links, err = links(ctx, s.db, t.ID); err != nil {
 		return nil, err
 	}
 	return t, nil

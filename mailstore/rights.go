@@ -113,12 +113,22 @@ func (r *Reader) Resolve(ctx context.Context, id int64) (int64, error) {
 }
 
 // Ticket is Store.Ticket when the user sees the ticket (one moved away
-// from a queue of theirs included).
+// from a queue of theirs included), with the links of the tickets they
+// see.
 func (r *Reader) Ticket(ctx context.Context, id int64) (*Ticket, error) {
-	if _, _, err := r.sees(ctx, id); err != nil {
+	u, _, err := r.sees(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return r.s.Ticket(ctx, id)
+	t, err := r.s.Ticket(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	// Links to tickets the user does not see tell nothing of them.
+	if t.Links, err = seenLinks(ctx, r.s.db, u, t.Links); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 // History is Store.History as the user sees it: the whole history, or up

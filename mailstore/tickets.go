@@ -42,8 +42,8 @@ func viaOf(ctx context.Context) string {
 }
 
 // Action is one operation on a ticket, named as the CLI verbs and the mail
-// command tags name them: take, steal, give LOGIN, move QUEUE, resolve,
-// reject, stall, open.
+// command tags name them: take, steal, untake, give LOGIN, move QUEUE,
+// resolve, reject, stall, open.
 type Action struct {
 	Name string
 	Arg  string
@@ -308,6 +308,8 @@ func (o *op) apply(a Action) error {
 		o.t.queueID, o.queue = to.ID, to
 		_, err = o.record(TxMove, from, to.Name, "")
 		return err
+	case "untake":
+		return o.untake()
 	case "resolve", "reject", "stall", "open":
 		if err := o.mustWork(a.Name); err != nil {
 			return err
@@ -331,15 +333,7 @@ func (o *op) apply(a Action) error {
 // Act carries out actions on a ticket as actor, in order and in one SQL
 // transaction: all of them or, when one is refused, none.
 func (s *Store) Act(ctx context.Context, actor string, id int64, acts ...Action) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		o := s.newOp(ctx, tx)
-		var err error
-		if o.actor, err = actorUser(ctx, tx, actor); err != nil {
-			return err
-		}
-		if err := o.lock(id); err != nil {
-			return err
-		}
+	return s.onTicket(ctx, actor, id, "", func(o *op) error {
 		for _, a := range acts {
 			if err := o.apply(a); err != nil {
 				return err

@@ -34,7 +34,7 @@ type Desk interface {
 
 	CreateTicket(ctx context.Context, as string, nt mailstore.NewTicket) (int64, error)
 	// Act is one of the verbs of ticket status changes: take, steal,
-	// resolve, reject, stall, open.
+	// untake, resolve, reject, stall, open.
 	Act(ctx context.Context, as string, id int64, verb string) error
 	Give(ctx context.Context, as string, id int64, login string) error
 	Move(ctx context.Context, as string, id int64, queue string) error
@@ -44,6 +44,13 @@ type Desk interface {
 	Reply(ctx context.Context, as string, id int64, text string, files []File) ([]string, error)
 	AddCc(ctx context.Context, as string, id int64, addr string) error
 	RemoveCc(ctx context.Context, as string, id int64, addr string) error
+	AddRequestor(ctx context.Context, as string, id int64, addr string) error
+	RemoveRequestor(ctx context.Context, as string, id int64, addr string) error
+	EditTicket(ctx context.Context, as string, id int64, c mailstore.TicketChange) error
+	// LinkTicket and UnlinkTicket make and take away a link of type typ
+	// (mailstore.LinkTypes) from ticket id to ticket other.
+	LinkTicket(ctx context.Context, as string, id int64, typ string, other int64) error
+	UnlinkTicket(ctx context.Context, as string, id int64, typ string, other int64) error
 	Promote(ctx context.Context, as string, id, txn int64) error
 	AddReminder(ctx context.Context, as string, id int64, due time.Time, to, text string) (*mailstore.Reminder, error)
 	DoneReminder(ctx context.Context, as string, id, reminder int64) error

@@ -71,17 +71,19 @@ func (d *Desk) get(ctx context.Context, as, path string, q url.Values, out any) 
 
 // change posts body to path and keeps the ticket the server answers.
 func (d *Desk) change(ctx context.Context, as string, id int64, path string, body any) error {
-	_, err := d.changeHeader(ctx, as, id, path, body)
+	_, err := d.changeHeader(ctx, as, id, "POST", path, body)
 	return err
 }
 
-func (d *Desk) changeHeader(ctx context.Context, as string, id int64, path string, body any) (map[string][]string, error) {
+// changeHeader sends body to path with method, keeps the ticket the
+// server answers and returns the answer's header.
+func (d *Desk) changeHeader(ctx context.Context, as string, id int64, method, path string, body any) (map[string][]string, error) {
 	d.forget()
 	if body == nil {
 		body = struct{}{}
 	}
 	var t mailstore.Ticket
-	h, err := d.client(as).do(ctx, "POST", path, body, &t)
+	h, err := d.client(as).do(ctx, method, path, body, &t)
 	if err != nil {
 		return nil, err
 	}
@@ -333,7 +335,7 @@ func (d *Desk) Comment(ctx context.Context, as string, id int64, text string, fi
 }
 
 func (d *Desk) Reply(ctx context.Context, as string, id int64, text string, files []File) ([]string, error) {
-	h, err := d.changeHeader(ctx, as, id, ticketPath(id, "/reply"), writeBody(text, files))
+	h, err := d.changeHeader(ctx, as, id, "POST", ticketPath(id, "/reply"), writeBody(text, files))
 	if err != nil {
 		return nil, err
 	}
@@ -350,6 +352,39 @@ func (d *Desk) AddCc(ctx context.Context, as string, id int64, addr string) erro
 
 func (d *Desk) RemoveCc(ctx context.Context, as string, id int64, addr string) error {
 	return d.change(ctx, as, id, ticketPath(id, "/cc/remove"), map[string]string{"address": addr})
+}
+
+func (d *Desk) AddRequestor(ctx context.Context, as string, id int64, addr string) error {
+	return d.change(ctx, as, id, ticketPath(id, "/requestors"), map[string]string{"address": addr})
+}
+
+func (d *Desk) RemoveRequestor(ctx context.Context, as string, id int64, addr string) error {
+	return d.change(ctx, as, id, ticketPath(id, "/requestors/remove"), map[string]string{"address": addr})
+}
+
+func (d *Desk) EditTicket(ctx context.Context, as string, id int64, c mailstore.TicketChange) error {
+	body := httpd.TicketEdit{Subject: c.Subject, Priority: c.Priority}
+	if c.Due != nil {
+		body.Due = json.RawMessage("null")
+		if !c.Due.IsZero() {
+			b, err := json.Marshal(c.Due)
+			if err != nil {
+				return err
+			}
+			body.Due = b
+		}
+	}
+	_, err := d.changeHeader(ctx, as, id, "PATCH", ticketPath(id, ""), body)
+	return err
+}
+
+func (d *Desk) LinkTicket(ctx context.Context, as string, id int64, typ string, other int64) error {
+	return d.change(ctx, as, id, ticketPath(id, "/links"), httpd.NewLink{Type: typ, Ticket: other})
+}
+
+func (d *Desk) UnlinkTicket(ctx context.Context, as string, id int64, typ string, other int64) error {
+	_, err := d.changeHeader(ctx, as, id, "DELETE", ticketPath(id, "/links"), httpd.NewLink{Type: typ, Ticket: other})
+	return err
 }
 
 func (d *Desk) Promote(ctx context.Context, as string, id, txn int64) error {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -117,6 +119,25 @@ func printTicket(w io.Writer, f *cmdutil.Factory, t *mailstore.Ticket, txs []mai
 	if t.Resolved != nil {
 		field("Resolved", cmdutil.FormatTime(*t.Resolved, loc))
 	}
+	if t.Priority != 0 {
+		field("Priority", fmt.Sprint(t.Priority))
+	}
+	if t.Due != nil {
+		field("Due", cmdutil.FormatTime(*t.Due, loc))
+	}
+	if t.TimeWorked != 0 {
+		field("Time worked", minutes(t.TimeWorked))
+	}
+	if t.TimeEstimated != 0 {
+		field("Estimated", minutes(t.TimeEstimated))
+	}
+	for i, l := range t.Links {
+		name := ""
+		if i == 0 {
+			name = "Links"
+		}
+		fmt.Fprintf(&b, "%-14s%s\n", name+strings.Repeat(":", min(len(name), 1)), cmdutil.Sanitize(LinkText(l)))
+	}
 	b.WriteString("\n")
 	b.WriteString(c.Bold("History") + "\n")
 	actorWidth := 0
@@ -132,13 +153,58 @@ func printTicket(w io.Writer, f *cmdutil.Factory, t *mailstore.Ticket, txs []mai
 		}
 		prevMessage = tx.Message != nil
 		actor := cmdutil.Truncate(cmdutil.Sanitize(actorName(tx)), actorWidth)
-		fmt.Fprintf(&b, "%s  %-*s  %s\n", c.Dim(cmdutil.FormatTime(tx.Created, loc)), actorWidth, actor, describe(t.ID, tx))
+		fmt.Fprintf(&b, "%s  %-*s  %s\n", c.Dim(cmdutil.FormatTime(tx.Created, loc)), actorWidth, actor, describe(t.ID, tx, loc))
 		if m := tx.Message; m != nil {
 			printMessage(&b, c, t, m)
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// minutes is a number of minutes as people read it: "90 min (1h30m)".
+func minutes(n int) string {
+	if n < 60 {
+		return fmt.Sprintf("%d min", n)
+	}
+	return fmt.Sprintf("%d min (%s)", n, cmdutil.FormatDuration(time.Duration(n)*time.Minute))
+}
+
+// linkSays is what a link of each type says, from the linking ticket and
+// from the other.
+var linkSays = map[string][2]string{
+	mailstore.LinkDependsOn: {"depends on", "depends on this"},
+	mailstore.LinkRefersTo:  {"refers to", "refers to this"},
+	mailstore.LinkMemberOf:  {"member of", "is a member of this"},
+}
+
+// LinkText is a link as a phrase: "depends on #5", "#7 depends on this".
+func LinkText(l mailstore.Link) string {
+	says, ok := linkSays[l.Type]
+	if !ok {
+		says = [2]string{l.Type, l.Type + " this"}
+	}
+	target := l.URI
+	if l.Ticket != 0 {
+		target = fmt.Sprintf("#%d", l.Ticket)
+	}
+	if l.Direction == "in" {
+		return target + " " + says[1]
+	}
+	return says[0] + " " + target
+}
+
+// showTime is an RFC 3339 time of a transaction row as the CLI writes
+// times in loc, or "none" for "".
+func showTime(v string, loc *time.Location) string {
+	if v == "" {
+		return "none"
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return cmdutil.Sanitize(v)
+	}
+	return cmdutil.FormatTime(t, loc)
 }
 
 // actorName is who acted: a login, an address, or sak itself; and the
@@ -190,7 +256,7 @@ func printMessage(b *strings.Builder, c cmdutil.Color, t *mailstore.Ticket, m *m
 }
 
 // describe is a transaction as a sentence, after its time and actor.
-func describe(ticket int64, tx mailstore.Transaction) string {
+func describe(ticket int64, tx mailstore.Transaction, loc *time.Location) string {
 	s := cmdutil.Sanitize
 	var d string
 	switch tx.Type {
@@ -210,10 +276,15 @@ func describe(ticket int64, tx mailstore.Transaction) string {
 		d = "took the ticket"
 	case mailstore.TxSteal:
 		d = "stole the ticket from " + s(tx.Old)
-	case mailstore.TxGive:
-		if tx.Old == "" {
+	case mailstore.TxGive, mailstore.TxUntake:
+		switch {
+		case tx.New == "" && (tx.Old == "" || tx.Old == tx.Actor):
+			d = "released the ticket"
+		case tx.New == "":
+			d = "released the ticket (was " + s(tx.Old) + ")"
+		case tx.Old == "":
 			d = "gave the ticket to " + s(tx.New)
-		} else {
+		default:
 			d = fmt.Sprintf("gave the ticket to %s (was %s)", s(tx.New), s(tx.Old))
 		}
 	case mailstore.TxMove:
@@ -224,6 +295,25 @@ func describe(ticket int64, tx mailstore.Transaction) string {
 		d = "merged #" + s(tx.New) + " into this ticket"
 	case mailstore.TxAddRequest:
 		d = "added requestor " + s(tx.New)
+	case mailstore.TxDelRequest:
+		d = "removed requestor " + s(tx.Old)
+	case mailstore.TxLink, mailstore.TxUnlink:
+		l := mailstore.Link{Type: tx.Old, Direction: "out", URI: tx.New}
+		if n, err := strconv.ParseInt(tx.New, 10, 64); err == nil {
+			l.Ticket = n
+		}
+		d = "linked: " + s(LinkText(l))
+		if tx.Type == mailstore.TxUnlink {
+			d = "unlinked: " + s(LinkText(l))
+		}
+	case mailstore.TxSetPrefix + "subject":
+		d = fmt.Sprintf("changed the subject from %q to %q", s(tx.Old), s(tx.New))
+	case mailstore.TxSetPrefix + "priority", mailstore.TxSetPrefix + "due":
+		field, old, new := strings.TrimPrefix(tx.Type, mailstore.TxSetPrefix), s(tx.Old), s(tx.New)
+		if field == "due" {
+			field, old, new = "due time", showTime(tx.Old, loc), showTime(tx.New, loc)
+		}
+		d = fmt.Sprintf("changed the %s from %s to %s", field, old, new)
 	case mailstore.TxAddCc:
 		d = "added Cc " + s(tx.New)
 	case mailstore.TxDelCc:

@@ -20,7 +20,7 @@ type StatusVerb struct {
 	Done  string // confirmation: %[1]d the ticket, %[2]s the acting user
 }
 
-// StatusVerbs are take, steal, resolve, reject, stall and open.
+// StatusVerbs are take, steal, untake, resolve, reject, stall and open.
 var StatusVerbs = []StatusVerb{
 	{Name: "take", Short: "Become the owner of an unowned ticket",
 		Long: "Become the owner of a ticket nobody owns. If someone owns it already, this\nfails: use 'sak ticket steal' to take it from them.",
@@ -28,6 +28,9 @@ var StatusVerbs = []StatusVerb{
 	{Name: "steal", Short: "Take a ticket from its owner",
 		Long: "Become the owner of a ticket someone else owns. Caseworkers of the\nticket's queue may.",
 		Done: "Ticket %[1]d stolen by %[2]s."},
+	{Name: "untake", Short: "Leave a ticket with no owner",
+		Long: "Give a ticket back to its queue: nobody owns it afterwards. Its owner may, and,\nas for 'sak ticket steal', caseworkers of the ticket's queue.",
+		Done: "Ticket %[1]d has no owner now."},
 	{Name: "resolve", Short: "Mark a ticket resolved",
 		Long: "Mark a ticket resolved. A requestor's mail to a resolved ticket reopens it.",
 		Done: "Ticket %[1]d resolved."},

@@ -1,6 +1,7 @@
 // Package ticket holds 'sak ticket': creating, listing, showing and working
 // tickets. Each verb is one file; the status changes (take, steal,
-// resolve, reject, stall, open) are made from one table in status.go.
+// untake, resolve, reject, stall, open) are made from one table in
+// status.go.
 package ticket
 
 import (
@@ -36,6 +37,7 @@ func NewCmdTicket(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(remind.NewCmdRemind(f, nil), remind.NewCmdReminders(f, nil))
 	cmd.AddCommand(NewCmdGive(f, nil), NewCmdMove(f, nil), NewCmdMerge(f, nil), NewCmdComment(f, nil), NewCmdReply(f, nil), NewCmdPromote(f, nil), NewCmdMail(f, nil), NewCmdCc(f, nil))
+	cmd.AddCommand(NewCmdEdit(f, nil), NewCmdLink(f, nil), NewCmdUnlink(f, nil), NewCmdRequestor(f, nil))
 	return cmd
 }
 
