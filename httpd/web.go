@@ -31,13 +31,17 @@ import (
 //go:embed web
 var webFS embed.FS
 
+// pageTime is a time as the web view shows it (in UTC, as the store
+// keeps times).
+func pageTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+
 var pages = template.Must(template.New("").Funcs(template.FuncMap{
-	"time": func(t time.Time) string { return t.Format("2006-01-02 15:04") },
+	"time": pageTime,
 	"date": func(t *time.Time) string {
 		if t == nil {
 			return ""
 		}
-		return t.Format("2006-01-02 15:04")
+		return pageTime(*t)
 	},
 	"owner": func(t mailstore.Ticket) string { return t.OwnerLogin() },
 	"first": func(ss []string) string {

@@ -3,6 +3,7 @@ package httpd
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"sak/mailstore"
 )
@@ -130,7 +131,13 @@ func describe(L map[string]string, ticket int64, tx mailstore.Transaction) strin
 		d = fmt.Sprintf(pick("endret prioriteten fra %s til %s", "changed the priority from %s to %s"), tx.Old, tx.New)
 	case mailstore.TxSetPrefix + "due":
 		none := pick("ingen", "none")
-		d = fmt.Sprintf(pick("endret fristen fra %s til %s", "changed the due time from %s to %s"), or(tx.Old, none), or(tx.New, none))
+		due := func(v string) string {
+			if t, err := time.Parse(time.RFC3339, v); err == nil {
+				return pageTime(t)
+			}
+			return or(v, none)
+		}
+		d = fmt.Sprintf(pick("endret fristen fra %s til %s", "changed the due time from %s to %s"), due(tx.Old), due(tx.New))
 	case mailstore.TxMove:
 		d = fmt.Sprintf(pick("flyttet saken fra %s til %s", "moved the ticket from %s to %s"), tx.Old, tx.New)
 	case mailstore.TxMerge:

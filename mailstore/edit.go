@@ -70,38 +70,31 @@ func (s *Store) EditTicket(ctx context.Context, actor string, id int64, c Ticket
 			return fmt.Errorf("read ticket %d: %w", o.t.id, err)
 		}
 		changed := false
-		set := func(field, col string, old, new string, value any) error {
+		set := func(field, old, new string, value any) error {
 			if old == new {
 				return nil
 			}
 			changed = true
-			if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET `+col+` = $1 WHERE id = $2`, value, o.t.id); err != nil {
+			if _, err := o.tx.ExecContext(o.ctx, `UPDATE tickets SET `+field+` = $1 WHERE id = $2`, value, o.t.id); err != nil {
 				return fmt.Errorf("set %s of ticket %d: %w", field, o.t.id, err)
 			}
 			_, err := o.record(TxSetPrefix+field, old, new, "")
 			return err
 		}
 		if c.Subject != nil {
-			if err := set("subject", "subject", o.t.subject, *c.Subject, *c.Subject); err != nil {
+			if err := set("subject", o.t.subject, *c.Subject, *c.Subject); err != nil {
 				return err
 			}
 			o.t.subject = *c.Subject
 		}
 		if c.Priority != nil {
-			if err := set("priority", "priority", strconv.Itoa(priority), strconv.Itoa(*c.Priority), *c.Priority); err != nil {
+			if err := set("priority", strconv.Itoa(priority), strconv.Itoa(*c.Priority), *c.Priority); err != nil {
 				return err
 			}
 		}
 		if c.Due != nil {
-			var v sql.NullInt64
-			if !c.Due.IsZero() {
-				v = sql.NullInt64{Int64: micros(*c.Due), Valid: true}
-			}
-			var value any
-			if v.Valid {
-				value = v.Int64
-			}
-			if err := set("due", "due", dueValue(due), dueValue(v), value); err != nil {
+			v := sql.NullInt64{Int64: micros(*c.Due), Valid: !c.Due.IsZero()} // NULL takes it away
+			if err := set("due", dueValue(due), dueValue(v), v); err != nil {
 				return err
 			}
 		}
