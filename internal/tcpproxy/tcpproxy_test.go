@@ -1,0 +1,93 @@
+package tcpproxy
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// echo serves lines back to their sender until it closes.
+func echo(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+func TestRoundTrips(t *testing.T) {
+	p, err := Start(echo(t), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := bufio.NewReader(c)
+	ask := func(lines ...string) {
+		t.Helper()
+		for _, l := range lines {
+			if _, err := c.Write([]byte(l + "\n")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for range lines {
+			if _, err := r.ReadString('\n'); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ask("one")
+	ask("two", "three", "four") // pipelined: one round trip
+	ask("five")
+	if got := p.RoundTrips(); got != 3 {
+		t.Errorf("RoundTrips = %d, want 3", got)
+	}
+}
+
+func TestDelay(t *testing.T) {
+	const delay = 20 * time.Millisecond
+	p, err := Start(echo(t), delay)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	if _, err := c.Write([]byte("ping\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil || line != "ping\n" {
+		t.Fatalf("read %q, %v", line, err)
+	}
+	// The delay is a lower bound: once each way.
+	if took := time.Since(start); took < 2*delay {
+		t.Errorf("a round trip took %v, want at least %v", took, 2*delay)
+	}
+	// A closed client closes the server side too.
+	c.Close()
+	if err := p.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+}
