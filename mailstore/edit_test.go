@@ -308,6 +308,7 @@ func TestImportedTicketShows(t *testing.T) {
 			Requestors: []mailstore.ImportPerson{{Email: "pat@example.com"}}}
 		first, second := base, base
 		first.OldID, first.Subject, first.TimeWorked, first.TimeEstimated = 1, "Old one", 90, 120
+		first.Fields = []mailstore.Field{{Name: "Asset tag", Value: "PRN-0317"}, {Name: "Asset tag", Value: "LT-2291"}, {Name: "Kategori", Value: "Master"}}
 		second.OldID, second.Subject = 2, "Old two"
 		second.Links = []mailstore.ImportLink{
 			{Type: "DependsOn", Target: "fsck.com-rt://rt.example.org/ticket/1", TargetID: 1 + im.Offset, Created: now},
@@ -322,6 +323,9 @@ func TestImportedTicketShows(t *testing.T) {
 		}
 		if t1.TimeWorked != 90 || t1.TimeEstimated != 120 {
 			t.Errorf("minutes worked %d, estimated %d; want 90, 120", t1.TimeWorked, t1.TimeEstimated)
+		}
+		if !slices.Equal(t1.Fields, first.Fields) {
+			t.Errorf("fields of 1 = %+v, want %+v", t1.Fields, first.Fields)
 		}
 		want := []mailstore.Link{{Type: "DependsOn", Direction: "in", Ticket: 2 + im.Offset}}
 		if !slices.Equal(t1.Links, want) {
@@ -339,6 +343,15 @@ func TestImportedTicketShows(t *testing.T) {
 		}
 		if err := s.UnlinkTicket(ctx, "alice", 2+im.Offset, mailstore.LinkDependsOn, 1+im.Offset); err != nil {
 			t.Errorf("unlink the imported link: %v", err)
+		}
+		// A later import of the ticket replaces its fields.
+		first.Fields = first.Fields[2:]
+		first.LastTxn++
+		if _, err := im.ImportTickets(ctx, []*mailstore.ImportTicket{&first}, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		if t1, err = s.Ticket(ctx, 1+im.Offset); err != nil || !slices.Equal(t1.Fields, first.Fields) {
+			t.Errorf("fields of 1 after a second import = %+v, %v; want %+v", t1.Fields, err, first.Fields)
 		}
 	})
 }

@@ -319,6 +319,7 @@ type ImportTicket struct {
 	Requestors    []ImportPerson // replace the ticket's requestors
 	Ccs           []ImportPerson // replace the ticket's Ccs
 	Links         []ImportLink   // replace the ticket's links
+	Fields        []Field        // replace the ticket's read-only fields
 	Txns          []ImportTxn    // in order; those up to its last imported one are skipped
 	// LastTxn is the id of the last transaction of the old tracker this
 	// import covers for the ticket, imported or deliberately skipped.
@@ -514,6 +515,9 @@ func (im *Importer) importTicket(ctx context.Context, tx *sql.Tx, it *ImportTick
 			id, l.Type, l.Target, target, micros(l.Created)); err != nil {
 			return fmt.Errorf("link ticket %d: %w", id, err)
 		}
+	}
+	if err := replaceFields(ctx, tx, id, it.Fields); err != nil {
+		return err
 	}
 	// RT's own Message-ID for the ticket, in the References of its mail.
 	if err := o.indexMessageID(fmt.Sprintf("RT-Ticket-%d@%s", it.OldID, im.Source)); err != nil {

@@ -102,6 +102,17 @@ type Ticket struct {
 	// Links are the ticket's links to other tickets and theirs to it;
 	// only a ticket read on its own (Store.Ticket) has them.
 	Links []Link `json:"links,omitempty"`
+	// Fields are values sak keeps and shows but has no verb to change:
+	// the custom fields of the old tracker. Only a ticket read on its own
+	// has them.
+	Fields []Field `json:"fields,omitempty"`
+}
+
+// Field is one value of a ticket's read-only field; a field with several
+// values comes as several, in order.
+type Field struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
 }
 
 // Link types, as RT names them: the ticket depends on, refers to, or is a

@@ -29,7 +29,9 @@ func NewCmdShow(f *cmdutil.Factory, runF func(*ShowOptions) error) *cobra.Comman
 		Short: "Show a ticket and its history",
 		Long: `Show a ticket: its queue, status, owner and people, then its whole history
 oldest first, with each mail's decoded text and attachments. A ticket that
-was merged shows the ticket it was merged into.`,
+was merged shows the ticket it was merged into. Fields imported from RT that
+sak has no verb for (custom fields) are shown under "Fields" and cannot be
+changed.`,
 		Example:           "  sak ticket show 42\n  sak ticket show '#42' -o json | jq '.transactions[] | select(.type == \"correspond\")'",
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: f.CompleteArgs(cmdutil.TicketWords),
@@ -137,6 +139,14 @@ func printTicket(w io.Writer, f *cmdutil.Factory, t *mailstore.Ticket, txs []mai
 			name = "Links"
 		}
 		fmt.Fprintf(&b, "%-14s%s\n", name+strings.Repeat(":", min(len(name), 1)), cmdutil.Sanitize(LinkText(l)))
+	}
+	// Fields sak keeps but has no verb for (custom fields of RT).
+	for i, f := range t.Fields {
+		name := ""
+		if i == 0 {
+			name = "Fields:"
+		}
+		fmt.Fprintf(&b, "%-14s%s: %s\n", name, cmdutil.Sanitize(f.Name), cmdutil.Sanitize(f.Value))
 	}
 	b.WriteString("\n")
 	b.WriteString(c.Bold("History") + "\n")

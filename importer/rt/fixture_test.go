@@ -89,6 +89,11 @@ type expected struct {
 		Type   string `json:"type"`
 		Target int64  `json:"target"`
 	} `json:"ticket_links"`
+	FieldValues []struct {
+		Ticket int64  `json:"ticket"`
+		Field  string `json:"field"`
+		Value  string `json:"value"`
+	} `json:"custom_field_values"`
 	MailCreated   int `json:"mail_created_tickets"`
 	MailFollowups int `json:"mail_followups"`
 }

@@ -622,6 +622,13 @@ func (x *importer) ticket(ctx context.Context, t *Ticket, upTo int64) (*mailstor
 			it.Links = append(it.Links, il)
 		}
 	}
+	fields, err := x.db.CustomFields(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fields {
+		it.Fields = append(it.Fields, mailstore.Field{Name: f.Name, Value: f.Value})
+	}
 	xs, err := x.db.Transactions(ctx, t.ID, last, upTo)
 	if err != nil {
 		return nil, err

@@ -202,6 +202,19 @@ func TestImportFixture(t *testing.T) {
 		if n := one(t, db, `SELECT SUM(time_worked) FROM tickets`); n != int64(e.TimeWorked) {
 			t.Errorf("time worked = %d, want %d", n, e.TimeWorked)
 		}
+		// Custom field values: on their tickets, read-only.
+		if n := one(t, db, `SELECT COUNT(*) FROM ticket_fields`); n != int64(len(e.FieldValues)) {
+			t.Errorf("%d field values, want %d", n, len(e.FieldValues))
+		}
+		for _, f := range e.FieldValues {
+			tk, err := s.Ticket(ctx, f.Ticket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := []mailstore.Field{{Name: f.Field, Value: f.Value}}; !reflect.DeepEqual(tk.Fields, want) {
+				t.Errorf("ticket %d fields %v, want %v", f.Ticket, tk.Fields, want)
+			}
+		}
 		// Actors and times as in RT.
 		var actor string
 		var created int64

@@ -538,6 +538,35 @@ func (d *DB) links(ctx context.Context, where string, args ...any) ([]Link, erro
 	return ls, rows.Err()
 }
 
+// FieldValue is one current value of a ticket's custom field.
+type FieldValue struct {
+	Name, Value string
+}
+
+// CustomFields reads the current custom field values of ticket, in the
+// order of the fields and then of their values. A value RT keeps only in
+// LargeContent (over 255 characters) is read from there unless encoded.
+func (d *DB) CustomFields(ctx context.Context, ticket int64) ([]FieldValue, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT COALESCE(cf.Name, ''),
+		CASE WHEN COALESCE(v.Content, '') = '' AND COALESCE(v.ContentEncoding, 'none') IN ('', 'none') THEN COALESCE(v.LargeContent, '') ELSE COALESCE(v.Content, '') END
+		FROM ObjectCustomFieldValues v JOIN CustomFields cf ON cf.id = v.CustomField
+		WHERE v.ObjectType = 'RT::Ticket' AND v.ObjectId = $1 AND v.Disabled = 0
+		ORDER BY cf.SortOrder, cf.id, v.SortOrder, v.id`, ticket)
+	if err != nil {
+		return nil, fmt.Errorf("read custom fields of ticket %d: %w", ticket, err)
+	}
+	defer rows.Close()
+	var fs []FieldValue
+	for rows.Next() {
+		var f FieldValue
+		if err := rows.Scan(&f.Name, &f.Value); err != nil {
+			return nil, fmt.Errorf("read custom fields of ticket %d: %w", ticket, err)
+		}
+		fs = append(fs, f)
+	}
+	return fs, rows.Err()
+}
+
 // CustomFieldValue reads the field name and value of an
 // ObjectCustomFieldValues row.
 func (d *DB) CustomFieldValue(ctx context.Context, id int64) (name, value string, err error) {
