@@ -17,6 +17,7 @@ import (
 	"sak/cli/cmdutil"
 	dbcmd "sak/cli/db"
 	digestcmd "sak/cli/digest"
+	groupcmd "sak/cli/group"
 	importcmd "sak/cli/importcmd"
 	logincmd "sak/cli/login"
 	outboxcmd "sak/cli/outbox"
@@ -171,6 +172,7 @@ Run 'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
 
 	root.AddCommand(dbcmd.NewCmdDB(f))
 	root.AddCommand(usercmd.NewCmdUser(f))
+	root.AddCommand(groupcmd.NewCmdGroup(f))
 	root.AddCommand(queuecmd.NewCmdQueue(f))
 	root.AddCommand(tokencmd.NewCmdToken(f), logincmd.NewCmdLogin(f, nil), logincmd.NewCmdLogout(f, nil))
 	root.AddCommand(ticketcmd.NewCmdTicket(f))
