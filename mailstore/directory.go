@@ -1,0 +1,417 @@
+package mailstore
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Directory is what an organisation's directory (LDAP, read by
+// importer/ldapdir) lists: the people who may work in sak.
+type Directory struct {
+	Users []DirectoryUser
+}
+
+// DirectoryUser is one person of a directory, as read: the sync checks
+// the login and the address.
+type DirectoryUser struct {
+	Ref   string // where the entry is in the directory (its DN), for messages
+	Login string
+	Email string
+	Name  string
+}
+
+// Actions of a directory sync.
+const (
+	DirAdd     = "add"     // a new user
+	DirAdopt   = "adopt"   // a user made in sak whose login the directory lists: the directory's now
+	DirChange  = "change"  // address or name
+	DirDisable = "disable" // no longer listed
+	DirEnable  = "enable"  // listed again after the sync disabled them
+	DirSkip    = "skip"    // not done, for Reason
+)
+
+// DirectoryChange is one thing a directory sync does, or would do.
+type DirectoryChange struct {
+	Action string `json:"action"`
+	Login  string `json:"login"`
+	Email  string `json:"email,omitempty"`
+	Name   string `json:"name,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// Of a change: which fields changed ("email", "name"), and from what.
+	Changed  []string `json:"changed,omitempty"`
+	OldEmail string   `json:"old_email,omitempty"`
+	OldName  string   `json:"old_name,omitempty"`
+}
+
+// DirectoryReport is what a directory sync read and did (or, dry, would
+// do).
+type DirectoryReport struct {
+	Users   int               `json:"users"`
+	DryRun  bool              `json:"dry_run"`
+	Changes []DirectoryChange `json:"changes"`
+}
+
+// Count is how many changes of the action the report holds.
+func (r *DirectoryReport) Count(action string) int {
+	n := 0
+	for _, c := range r.Changes {
+		if c.Action == action {
+			n++
+		}
+	}
+	return n
+}
+
+// errDryRun rolls back the transaction of a dry run.
+var errDryRun = errors.New("dry run")
+
+// SyncDirectory makes sak's users what the directory lists (only
+// sysadmins may):
+//
+//   - a login the directory lists and sak does not know becomes a user
+//     (a requestor known by the address gets the login);
+//   - a user's address and name follow the directory's (an empty name
+//     in the directory leaves sak's);
+//   - a user the sync made who is no longer listed is disabled, never
+//     deleted: the tickets' history keeps their name; listed again,
+//     they are enabled again;
+//   - users made in sak and not listed (root, local accounts) are never
+//     touched; a user made in sak whose login the directory lists is
+//     adopted, and follows the directory from then on;
+//   - a user disabled by hand while listed stays disabled; the
+//     directory never makes or unmakes sysadmins.
+//
+// An entry sak cannot take (no valid login or address, an address of
+// another user, a login listed twice) is skipped with the reason, and
+// its login is not disabled. A directory that lists no users is refused:
+// that is a wrong base or filter, not everyone gone. It is one
+// transaction; dryRun rolls it back, so the report says exactly what a
+// sync would do and nothing changes.
+func (s *Store) SyncDirectory(ctx context.Context, actor string, d *Directory, dryRun bool) (*DirectoryReport, error) {
+	return s.syncDirectory(ctx, d, dryRun, func(tx *sql.Tx) error {
+		_, err := requireSysadmin(ctx, tx, actor, "sync users from a directory")
+		return err
+	})
+}
+
+func (s *Store) syncDirectory(ctx context.Context, d *Directory, dryRun bool, check func(*sql.Tx) error) (*DirectoryReport, error) {
+	if len(d.Users) == 0 {
+		return nil, refuse(ErrInvalid, "the directory lists no users: check the base DN and the filter; nothing was changed")
+	}
+	var r *DirectoryReport
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := check(tx); err != nil {
+			return err
+		}
+		sy := &dirSync{ctx: ctx, tx: tx, now: micros(s.now()), r: &DirectoryReport{Users: len(d.Users), DryRun: dryRun}}
+		if err := sy.users(d.Users); err != nil {
+			return err
+		}
+		r = sy.r
+		if dryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// dirSync is one directory sync in its transaction.
+type dirSync struct {
+	ctx context.Context
+	tx  *sql.Tx
+	now int64
+	r   *DirectoryReport
+}
+
+func (sy *dirSync) note(c DirectoryChange) { sy.r.Changes = append(sy.r.Changes, c) }
+
+// dirUser is a user with a login as the sync sees them.
+type dirUser struct {
+	User
+	directory string // '', 'listed' or 'left' (migration 0018)
+}
+
+// users syncs the users; see SyncDirectory.
+func (sy *dirSync) users(entries []DirectoryUser) error {
+	ctx, tx := sy.ctx, sy.tx
+	known := map[string]*dirUser{}
+	rows, err := tx.QueryContext(ctx, `SELECT `+userCols+`, directory FROM users WHERE login IS NOT NULL`)
+	if err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+	for rows.Next() {
+		var u dirUser
+		var created int64
+		if err := rows.Scan(&u.ID, &u.Login, &u.Email, &u.Name, &u.Sysadmin, &u.Disabled, &created, &u.Digest, &u.directory); err != nil {
+			rows.Close()
+			return fmt.Errorf("read users: %w", err)
+		}
+		known[u.Login] = &u
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+
+	// A login seen in any entry, even one skipped, is not disabled: an
+	// entry that lost its address is a mistake to fix, not a departure.
+	listed := map[string]bool{}
+	for _, e := range entries {
+		listed[strings.ToLower(strings.TrimSpace(e.Login))] = true
+	}
+	entries = slices.Clone(entries)
+	slices.SortStableFunc(entries, func(a, b DirectoryUser) int {
+		return strings.Compare(strings.ToLower(strings.TrimSpace(a.Login)), strings.ToLower(strings.TrimSpace(b.Login)))
+	})
+	seenLogin, seenEmail := map[string]string{}, map[string]string{}
+	for _, e := range entries {
+		login := strings.ToLower(strings.TrimSpace(e.Login))
+		skip := func(format string, args ...any) {
+			sy.note(DirectoryChange{Action: DirSkip, Login: login, Email: e.Email, Reason: e.Ref + ": " + fmt.Sprintf(format, args...)})
+		}
+		if !isName(login, false) {
+			skip("login %q is not one sak takes (lower-case letters, digits, '.', '-' and '_')", e.Login)
+			continue
+		}
+		if e.Email == "" {
+			skip("no mail address")
+			continue
+		}
+		email, err := CleanAddress(e.Email)
+		if err != nil {
+			skip("%q is not a mail address", e.Email)
+			continue
+		}
+		if ref, ok := seenLogin[login]; ok {
+			skip("login %s is listed by %s too", login, ref)
+			continue
+		}
+		if ref, ok := seenEmail[email]; ok {
+			skip("address %s is listed by %s too", email, ref)
+			continue
+		}
+		seenLogin[login], seenEmail[email] = e.Ref, e.Ref
+		name := strings.TrimSpace(e.Name)
+		if u, ok := known[login]; ok {
+			err = sy.update(u, email, name, e.Ref)
+		} else {
+			err = sy.add(login, email, name, e.Ref)
+		}
+		if err != nil {
+			return err
+		}
+	}
+
+	var gone []*dirUser
+	for login, u := range known {
+		if u.directory == "listed" && !listed[login] && !u.Disabled {
+			gone = append(gone, u)
+		}
+	}
+	slices.SortFunc(gone, func(a, b *dirUser) int { return strings.Compare(a.Login, b.Login) })
+	for _, u := range gone {
+		err := disableUser(ctx, tx, &u.User)
+		if IsRefusal(err) {
+			sy.note(DirectoryChange{Action: DirSkip, Login: u.Login, Email: u.Email, Reason: "not listed, but " + err.Error()})
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := sy.mark(u.ID, "left"); err != nil {
+			return err
+		}
+		sy.note(DirectoryChange{Action: DirDisable, Login: u.Login, Email: u.Email, Name: u.Name, Reason: "no longer in the directory"})
+	}
+	return nil
+}
+
+// add makes a user of a login sak does not know.
+func (sy *dirSync) add(login, email, name, ref string) error {
+	ctx, tx := sy.ctx, sy.tx
+	other, err := userByEmail(ctx, tx, email)
+	switch {
+	case err == nil && other.Login != "":
+		sy.note(DirectoryChange{Action: DirSkip, Login: login, Email: email, Reason: fmt.Sprintf("%s: %s is the address of user %s already", ref, email, other.Login)})
+		return nil
+	case err == nil:
+		// A requestor known by the address: their tickets are theirs.
+		if name == "" {
+			name = other.Name
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET login = $1, name = $2, directory = 'listed' WHERE id = $3`, login, name, other.ID)
+	case errors.Is(err, ErrUnknownUser):
+		_, err = tx.ExecContext(ctx, `INSERT INTO users (login, email, name, created, directory) VALUES ($1, $2, $3, $4, 'listed')`,
+			login, email, name, sy.now)
+	}
+	if err != nil {
+		return fmt.Errorf("add user %s: %w", login, err)
+	}
+	sy.note(DirectoryChange{Action: DirAdd, Login: login, Email: email, Name: name})
+	return nil
+}
+
+// update makes a known user what the directory lists.
+func (sy *dirSync) update(u *dirUser, email, name, ref string) error {
+	ctx, tx := sy.ctx, sy.tx
+	switch u.directory {
+	case "":
+		if err := sy.mark(u.ID, "listed"); err != nil {
+			return err
+		}
+		sy.note(DirectoryChange{Action: DirAdopt, Login: u.Login, Email: u.Email, Name: u.Name, Reason: "made in sak, listed by " + ref})
+	case "left":
+		if err := sy.mark(u.ID, "listed"); err != nil {
+			return err
+		}
+		// Enabled by hand since: nothing to do but the mark.
+		if u.Disabled {
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = FALSE WHERE id = $1`, u.ID); err != nil {
+				return fmt.Errorf("enable user %s: %w", u.Login, err)
+			}
+			sy.note(DirectoryChange{Action: DirEnable, Login: u.Login, Email: u.Email, Name: u.Name, Reason: "back in the directory"})
+		}
+	}
+	c := DirectoryChange{Action: DirChange, Login: u.Login, Email: u.Email, Name: u.Name}
+	if email != u.Email {
+		other, err := userByEmail(ctx, tx, email)
+		switch {
+		case err == nil && other.Login != "":
+			sy.note(DirectoryChange{Action: DirSkip, Login: u.Login, Email: email, Reason: fmt.Sprintf("%s: %s is the address of user %s already", ref, email, other.Login)})
+		case err == nil:
+			sy.note(DirectoryChange{Action: DirSkip, Login: u.Login, Email: email, Reason: fmt.Sprintf("%s: %s is the address of a requestor sak knows: it stays theirs", ref, email)})
+		case !errors.Is(err, ErrUnknownUser):
+			return err
+		default:
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1 WHERE id = $2`, email, u.ID); err != nil {
+				return fmt.Errorf("change the address of %s: %w", u.Login, err)
+			}
+			c.Email, c.OldEmail = email, u.Email
+			c.Changed = append(c.Changed, "email")
+		}
+	}
+	if name != "" && name != u.Name {
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $1 WHERE id = $2`, name, u.ID); err != nil {
+			return fmt.Errorf("change the name of %s: %w", u.Login, err)
+		}
+		c.Name, c.OldName = name, u.Name
+		c.Changed = append(c.Changed, "name")
+	}
+	if len(c.Changed) > 0 {
+		sy.note(c)
+	}
+	return nil
+}
+
+// mark records what the directory says of a user: 'listed' or 'left'.
+func (sy *dirSync) mark(id int64, state string) error {
+	if _, err := sy.tx.ExecContext(sy.ctx, `UPDATE users SET directory = $1 WHERE id = $2`, state, id); err != nil {
+		return fmt.Errorf("mark user %d %s: %w", id, state, err)
+	}
+	return nil
+}
+
+// The directory sync of 'sak serve --directory-sync' runs on one front
+// end at a time: the one that holds its lease, a row of the settings
+// table. The lease doubles as the back-off after a failed sync.
+const dirLeaseKey = "directory_sync"
+
+type dirLease struct {
+	Holder string `json:"holder,omitempty"`
+	Until  int64  `json:"until,omitempty"` // micros; the lease ends then
+	Last   int64  `json:"last,omitempty"`  // micros; the last sync that succeeded ended then
+}
+
+// withDirLease runs fn on the lease, locked, in a transaction, and stores
+// what fn left in it.
+func (s *Store) withDirLease(ctx context.Context, fn func(tx *sql.Tx, l *dirLease) error) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES ($1, '{}') ON CONFLICT (key) DO NOTHING`, dirLeaseKey); err != nil {
+			return fmt.Errorf("lease the directory sync: %w", err)
+		}
+		var v string
+		if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`+s.d.forUpdate, dirLeaseKey).Scan(&v); err != nil {
+			return fmt.Errorf("lease the directory sync: %w", err)
+		}
+		var l dirLease
+		if err := json.Unmarshal([]byte(v), &l); err != nil {
+			return fmt.Errorf("lease the directory sync: setting %s: %w", dirLeaseKey, err)
+		}
+		if err := fn(tx, &l); err != nil {
+			return err
+		}
+		b, _ := json.Marshal(l)
+		return putSetting(ctx, tx, dirLeaseKey, string(b))
+	})
+}
+
+// ClaimDirectorySync leases the scheduled directory sync to holder (a
+// name unique to the process) for hold, when it is due: when no sync
+// succeeded within every and no other holder's lease runs. False when
+// it is not holder's to run now.
+func (s *Store) ClaimDirectorySync(ctx context.Context, holder string, every, hold time.Duration) (bool, error) {
+	var ok bool
+	err := s.withDirLease(ctx, func(_ *sql.Tx, l *dirLease) error {
+		now := s.now()
+		ok = false
+		if l.Until > micros(now) && l.Holder != holder {
+			return nil
+		}
+		if l.Last != 0 && fromMicros(l.Last).Add(every).After(now) {
+			return nil
+		}
+		ok = true
+		l.Holder, l.Until = holder, micros(now.Add(hold))
+		return nil
+	})
+	return ok, err
+}
+
+// FinishDirectorySync ends holder's lease. After a sync that succeeded
+// the next is due in ClaimDirectorySync's every; after one that failed
+// no front end tries again for retry.
+func (s *Store) FinishDirectorySync(ctx context.Context, holder string, succeeded bool, retry time.Duration) error {
+	return s.withDirLease(ctx, func(_ *sql.Tx, l *dirLease) error {
+		if l.Holder != holder {
+			return nil // lost: another holder's now
+		}
+		now := s.now()
+		l.Holder, l.Until = "", 0
+		if succeeded {
+			l.Last = micros(now)
+		} else {
+			l.Until = micros(now.Add(retry))
+		}
+		return nil
+	})
+}
+
+// SyncDirectoryLeased is SyncDirectory for the daemon that holds the
+// lease of ClaimDirectorySync: the lease, not a user, is its right.
+func (s *Store) SyncDirectoryLeased(ctx context.Context, holder string, d *Directory) (*DirectoryReport, error) {
+	return s.syncDirectory(ctx, d, false, func(tx *sql.Tx) error {
+		var v string
+		if err := tx.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = $1`+s.d.forUpdate, dirLeaseKey).Scan(&v); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("check the lease of the directory sync: %w", err)
+		}
+		var l dirLease
+		_ = json.Unmarshal([]byte(v), &l)
+		if l.Holder != holder || l.Until <= micros(s.now()) {
+			return refuse(ErrConflict, "the directory sync is not leased to %s (any more): nothing was changed", holder)
+		}
+		return nil
+	})
+}
