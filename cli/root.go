@@ -18,6 +18,7 @@ import (
 	dbcmd "sak/cli/db"
 	digestcmd "sak/cli/digest"
 	directorycmd "sak/cli/directory"
+	groupcmd "sak/cli/group"
 	importcmd "sak/cli/importcmd"
 	logincmd "sak/cli/login"
 	outboxcmd "sak/cli/outbox"
@@ -172,6 +173,7 @@ Run 'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
 
 	root.AddCommand(dbcmd.NewCmdDB(f))
 	root.AddCommand(usercmd.NewCmdUser(f), directorycmd.NewCmdDirectory(f))
+	root.AddCommand(groupcmd.NewCmdGroup(f))
 	root.AddCommand(queuecmd.NewCmdQueue(f))
 	root.AddCommand(tokencmd.NewCmdToken(f), logincmd.NewCmdLogin(f, nil), logincmd.NewCmdLogout(f, nil))
 	root.AddCommand(ticketcmd.NewCmdTicket(f))

@@ -43,27 +43,77 @@ func (a *api) createQueue(w http.ResponseWriter, r *http.Request, c *who) (any, 
 	return created(q), nil
 }
 
-// role grants or revokes a role on a queue and answers the queue.
+// role grants or revokes a role on a queue, to or from a user or a group
+// (a mailstore.RoleGrant), and answers the queue.
 func (a *api) role(grant bool) handler {
 	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
-		var body struct {
-			User string `json:"user"`
-			Role string `json:"role"`
-		}
+		var body mailstore.RoleGrant
 		if err := a.decode(w, r, &body); err != nil {
 			return nil, err
 		}
 		name := r.PathValue("name")
 		var err error
 		if grant {
-			err = a.s.Grant(r.Context(), c.as, name, body.User, body.Role)
+			err = a.s.GrantRole(r.Context(), c.as, name, body)
 		} else {
-			err = a.s.Revoke(r.Context(), c.as, name, body.User, body.Role)
+			err = a.s.RevokeRole(r.Context(), c.as, name, body)
 		}
 		if err != nil {
 			return nil, err
 		}
 		return a.s.As(c.as).QueueDetail(r.Context(), name)
+	}
+}
+
+// NewGroup is the body of POST /api/v1/groups.
+type NewGroup struct {
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// GroupMembers is the body of POST /api/v1/groups/{name}/add and
+// /remove: the logins to add or remove.
+type GroupMembers struct {
+	Users []string `json:"users"`
+}
+
+func (a *api) listGroups(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	gs, err := a.s.Groups(r.Context())
+	if gs == nil && err == nil {
+		gs = []mailstore.Group{}
+	}
+	return gs, err
+}
+
+func (a *api) showGroup(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	return a.s.Group(r.Context(), r.PathValue("name"))
+}
+
+func (a *api) createGroup(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var ng NewGroup
+	if err := a.decode(w, r, &ng); err != nil {
+		return nil, err
+	}
+	g, err := a.s.CreateGroup(r.Context(), c.as, ng.Name, ng.Description)
+	if err != nil {
+		return nil, err
+	}
+	return created(g), nil
+}
+
+// groupMembers adds users to a group or removes them, and answers the
+// group.
+func (a *api) groupMembers(add bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		var body GroupMembers
+		if err := a.decode(w, r, &body); err != nil {
+			return nil, err
+		}
+		change := a.s.RemoveGroupMembers
+		if add {
+			change = a.s.AddGroupMembers
+		}
+		return change(r.Context(), c.as, r.PathValue("name"), body.Users)
 	}
 }
 

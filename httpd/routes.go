@@ -70,6 +70,12 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+v+"/users/{login}/disable", a.authed(a.switchUser(false)))
 	mux.HandleFunc("POST "+v+"/users/{login}/enable", a.authed(a.switchUser(true)))
 
+	mux.HandleFunc("GET "+v+"/groups", a.authed(a.listGroups))
+	mux.HandleFunc("POST "+v+"/groups", a.authed(a.createGroup))
+	mux.HandleFunc("GET "+v+"/groups/{name}", a.authed(a.showGroup))
+	mux.HandleFunc("POST "+v+"/groups/{name}/add", a.authed(a.groupMembers(true)))
+	mux.HandleFunc("POST "+v+"/groups/{name}/remove", a.authed(a.groupMembers(false)))
+
 	mux.HandleFunc("GET "+v+"/tokens", a.authed(a.listTokens))
 	mux.HandleFunc("POST "+v+"/tokens", a.authed(a.createToken))
 	mux.HandleFunc("DELETE "+v+"/tokens/{id}", a.authed(a.revokeToken))

@@ -56,7 +56,7 @@ type digestCandidate struct {
 // digestCandidates lists the active users whose digest is on: their time
 // of day (their own, or their queues' earliest default) and last day.
 func (s *Store) digestCandidates(ctx context.Context, login string) ([]digestCandidate, error) {
-	q := `SELECT u.id, u.digest, COALESCE((SELECT MIN(q.digest_default) FROM queue_roles r JOIN queues q ON q.id = r.queue_id
+	q := `SELECT u.id, u.digest, COALESCE((SELECT MIN(q.digest_default) FROM user_roles r JOIN queues q ON q.id = r.queue_id
 			WHERE r.user_id = u.id AND r.role IN ('caseworker', 'manager') AND q.digest_default <> '' AND q.disabled = FALSE), ''),
 		COALESCE(d.day, '')
 		FROM users u LEFT JOIN digests d ON d.user_id = u.id
@@ -201,7 +201,7 @@ func (o *op) digest(userID int64) (bool, error) {
 		return false, err
 	}
 	if d.Unowned, d.UnownedMore, err = o.digestLines(`t.owner_id IS NULL AND t.status = 'new' AND t.merged_into IS NULL AND t.queue_id IN
-		(SELECT queue_id FROM queue_roles WHERE user_id = $1 AND role IN ('caseworker', 'manager'))`, "t.created, t.id", userID); err != nil {
+		(SELECT queue_id FROM user_roles WHERE user_id = $1 AND role IN ('caseworker', 'manager'))`, "t.created, t.id", userID); err != nil {
 		return false, err
 	}
 	if d.Count() == 0 {
@@ -212,7 +212,7 @@ func (o *op) digest(userID int64) (bool, error) {
 	// and comes from its comment address: an answer comments, never
 	// reaches a requestor.
 	if o.queue, err = scanQueue(o.tx.QueryRowContext(o.ctx, `SELECT `+queueCols+` FROM queues WHERE disabled = FALSE AND id IN
-		(SELECT queue_id FROM queue_roles WHERE user_id = $1 AND role IN ('caseworker', 'manager')) ORDER BY name LIMIT 1`, userID)); err != nil {
+		(SELECT queue_id FROM user_roles WHERE user_id = $1 AND role IN ('caseworker', 'manager')) ORDER BY name LIMIT 1`, userID)); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return false, nil // owns tickets of queues they no longer work: nothing to send from
 		}

@@ -43,10 +43,12 @@
 //   - Quarantined mail is shown to the roles of a queue it was sent to, and
 //     to sysadmins.
 //
-// Roles are looked up by holdsRole alone, and the condition on tickets is
-// made by seesNow alone, so a new way to hold a role (a group) changes
-// one function. The conditions are SQL in the queries that list, search
-// and count (a correlated EXISTS on queue_roles), never a filter in Go
+// Roles are read from the user_roles view alone (holdsRole, rolesOn, the
+// watchers and the digest): it holds the roles granted to a user and
+// those granted to a group of theirs, so a group's members hold its roles
+// as long as they are members. The condition on tickets is made by
+// seesNow alone. The conditions are SQL in the queries that list, search
+// and count (a correlated EXISTS on user_roles), never a filter in Go
 // after reading.
 //
 // The Store's own reading methods (Ticket, History, ListTickets, Search,

@@ -100,6 +100,8 @@ func seconds(d *time.Duration) *float64 {
 type QueueDetail struct {
 	*Queue
 	Members []Member `json:"members"`
+	// Groups are the roles granted to groups, shown as Members are.
+	Groups []QueueGroup `json:"groups,omitempty"`
 }
 
 // QueueDetail is the queue named name with its members as the user sees
@@ -118,7 +120,11 @@ func (r *Reader) QueueDetail(ctx context.Context, name string) (*QueueDetail, er
 	case ms == nil:
 		ms = []Member{}
 	}
-	return &QueueDetail{Queue: q, Members: ms}, nil
+	gs, err := r.s.QueueGroups(ctx, q.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &QueueDetail{Queue: q, Members: ms, Groups: gs}, nil
 }
 
 // UploadAttachment is FileAttachment for a file named by someone else

@@ -72,6 +72,17 @@ type Member struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
 	Role  string `json:"role"`
+	// Notify is what a watcher is told: NotifyAll or NotifyNew.
+	Notify string `json:"notify,omitempty"`
+	// Group is the group the role is granted to; "" for the user's own.
+	Group string `json:"group,omitempty"`
+}
+
+// QueueGroup is a role on a queue granted to a group.
+type QueueGroup struct {
+	Group  string `json:"group"`
+	Role   string `json:"role"`
+	Notify string `json:"notify,omitempty"`
 }
 
 // Ticket is a case.

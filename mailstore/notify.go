@@ -371,7 +371,7 @@ func (o *op) staffOwner() ([]string, error) {
 
 // watchers lists the queue's active watchers.
 func (o *op) watchers() ([]string, error) {
-	return o.addresses(`SELECT u.email FROM queue_roles r JOIN users u ON u.id = r.user_id
+	return o.addresses(`SELECT DISTINCT u.email FROM user_roles r JOIN users u ON u.id = r.user_id
 		WHERE r.queue_id = $1 AND r.role = 'watcher' AND u.disabled = FALSE ORDER BY u.email`, o.t.queueID)
 }
 

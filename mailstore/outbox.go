@@ -177,7 +177,7 @@ func (o *op) people(role string) ([]string, error) {
 // staff lists the owner (if any and active) and the queue's watchers.
 func (o *op) staff() ([]string, error) {
 	return o.addresses(`SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
-		OR u.id IN (SELECT user_id FROM queue_roles WHERE queue_id = $2 AND role = 'watcher')) ORDER BY u.email`,
+		OR u.id IN (SELECT user_id FROM user_roles WHERE queue_id = $2 AND role = 'watcher')) ORDER BY u.email`,
 		o.t.ownerID, o.t.queueID)
 }
 

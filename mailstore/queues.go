@@ -233,53 +233,70 @@ func validRole(role string) error {
 	return refuse(ErrInvalid, "role %q is not one of caseworker, manager, watcher", role)
 }
 
-// Grant gives a user a role on a queue. Sysadmins may, and the queue's
-// managers may on their own queue.
+// Grant gives a user a role on a queue (GrantRole).
 func (s *Store) Grant(ctx context.Context, actor, queue, login, role string) error {
-	if err := validRole(role); err != nil {
+	return s.GrantRole(ctx, actor, queue, RoleGrant{User: login, Role: role})
+}
+
+// Revoke takes a role (or every role, when role is "") on a queue from a
+// user (RevokeRole).
+func (s *Store) Revoke(ctx context.Context, actor, queue, login, role string) error {
+	return s.RevokeRole(ctx, actor, queue, RoleGrant{User: login, Role: role})
+}
+
+// grantee is the user or group a RoleGrant names: its table of roles, the
+// column naming it there, its id and name.
+type grantee struct {
+	table, col, name string
+	id               int64
+}
+
+// GrantRole gives a user or a group a role on a queue; granted again to a
+// watcher, it changes what they are told (Notify). Sysadmins may, and the
+// queue's managers may on their own queue.
+func (s *Store) GrantRole(ctx context.Context, actor, queue string, g RoleGrant) error {
+	g, err := g.check(false)
+	if err != nil {
 		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		q, u, err := s.roleChange(ctx, tx, actor, queue, login, "grant roles on")
+		q, who, err := s.roleChange(ctx, tx, actor, queue, g, true)
 		if err != nil {
 			return err
 		}
-		if u.Disabled {
-			return refuse(ErrDisabled, "user %s is disabled", u.Login)
-		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO queue_roles (queue_id, user_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, q.ID, u.ID, role)
+		res, err := tx.ExecContext(ctx, `INSERT INTO `+who.table+` AS x (queue_id, `+who.col+`, role, notify) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (queue_id, `+who.col+`, role) DO UPDATE SET notify = excluded.notify WHERE x.notify <> excluded.notify`, q.ID, who.id, g.Role, g.Notify)
 		if err != nil {
-			return fmt.Errorf("grant %s on %s to %s: %w", role, q.Name, u.Login, err)
+			return fmt.Errorf("grant %s on %s to %s: %w", g.Role, q.Name, who.name, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return refuse(ErrConflict, "%s is %s of %s already", u.Login, article(role), q.Name)
+			return refuse(ErrConflict, "%s is %s of %s already", who.name, article(g.Role), q.Name)
 		}
 		return nil
 	})
 }
 
-// Revoke takes a role (or every role, when role is "") on a queue from a
-// user. Who may is as for Grant.
-func (s *Store) Revoke(ctx context.Context, actor, queue, login, role string) error {
-	if role != "" {
-		if err := validRole(role); err != nil {
-			return err
-		}
+// RevokeRole takes a role (or every role, when g.Role is "") on a queue
+// from a user or a group. Who may is as for GrantRole.
+func (s *Store) RevokeRole(ctx context.Context, actor, queue string, g RoleGrant) error {
+	g, err := g.check(true)
+	if err != nil {
+		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		q, u, err := s.roleChange(ctx, tx, actor, queue, login, "revoke roles on")
+		q, who, err := s.roleChange(ctx, tx, actor, queue, g, false)
 		if err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM queue_roles WHERE queue_id = $1 AND user_id = $2 AND ($3 = '' OR role = $3)`, q.ID, u.ID, role)
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+who.table+` WHERE queue_id = $1 AND `+who.col+` = $2 AND ($3 = '' OR role = $3)`, q.ID, who.id, g.Role)
 		if err != nil {
-			return fmt.Errorf("revoke %s on %s from %s: %w", role, q.Name, u.Login, err)
+			return fmt.Errorf("revoke %s on %s from %s: %w", g.Role, q.Name, who.name, err)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			if role == "" {
-				return refuse(ErrConflict, "%s has no role on %s", u.Login, q.Name)
+			if g.Role == "" {
+				return refuse(ErrConflict, "%s has no role on %s", who.name, q.Name)
 			}
-			return refuse(ErrConflict, "%s is not %s of %s", u.Login, article(role), q.Name)
+			return refuse(ErrConflict, "%s is not %s of %s", who.name, article(g.Role), q.Name)
 		}
 		return nil
 	})
@@ -289,7 +306,13 @@ func article(role string) string {
 	return "a " + role
 }
 
-func (s *Store) roleChange(ctx context.Context, tx *sql.Tx, actor, queue, login, what string) (*Queue, *User, error) {
+// roleChange checks that the actor may change roles on the queue and
+// finds whom g names: a user (active, for a grant), or a group.
+func (s *Store) roleChange(ctx context.Context, tx *sql.Tx, actor, queue string, g RoleGrant, grant bool) (*Queue, *grantee, error) {
+	what := "revoke roles on"
+	if grant {
+		what = "grant roles on"
+	}
 	a, err := actorUser(ctx, tx, actor)
 	if err != nil {
 		return nil, nil, err
@@ -307,21 +330,33 @@ func (s *Store) roleChange(ctx context.Context, tx *sql.Tx, actor, queue, login,
 			return nil, nil, refuse(ErrPermission, "%s may not %s %s: only its managers and sysadmins may", a.Login, what, q.Name)
 		}
 	}
-	u, err := userByLogin(ctx, tx, login)
+	if g.Group != "" {
+		gr, err := groupByName(ctx, tx, g.Group)
+		if err != nil {
+			return nil, nil, err
+		}
+		return q, &grantee{table: "group_roles", col: "group_id", name: "group " + gr.Name, id: gr.ID}, nil
+	}
+	u, err := userByLogin(ctx, tx, g.User)
 	if err != nil {
 		return nil, nil, err
 	}
-	return q, u, nil
+	if u.Disabled && grant {
+		return nil, nil, refuse(ErrDisabled, "user %s is disabled", u.Login)
+	}
+	return q, &grantee{table: "queue_roles", col: "user_id", name: u.Login, id: u.ID}, nil
 }
 
-// Members lists who holds which role on a queue.
+// Members lists who holds which role on a queue: granted to them, or to
+// a group of theirs (Group names it).
 func (s *Store) Members(ctx context.Context, queue string) ([]Member, error) {
 	q, err := queueByName(ctx, s.db, queue)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT COALESCE(u.login, ''), u.email, u.name, r.role FROM queue_roles r JOIN users u ON u.id = r.user_id
-		WHERE r.queue_id = $1 ORDER BY r.role, u.login`, q.ID)
+	rows, err := s.db.QueryContext(ctx, `SELECT COALESCE(u.login, ''), u.email, u.name, r.role, r.notify, COALESCE(g.name, '')
+		FROM user_roles r JOIN users u ON u.id = r.user_id LEFT JOIN groups g ON g.id = r.group_id
+		WHERE r.queue_id = $1 ORDER BY r.role, u.login, g.name`, q.ID)
 	if err != nil {
 		return nil, fmt.Errorf("list members of %s: %w", q.Name, err)
 	}
@@ -329,16 +364,45 @@ func (s *Store) Members(ctx context.Context, queue string) ([]Member, error) {
 	var ms []Member
 	for rows.Next() {
 		var m Member
-		if err := rows.Scan(&m.Login, &m.Email, &m.Name, &m.Role); err != nil {
+		if err := rows.Scan(&m.Login, &m.Email, &m.Name, &m.Role, &m.Notify, &m.Group); err != nil {
 			return nil, err
+		}
+		if m.Role != RoleWatcher {
+			m.Notify = ""
 		}
 		ms = append(ms, m)
 	}
 	return ms, rows.Err()
 }
 
+// QueueGroups lists the roles on a queue granted to groups, by group.
+func (s *Store) QueueGroups(ctx context.Context, queue string) ([]QueueGroup, error) {
+	q, err := queueByName(ctx, s.db, queue)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT g.name, r.role, r.notify FROM group_roles r JOIN groups g ON g.id = r.group_id
+		WHERE r.queue_id = $1 ORDER BY g.name, r.role`, q.ID)
+	if err != nil {
+		return nil, fmt.Errorf("list groups of %s: %w", q.Name, err)
+	}
+	defer rows.Close()
+	gs := []QueueGroup{}
+	for rows.Next() {
+		var g QueueGroup
+		if err := rows.Scan(&g.Group, &g.Role, &g.Notify); err != nil {
+			return nil, err
+		}
+		if g.Role != RoleWatcher {
+			g.Notify = ""
+		}
+		gs = append(gs, g)
+	}
+	return gs, rows.Err()
+}
+
 func rolesOn(ctx context.Context, q querier, queueID, userID int64) (map[string]bool, error) {
-	rows, err := q.QueryContext(ctx, `SELECT role FROM queue_roles WHERE queue_id = $1 AND user_id = $2`, queueID, userID)
+	rows, err := q.QueryContext(ctx, `SELECT role FROM user_roles WHERE queue_id = $1 AND user_id = $2`, queueID, userID)
 	if err != nil {
 		return nil, fmt.Errorf("read roles: %w", err)
 	}

@@ -30,7 +30,7 @@ func (r *Reader) user(ctx context.Context) (*User, error) {
 // a list walk tickets newest first and stop at its limit: as an IN list,
 // SQLite gathered and sorted every ticket of the user's queues first.
 func holdsRole(p, queue string) string {
-	return `EXISTS (SELECT 1 FROM queue_roles r WHERE r.queue_id = ` + queue + ` AND r.user_id = ` + p + `)`
+	return `EXISTS (SELECT 1 FROM user_roles r WHERE r.queue_id = ` + queue + ` AND r.user_id = ` + p + `)`
 }
 
 // seesNow makes the condition under which u sees the ticket aliased t as

@@ -62,8 +62,15 @@ type Desk interface {
 	ResetTemplate(ctx context.Context, as, queue, kind string) error
 	PreviewTemplate(ctx context.Context, as, queue, kind string, ticket int64) (*mailstore.Preview, error)
 	SetUserDigest(ctx context.Context, as, login, when string) (*mailstore.User, error)
-	Grant(ctx context.Context, as, queue, login, role string) error
-	Revoke(ctx context.Context, as, queue, login, role string) error
+	// GrantRole and RevokeRole give a role on a queue to a user or a
+	// group, and take it away.
+	GrantRole(ctx context.Context, as, queue string, g mailstore.RoleGrant) error
+	RevokeRole(ctx context.Context, as, queue string, g mailstore.RoleGrant) error
+	Groups(ctx context.Context) ([]mailstore.Group, error)
+	Group(ctx context.Context, name string) (*mailstore.Group, error)
+	CreateGroup(ctx context.Context, as, name, description string) (*mailstore.Group, error)
+	AddGroupMembers(ctx context.Context, as, group string, logins []string) (*mailstore.Group, error)
+	RemoveGroupMembers(ctx context.Context, as, group string, logins []string) (*mailstore.Group, error)
 	AddUser(ctx context.Context, as string, nu mailstore.NewUser) (*mailstore.User, error)
 	DisableUser(ctx context.Context, as, login string) error
 	EnableUser(ctx context.Context, as, login string) error

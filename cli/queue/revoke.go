@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/mailstore"
 )
 
 // RevokeOptions are the options of 'sak queue revoke'.
@@ -15,6 +16,7 @@ type RevokeOptions struct {
 	Ctx     context.Context
 	Queue   string
 	Login   string
+	Group   string
 	Role    string // "" for every role
 }
 
@@ -22,15 +24,18 @@ type RevokeOptions struct {
 func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Command {
 	opts := &RevokeOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "revoke NAME LOGIN [--role ROLE]",
-		Short: "Take a role on a queue from a user",
-		Long: `Take a role on a queue from a user, or every role they hold on it when
---role is not given. Who may is as for 'sak queue grant'.`,
-		Example:           "  sak queue revoke support bob\n  sak queue revoke support mona --role manager",
-		Args:              cmdutil.ExactArgs(2),
+		Use:   "revoke NAME [LOGIN] [--group GROUP] [--role ROLE]",
+		Short: "Take a role on a queue from a user or a group",
+		Long: `Take a role on a queue from a user or a group (--group), or every role they
+hold on it when --role is not given. Who may is as for 'sak queue grant'.`,
+		Example:           "  sak queue revoke support bob\n  sak queue revoke support mona --role manager\n  sak queue revoke support --group opptak-team",
+		Args:              granteeArgs(&opts.Group),
 		ValidArgsFunction: completeQueues(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Ctx, opts.Queue, opts.Login = cmd.Context(), args[0], args[1]
+			opts.Ctx, opts.Queue = cmd.Context(), args[0]
+			if len(args) > 1 {
+				opts.Login = args[1]
+			}
 			if err := validRole(opts.Role, true); err != nil {
 				return err
 			}
@@ -41,6 +46,7 @@ func NewCmdRevoke(f *cmdutil.Factory, runF func(*RevokeOptions) error) *cobra.Co
 		},
 	}
 	cmd.Flags().StringVar(&opts.Role, "role", "", "caseworker, manager or watcher (default every role)")
+	cmd.Flags().StringVar(&opts.Group, "group", "", "take the role from this group instead of a user")
 	_ = cmd.RegisterFlagCompletionFunc("role", cobra.FixedCompletions(Roles, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
@@ -51,7 +57,7 @@ func revokeRun(opts *RevokeOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := d.Revoke(opts.Ctx, f.As, opts.Queue, opts.Login, opts.Role); err != nil {
+	if err := d.RevokeRole(opts.Ctx, f.As, opts.Queue, mailstore.RoleGrant{User: opts.Login, Group: opts.Group, Role: opts.Role}); err != nil {
 		return err
 	}
 	if f.JSON() {
@@ -62,9 +68,9 @@ func revokeRun(opts *RevokeOptions) error {
 		return cmdutil.PrintJSON(f.IOStreams.Out, qd)
 	}
 	if opts.Role == "" {
-		_, err = fmt.Fprintf(f.IOStreams.Out, "%s has no role on %s any more.\n", cmdutil.Sanitize(opts.Login), cmdutil.Sanitize(opts.Queue))
+		_, err = fmt.Fprintf(f.IOStreams.Out, "%s has no role on %s any more.\n", granteeName(opts.Login, opts.Group), cmdutil.Sanitize(opts.Queue))
 	} else {
-		_, err = fmt.Fprintf(f.IOStreams.Out, "%s is no longer a %s of %s.\n", cmdutil.Sanitize(opts.Login), opts.Role, cmdutil.Sanitize(opts.Queue))
+		_, err = fmt.Fprintf(f.IOStreams.Out, "%s is no longer a %s of %s.\n", granteeName(opts.Login, opts.Group), opts.Role, cmdutil.Sanitize(opts.Queue))
 	}
 	return err
 }

@@ -89,7 +89,28 @@ func printDetail(f *cmdutil.Factory, d *mailstore.QueueDetail) error {
 		cmdutil.Column{Header: "EMAIL", Flex: true, Min: 16},
 	)
 	for _, m := range d.Members {
-		t.AddRow(m.Login, m.Role, m.Name, m.Email)
+		t.AddRow(m.Login, roleText(m.Role, m.Notify, m.Group), m.Name, m.Email)
 	}
-	return t.Render(out)
+	if err := t.Render(out); err != nil || len(d.Groups) == 0 {
+		return err
+	}
+	var gs []string
+	for _, g := range d.Groups {
+		gs = append(gs, g.Group+": "+roleText(g.Role, g.Notify, ""))
+	}
+	_, err := fmt.Fprintf(out, "\nGroups: %s\n", cmdutil.Sanitize(strings.Join(gs, ", ")))
+	return err
+}
+
+// roleText is a role as a table shows it: "watcher (new tickets)" for a
+// watcher told of new tickets only, "caseworker via opptak-team" for a
+// role granted to a group.
+func roleText(role, notify, group string) string {
+	if notify == mailstore.NotifyNew {
+		role += " (new tickets)"
+	}
+	if group != "" {
+		role += " via " + group
+	}
+	return role
 }

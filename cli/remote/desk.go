@@ -414,16 +414,52 @@ func (d *Desk) CreateQueue(ctx context.Context, as string, nq mailstore.NewQueue
 	return &q, nil
 }
 
-func (d *Desk) role(ctx context.Context, as, verb, queue, login, role string) error {
-	return d.client(as).Do(ctx, "POST", queuePath(queue, "/"+verb), map[string]string{"user": login, "role": role}, nil)
+func (d *Desk) GrantRole(ctx context.Context, as, queue string, g mailstore.RoleGrant) error {
+	return d.client(as).Do(ctx, "POST", queuePath(queue, "/grant"), g, nil)
 }
 
-func (d *Desk) Grant(ctx context.Context, as, queue, login, role string) error {
-	return d.role(ctx, as, "grant", queue, login, role)
+func (d *Desk) RevokeRole(ctx context.Context, as, queue string, g mailstore.RoleGrant) error {
+	return d.client(as).Do(ctx, "POST", queuePath(queue, "/revoke"), g, nil)
 }
 
-func (d *Desk) Revoke(ctx context.Context, as, queue, login, role string) error {
-	return d.role(ctx, as, "revoke", queue, login, role)
+func groupPath(name, rest string) string { return "/api/v1/groups/" + url.PathEscape(name) + rest }
+
+func (d *Desk) Groups(ctx context.Context) ([]mailstore.Group, error) {
+	var gs []mailstore.Group
+	err := d.get(ctx, "", "/api/v1/groups", nil, &gs)
+	return gs, err
+}
+
+func (d *Desk) Group(ctx context.Context, name string) (*mailstore.Group, error) {
+	var g mailstore.Group
+	if err := d.get(ctx, "", groupPath(name, ""), nil, &g); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+func (d *Desk) CreateGroup(ctx context.Context, as, name, description string) (*mailstore.Group, error) {
+	var g mailstore.Group
+	if err := d.client(as).Do(ctx, "POST", "/api/v1/groups", httpd.NewGroup{Name: name, Description: description}, &g); err != nil {
+		return nil, err
+	}
+	return &g, nil
+}
+
+func (d *Desk) AddGroupMembers(ctx context.Context, as, group string, logins []string) (*mailstore.Group, error) {
+	return d.members(ctx, as, group, "/add", logins)
+}
+
+func (d *Desk) RemoveGroupMembers(ctx context.Context, as, group string, logins []string) (*mailstore.Group, error) {
+	return d.members(ctx, as, group, "/remove", logins)
+}
+
+func (d *Desk) members(ctx context.Context, as, group, verb string, logins []string) (*mailstore.Group, error) {
+	var g mailstore.Group
+	if err := d.client(as).Do(ctx, "POST", groupPath(group, verb), httpd.GroupMembers{Users: logins}, &g); err != nil {
+		return nil, err
+	}
+	return &g, nil
 }
 
 func (d *Desk) AddUser(ctx context.Context, as string, nu mailstore.NewUser) (*mailstore.User, error) {
