@@ -6,15 +6,28 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
 )
 
 // Directory is what an organisation's directory (LDAP, read by
-// importer/ldapdir) lists: the people who may work in sak.
+// importer/ldapdir) lists: the people who may work in sak, and their
+// groups.
 type Directory struct {
 	Users []DirectoryUser
+	// Groups are synced when GroupsRead; else sak's groups stay as they
+	// are.
+	Groups     []DirectoryGroup
+	GroupsRead bool
+}
+
+// DirectoryGroup is one group of a directory, as read.
+type DirectoryGroup struct {
+	Ref     string // where the entry is in the directory (its DN), for messages
+	Name    string
+	Members []string // logins, as the users' entries give them
 }
 
 // DirectoryUser is one person of a directory, as read: the sync checks
@@ -34,12 +47,18 @@ const (
 	DirDisable = "disable" // no longer listed
 	DirEnable  = "enable"  // listed again after the sync disabled them
 	DirSkip    = "skip"    // not done, for Reason
+
+	DirGroupAdd   = "group-add"   // a new group
+	DirGroupAdopt = "group-adopt" // a group made in sak whose name the directory lists: the directory's now
+	DirMembers    = "members"     // members added and removed
+	DirGroupEmpty = "group-empty" // a group the directory no longer lists: its members removed
 )
 
 // DirectoryChange is one thing a directory sync does, or would do.
 type DirectoryChange struct {
 	Action string `json:"action"`
-	Login  string `json:"login"`
+	Login  string `json:"login,omitempty"`
+	Group  string `json:"group,omitempty"`
 	Email  string `json:"email,omitempty"`
 	Name   string `json:"name,omitempty"`
 	Reason string `json:"reason,omitempty"`
@@ -47,12 +66,16 @@ type DirectoryChange struct {
 	Changed  []string `json:"changed,omitempty"`
 	OldEmail string   `json:"old_email,omitempty"`
 	OldName  string   `json:"old_name,omitempty"`
+	// Of a group's members: the logins added and removed.
+	Added   []string `json:"added,omitempty"`
+	Removed []string `json:"removed,omitempty"`
 }
 
 // DirectoryReport is what a directory sync read and did (or, dry, would
 // do).
 type DirectoryReport struct {
 	Users   int               `json:"users"`
+	Groups  int               `json:"groups"`
 	DryRun  bool              `json:"dry_run"`
 	Changes []DirectoryChange `json:"changes"`
 }
@@ -87,6 +110,14 @@ var errDryRun = errors.New("dry run")
 //   - a user disabled by hand while listed stays disabled; the
 //     directory never makes or unmakes sysadmins.
 //
+// When the groups were read (GroupsRead), each group the directory lists
+// is made when missing (a group made in sak of that name is adopted) and
+// its members are set to the directory's members that are active users;
+// a group the sync made that the directory no longer lists loses its
+// members (it stays, with its roles, should it come back). Groups made
+// in sak and not listed are never touched. The roles granted to groups
+// are sak's: the sync never changes them.
+//
 // An entry sak cannot take (no valid login or address, an address of
 // another user, a login listed twice) is skipped with the reason, and
 // its login is not disabled. A directory that lists no users is refused:
@@ -104,14 +135,22 @@ func (s *Store) syncDirectory(ctx context.Context, d *Directory, dryRun bool, ch
 	if len(d.Users) == 0 {
 		return nil, refuse(ErrInvalid, "the directory lists no users: check the base DN and the filter; nothing was changed")
 	}
+	if d.GroupsRead && len(d.Groups) == 0 {
+		return nil, refuse(ErrInvalid, "the directory lists no groups: check the group base DN and filter; nothing was changed")
+	}
 	var r *DirectoryReport
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := check(tx); err != nil {
 			return err
 		}
-		sy := &dirSync{ctx: ctx, tx: tx, now: micros(s.now()), r: &DirectoryReport{Users: len(d.Users), DryRun: dryRun}}
+		sy := &dirSync{ctx: ctx, tx: tx, now: micros(s.now()), r: &DirectoryReport{Users: len(d.Users), Groups: len(d.Groups), DryRun: dryRun}}
 		if err := sy.users(d.Users); err != nil {
 			return err
+		}
+		if d.GroupsRead {
+			if err := sy.groups(d.Groups); err != nil {
+				return err
+			}
 		}
 		r = sy.r
 		if dryRun {
@@ -237,6 +276,162 @@ func (sy *dirSync) users(entries []DirectoryUser) error {
 		sy.note(DirectoryChange{Action: DirDisable, Login: u.Login, Email: u.Email, Name: u.Name, Reason: "no longer in the directory"})
 	}
 	return nil
+}
+
+// groups syncs the groups, after the users; see SyncDirectory.
+func (sy *dirSync) groups(entries []DirectoryGroup) error {
+	ctx, tx := sy.ctx, sy.tx
+	type group struct {
+		id        int64
+		directory string
+		members   map[string]bool
+	}
+	known := map[string]*group{}
+	byID := map[int64]*group{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, directory FROM groups`)
+	if err != nil {
+		return fmt.Errorf("read groups: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		g := &group{members: map[string]bool{}}
+		if err := rows.Scan(&g.id, &name, &g.directory); err != nil {
+			rows.Close()
+			return fmt.Errorf("read groups: %w", err)
+		}
+		known[name], byID[g.id] = g, g
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read groups: %w", err)
+	}
+	if err := scanPairs(ctx, tx, `SELECT m.group_id, u.login FROM group_members m JOIN users u ON u.id = m.user_id WHERE u.login IS NOT NULL`,
+		func(id int64, login string) {
+			if g := byID[id]; g != nil {
+				g.members[login] = true
+			}
+		}); err != nil {
+		return fmt.Errorf("read group members: %w", err)
+	}
+	// Members are the active users: a disabled user is in no directory
+	// group (those who left the directory are disabled).
+	active := map[string]int64{}
+	if err := scanPairs(ctx, tx, `SELECT id, login FROM users WHERE login IS NOT NULL AND disabled = FALSE`,
+		func(id int64, login string) { active[login] = id }); err != nil {
+		return fmt.Errorf("read users: %w", err)
+	}
+
+	entries = slices.Clone(entries)
+	slices.SortStableFunc(entries, func(a, b DirectoryGroup) int {
+		return strings.Compare(strings.ToLower(strings.TrimSpace(a.Name)), strings.ToLower(strings.TrimSpace(b.Name)))
+	})
+	listed, seen := map[string]bool{}, map[string]string{}
+	for _, e := range entries {
+		listed[strings.ToLower(strings.TrimSpace(e.Name))] = true
+	}
+	for _, e := range entries {
+		name := strings.ToLower(strings.TrimSpace(e.Name))
+		skip := func(format string, args ...any) {
+			sy.note(DirectoryChange{Action: DirSkip, Group: name, Reason: e.Ref + ": " + fmt.Sprintf(format, args...)})
+		}
+		if !isName(name, false) {
+			skip("group name %q is not one sak takes (lower-case letters, digits, '.', '-' and '_')", e.Name)
+			continue
+		}
+		if ref, ok := seen[name]; ok {
+			skip("group %s is listed by %s too", name, ref)
+			continue
+		}
+		seen[name] = e.Ref
+		g := known[name]
+		switch {
+		case g == nil:
+			g = &group{members: map[string]bool{}}
+			if err := tx.QueryRowContext(ctx, `INSERT INTO groups (name, created, directory) VALUES ($1, $2, 'listed') RETURNING id`, name, sy.now).Scan(&g.id); err != nil {
+				return fmt.Errorf("create group %s: %w", name, err)
+			}
+			sy.note(DirectoryChange{Action: DirGroupAdd, Group: name})
+		case g.directory == "":
+			sy.note(DirectoryChange{Action: DirGroupAdopt, Group: name, Reason: "made in sak, listed by " + e.Ref})
+			fallthrough
+		case g.directory == "left":
+			if _, err := tx.ExecContext(ctx, `UPDATE groups SET directory = 'listed' WHERE id = $1`, g.id); err != nil {
+				return fmt.Errorf("mark group %s: %w", name, err)
+			}
+		}
+		want := map[string]bool{}
+		for _, m := range e.Members {
+			if login := strings.ToLower(strings.TrimSpace(m)); active[login] != 0 {
+				want[login] = true
+			}
+		}
+		if err := sy.setMembers(name, g.id, g.members, want, active, DirMembers); err != nil {
+			return err
+		}
+	}
+	names := slices.Sorted(maps.Keys(known))
+	for _, name := range names {
+		g := known[name]
+		if g.directory != "listed" || listed[name] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE groups SET directory = 'left' WHERE id = $1`, g.id); err != nil {
+			return fmt.Errorf("mark group %s: %w", name, err)
+		}
+		if err := sy.setMembers(name, g.id, g.members, nil, active, DirGroupEmpty); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setMembers makes the members of group id want, from have, and notes
+// it as action when that changed anything. active gives the users' ids;
+// a member who is no longer a user with a login is looked up.
+func (sy *dirSync) setMembers(name string, id int64, have, want map[string]bool, active map[string]int64, action string) error {
+	ctx, tx := sy.ctx, sy.tx
+	c := DirectoryChange{Action: action, Group: name}
+	for _, login := range slices.Sorted(maps.Keys(want)) {
+		if have[login] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id) VALUES ($1, $2)`, id, active[login]); err != nil {
+			return fmt.Errorf("add %s to group %s: %w", login, name, err)
+		}
+		c.Added = append(c.Added, login)
+	}
+	for _, login := range slices.Sorted(maps.Keys(have)) {
+		if want[login] {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM group_members WHERE group_id = $1 AND user_id = (SELECT id FROM users WHERE login = $2)`, id, login); err != nil {
+			return fmt.Errorf("remove %s from group %s: %w", login, name, err)
+		}
+		c.Removed = append(c.Removed, login)
+	}
+	if len(c.Added)+len(c.Removed) > 0 || action == DirGroupEmpty {
+		sy.note(c)
+	}
+	return nil
+}
+
+// scanPairs runs query, whose rows are (id, text), and hands each row to
+// fn.
+func scanPairs(ctx context.Context, q querier, query string, fn func(int64, string)) error {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var s string
+		if err := rows.Scan(&id, &s); err != nil {
+			return err
+		}
+		fn(id, s)
+	}
+	return rows.Err()
 }
 
 // add makes a user of a login sak does not know.

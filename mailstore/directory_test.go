@@ -315,3 +315,142 @@ func TestDirectorySyncLease(t *testing.T) {
 		}
 	})
 }
+
+// members renders the groups as "name: member,member" lines.
+func members(t *testing.T, s *mailstore.Store) string {
+	t.Helper()
+	gs, err := s.Groups(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, g := range gs {
+		fmt.Fprintf(&b, "%s: %s\n", g.Name, strings.Join(g.Members, ","))
+	}
+	return b.String()
+}
+
+// groupChanges renders the group changes of a report.
+func groupChanges(r *mailstore.DirectoryReport) string {
+	var b strings.Builder
+	for _, c := range r.Changes {
+		if c.Group == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "%s %s", c.Action, c.Group)
+		if len(c.Added) > 0 {
+			fmt.Fprintf(&b, " +%s", strings.Join(c.Added, ",+"))
+		}
+		if len(c.Removed) > 0 {
+			fmt.Fprintf(&b, " -%s", strings.Join(c.Removed, ",-"))
+		}
+		if c.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", c.Reason)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// TestDirectorySyncGroups: the directory's groups are made, adopted and
+// given the directory's members who are active users; a member who
+// leaves leaves the group; a group that leaves is emptied, and keeps its
+// roles for when it comes back; local groups are never touched; the
+// roles granted to a group are held by the members the directory gives
+// it.
+func TestDirectorySyncGroups(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		s := open(t)
+		ctx := context.Background()
+		storetest.Desk(t, s) // root, alice, bob, carol, walt; queues support, it-help
+		for _, g := range []string{"local", "staff"} {
+			if _, err := s.CreateGroup(ctx, "root", g, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.AddGroupMembers(ctx, "root", "local", []string{"walt"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.AddGroupMembers(ctx, "root", "staff", []string{"walt"}); err != nil {
+			t.Fatal(err)
+		}
+		sync := func(d *mailstore.Directory, dry bool) string {
+			t.Helper()
+			r, err := s.SyncDirectory(ctx, "root", d, dry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return groupChanges(r)
+		}
+		d := dirUsers("anna anna@uni.example Anna", "bjorn bjorn@uni.example Bjørn", "cecilie cecilie@uni.example Cecilie")
+		d.GroupsRead = true
+		d.Groups = []mailstore.DirectoryGroup{
+			{Ref: "cn=exams", Name: "Exams", Members: []string{"anna", "BJORN", "nobody"}},
+			{Ref: "cn=staff", Name: "staff", Members: []string{"cecilie"}},
+			{Ref: "cn=bad", Name: "bad group!"},
+			{Ref: "cn=exams2", Name: "exams", Members: []string{"cecilie"}},
+		}
+		const first = "skip bad group! (cn=bad: group name \"bad group!\" is not one sak takes (lower-case letters, digits, '.', '-' and '_'))\n" +
+			"group-add exams\nmembers exams +anna,+bjorn\n" +
+			"skip exams (cn=exams2: group exams is listed by cn=exams too)\n" +
+			"group-adopt staff (made in sak, listed by cn=staff)\nmembers staff +cecilie -walt\n"
+		if got := sync(d, true); got != first {
+			t.Errorf("dry run:\n%s\nwant:\n%s", got, first)
+		}
+		if got, want := members(t, s), "local: walt\nstaff: walt\n"; got != want {
+			t.Errorf("after a dry run, groups:\n%s\nwant:\n%s", got, want)
+		}
+		if got := sync(d, false); got != first {
+			t.Errorf("sync:\n%s\nwant:\n%s", got, first)
+		}
+		if got, want := members(t, s), "exams: anna,bjorn\nlocal: walt\nstaff: cecilie\n"; got != want {
+			t.Errorf("groups:\n%s\nwant:\n%s", got, want)
+		}
+		if got := sync(d, false); !strings.HasPrefix(got, "skip bad group!") || strings.Count(got, "\n") != 2 {
+			t.Errorf("second sync changed groups:\n%s", got)
+		}
+
+		// A role granted to the directory's group is its members'.
+		if err := s.GrantRole(ctx, "root", "support", mailstore.RoleGrant{Group: "exams", Role: mailstore.RoleCaseworker}); err != nil {
+			t.Fatal(err)
+		}
+		id, err := s.CreateTicket(ctx, "anna", mailstore.NewTicket{Queue: "support", Requestors: []string{"pat@example.com"}, Subject: "Exam room"})
+		if err != nil {
+			t.Fatalf("anna, a caseworker through exams, creates a ticket: %v", err)
+		}
+
+		// anna leaves the directory; bjorn leaves exams; staff leaves.
+		d = dirUsers("bjorn bjorn@uni.example Bjørn", "cecilie cecilie@uni.example Cecilie")
+		d.GroupsRead = true
+		d.Groups = []mailstore.DirectoryGroup{{Ref: "cn=exams", Name: "exams", Members: []string{"anna", "cecilie"}}}
+		if got, want := sync(d, false), "members exams +cecilie -anna,-bjorn\ngroup-empty staff -cecilie\n"; got != want {
+			t.Errorf("sync:\n%s\nwant:\n%s", got, want)
+		}
+		if got, want := members(t, s), "exams: cecilie\nlocal: walt\nstaff: \n"; got != want {
+			t.Errorf("groups:\n%s\nwant:\n%s", got, want)
+		}
+		if err := s.Take(ctx, "bjorn", id); !errors.Is(err, mailstore.ErrPermission) && !errors.Is(err, mailstore.ErrNotFound) {
+			t.Errorf("bjorn, out of exams, takes the ticket: %v", err)
+		}
+		if err := s.Take(ctx, "cecilie", id); err != nil {
+			t.Errorf("cecilie, in exams now, takes the ticket: %v", err)
+		}
+
+		// staff comes back; without groups read, groups stay.
+		d.Groups = append(d.Groups, mailstore.DirectoryGroup{Ref: "cn=staff", Name: "staff", Members: []string{"bjorn"}})
+		if got, want := sync(d, false), "members staff +bjorn\n"; got != want {
+			t.Errorf("sync:\n%s\nwant:\n%s", got, want)
+		}
+		d.GroupsRead, d.Groups = false, nil
+		if got := sync(d, false); got != "" {
+			t.Errorf("sync without groups changed groups:\n%s", got)
+		}
+		d.GroupsRead = true
+		if _, err := s.SyncDirectory(ctx, "root", d, false); !errors.Is(err, mailstore.ErrInvalid) {
+			t.Errorf("sync of no groups: %v, want ErrInvalid", err)
+		}
+		if got, want := members(t, s), "exams: cecilie\nlocal: walt\nstaff: bjorn\n"; got != want {
+			t.Errorf("groups:\n%s\nwant:\n%s", got, want)
+		}
+	})
+}

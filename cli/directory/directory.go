@@ -22,7 +22,7 @@ func NewCmdDirectory(f *cmdutil.Factory) *cobra.Command {
 		Short: "Users from the organisation's directory (LDAP)",
 		Long: `sak's users can come from the organisation's directory over LDAP: 'sak
 directory sync' adds the people it lists, follows their address and name,
-and disables those who left. 'sak serve --directory-sync 1h' runs it on a
+disables those who left, and sets the members of its groups. 'sak serve --directory-sync 1h' runs it on a
 schedule, on one front end at a time.`,
 		Example: "  sak directory sync --ldap ldaps://ldap.example.org --base ou=people,dc=example,dc=org --dry-run",
 		Args:    cmdutil.GroupArgs,
@@ -36,6 +36,7 @@ schedule, on one front end at a time.`,
 // 'sak directory sync', and of 'sak serve' with the prefix directory-.
 type LDAPFlags struct {
 	URL, Base, Filter             string
+	GroupBase, GroupFilter        string
 	BindDN, BindPasswordFile      string
 	LoginAttr, MailAttr, NameAttr string
 }
@@ -49,6 +50,8 @@ func (l *LDAPFlags) Register(fs *pflag.FlagSet, prefix string) {
 	fs.StringVar(&l.URL, prefix+"ldap", "", "the directory's `URL`: ldaps://HOST[:PORT], or ldap:// on a trusted network")
 	fs.StringVar(&l.Base, prefix+"base", "", "the `DN` under which the people are (e.g. ou=people,dc=example,dc=org)")
 	fs.StringVar(&l.Filter, prefix+"filter", ldapdir.DefaultFilter, "LDAP `FILTER` that selects the people")
+	fs.StringVar(&l.GroupBase, prefix+"group-base", "", "the `DN` under which the groups are (default: groups are not synced)")
+	fs.StringVar(&l.GroupFilter, prefix+"group-filter", ldapdir.DefaultGroupFilter, "LDAP `FILTER` that selects the groups")
 	fs.StringVar(&l.BindDN, prefix+"bind-dn", "", "bind as `DN` (default: anonymously)")
 	fs.StringVar(&l.BindPasswordFile, prefix+"bind-password-file", "", "`FILE` holding the bind password (or set "+PasswordEnv+")")
 	fs.StringVar(&l.LoginAttr, prefix+"login-attr", "uid", "the `ATTRIBUTE` that holds the login")
@@ -60,7 +63,7 @@ func (l *LDAPFlags) Register(fs *pflag.FlagSet, prefix string) {
 // its file (or PasswordEnv). prefix is Register's, for messages.
 func (l *LDAPFlags) Config(prefix string) (ldapdir.Config, error) {
 	c := ldapdir.Config{
-		URL: l.URL, Base: l.Base, Filter: l.Filter, BindDN: l.BindDN,
+		URL: l.URL, Base: l.Base, Filter: l.Filter, GroupBase: l.GroupBase, GroupFilter: l.GroupFilter, BindDN: l.BindDN,
 		LoginAttr: l.LoginAttr, MailAttr: l.MailAttr, NameAttr: l.NameAttr,
 	}
 	if l.URL == "" || l.Base == "" {

@@ -25,7 +25,7 @@ type SyncOptions struct {
 func NewCmdSync(f *cmdutil.Factory, runF func(*SyncOptions) error) *cobra.Command {
 	opts := &SyncOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "sync --ldap URL --base DN [--filter F] [--bind-dn DN --bind-password-file FILE] [--dry-run]",
+		Use:   "sync --ldap URL --base DN [--filter F] [--group-base DN] [--bind-dn DN --bind-password-file FILE] [--dry-run]",
 		Short: "Make sak's users what the directory lists",
 		Long: `Read the people of the organisation's directory over LDAP (their login,
 address and name: uid, mail and cn unless told otherwise) and make sak's
@@ -43,6 +43,14 @@ users match:
   - a user disabled by hand stays disabled; the directory never makes
     anyone a sysadmin.
 
+With --group-base, the groups under it (groupOfNames, groupOfUniqueNames
+and posixGroup unless --group-filter says otherwise; named by cn) become
+sak's groups ('sak group'), made when missing, their members set to the
+directory's members who are active users. A group the directory made and
+no longer lists loses its members; groups made in sak are never touched
+unless the directory lists their name. Roles granted to groups ('sak
+queue grant QUEUE --group NAME') are sak's, never the directory's.
+
 An entry sak cannot take (no valid login or address, another user's
 address, a login listed twice) is skipped with the reason, and its user
 is left as is. A directory that lists nobody (a wrong --base or --filter)
@@ -53,7 +61,7 @@ Sysadmins only, on the database.
 The bind password comes from --bind-password-file or ` + PasswordEnv + `,
 never the command line.`,
 		Example: `  sak directory sync --ldap ldaps://ldap.example.org \
-      --base ou=people,dc=example,dc=org --dry-run
+      --base ou=people,dc=example,dc=org --group-base ou=groups,dc=example,dc=org --dry-run
   sak directory sync --ldap ldaps://ldap.example.org \
       --base ou=people,dc=example,dc=org --filter '(&(objectClass=inetOrgPerson)(employeeType=staff))' \
       --bind-dn cn=sak,ou=services,dc=example,dc=org --bind-password-file /etc/sak/ldap-password`,
@@ -98,13 +106,13 @@ func syncRun(opts *SyncOptions) error {
 	if len(r.Changes) > 0 {
 		t := cmdutil.NewTable(f.IOStreams,
 			cmdutil.Column{Header: "ACTION"},
-			cmdutil.Column{Header: "LOGIN", Max: 20},
+			cmdutil.Column{Header: "WHO", Max: 30},
 			cmdutil.Column{Header: "EMAIL", Max: 40, Flex: true, Min: 16},
 			cmdutil.Column{Header: "NAME", Max: 30, Flex: true, Min: 10},
 			cmdutil.Column{Header: "NOTE", Flex: true, Min: 20},
 		)
 		for _, c := range r.Changes {
-			t.AddRow(c.Action, c.Login, c.Email, c.Name, Note(c))
+			t.AddRow(c.Action, c.Login+c.Group, c.Email, c.Name, Note(c))
 		}
 		if err := t.Render(f.IOStreams.Out); err != nil {
 			return err
@@ -113,8 +121,9 @@ func syncRun(opts *SyncOptions) error {
 	return Summary(f.IOStreams.Out, r)
 }
 
-// Note is what a table says of a change beyond its login, address and
-// name: what changed, or why.
+// Note is what a table says of a change beyond its login (or group),
+// address and name: what changed (members added and removed, by login
+// up to 5, else counted), or why.
 func Note(c mailstore.DirectoryChange) string {
 	var was []string
 	for _, field := range c.Changed {
@@ -123,6 +132,17 @@ func Note(c mailstore.DirectoryChange) string {
 			was = append(was, "address was "+c.OldEmail)
 		case "name":
 			was = append(was, fmt.Sprintf("name was %q", c.OldName))
+		}
+	}
+	for _, m := range []struct {
+		logins []string
+		what   string
+	}{{c.Added, "added"}, {c.Removed, "removed"}} {
+		switch n := len(m.logins); {
+		case n > 5:
+			was = append(was, fmt.Sprintf("%d %s", n, m.what))
+		case n > 0:
+			was = append(was, m.what+" "+strings.Join(m.logins, ", "))
 		}
 	}
 	if len(was) > 0 {
@@ -134,27 +154,48 @@ func Note(c mailstore.DirectoryChange) string {
 // Summary writes the line that ends a sync's output.
 func Summary(w io.Writer, r *mailstore.DirectoryReport) error {
 	var did, would []string
-	for _, a := range []struct{ action, done string }{
-		{mailstore.DirAdd, "added"}, {mailstore.DirAdopt, "adopted"}, {mailstore.DirChange, "changed"},
-		{mailstore.DirDisable, "disabled"}, {mailstore.DirEnable, "enabled"}, {mailstore.DirSkip, "skipped"},
+	groups := func(n int) string {
+		if n == 1 {
+			return "1 group"
+		}
+		return fmt.Sprintf("%d groups", n)
+	}
+	for _, a := range []struct {
+		action      string
+		done, would func(n int) string
+	}{
+		{mailstore.DirAdd, func(n int) string { return fmt.Sprintf("%d added", n) }, func(n int) string { return fmt.Sprintf("add %d", n) }},
+		{mailstore.DirAdopt, func(n int) string { return fmt.Sprintf("%d adopted", n) }, func(n int) string { return fmt.Sprintf("adopt %d", n) }},
+		{mailstore.DirChange, func(n int) string { return fmt.Sprintf("%d changed", n) }, func(n int) string { return fmt.Sprintf("change %d", n) }},
+		{mailstore.DirDisable, func(n int) string { return fmt.Sprintf("%d disabled", n) }, func(n int) string { return fmt.Sprintf("disable %d", n) }},
+		{mailstore.DirEnable, func(n int) string { return fmt.Sprintf("%d enabled", n) }, func(n int) string { return fmt.Sprintf("enable %d", n) }},
+		{mailstore.DirGroupAdd, func(n int) string { return groups(n) + " made" }, func(n int) string { return "make " + groups(n) }},
+		{mailstore.DirGroupAdopt, func(n int) string { return groups(n) + " adopted" }, func(n int) string { return "adopt " + groups(n) }},
+		{mailstore.DirMembers, func(n int) string { return "the members of " + groups(n) + " set" }, func(n int) string { return "set the members of " + groups(n) }},
+		{mailstore.DirGroupEmpty, func(n int) string { return groups(n) + " emptied" }, func(n int) string { return "empty " + groups(n) }},
+		{mailstore.DirSkip, func(n int) string { return fmt.Sprintf("%d skipped", n) }, func(n int) string { return fmt.Sprintf("skip %d", n) }},
 	} {
 		if n := r.Count(a.action); n > 0 {
-			did = append(did, fmt.Sprintf("%d %s", n, a.done))
-			would = append(would, fmt.Sprintf("%s %d", a.action, n))
+			did = append(did, a.done(n))
+			would = append(would, a.would(n))
 		}
+	}
+	lists := fmt.Sprintf("%d people", r.Users)
+	if r.Groups > 0 {
+		lists += " and " + groups(r.Groups)
 	}
 	switch {
 	case r.DryRun && len(would) == 0:
-		_, err := fmt.Fprintf(w, "Dry run: the directory lists %d people; a sync would change nothing.\n", r.Users)
+		_, err := fmt.Fprintf(w, "Dry run: the directory lists %s; a sync would change nothing.\n", lists)
 		return err
 	case r.DryRun:
-		_, err := fmt.Fprintf(w, "Dry run: the directory lists %d people; a sync would %s. Nothing was changed.\n", r.Users, and(would))
+		_, err := fmt.Fprintf(w, "Dry run: the directory lists %s; a sync would %s. Nothing was changed.\n", lists, and(would))
 		return err
 	case len(did) == 0:
-		_, err := fmt.Fprintf(w, "The directory lists %d people: nothing to change.\n", r.Users)
+		_, err := fmt.Fprintf(w, "The directory lists %s: nothing to change.\n", lists)
 		return err
 	}
-	_, err := fmt.Fprintf(w, "The directory lists %d people: %s.\n", r.Users, and(did))
+	_, err := fmt.Fprintf(w, "The directory lists %s: %s.\n", lists, and(did))
 	return err
 }
 

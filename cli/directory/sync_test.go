@@ -37,9 +37,21 @@ func addAnna(admin *ldap.Conn) error {
 func TestSync(t *testing.T) {
 	srv := testldap.Start(t, person("anna", "Anna Berg", "anna@uni.example")+
 		person("bjorn", "Bjørn Dæhlie", "bjorn@uni.example")+
-		person("cecilie", "Cecilie Skog", "Cecilie.Skog@Uni.example"), testldap.Options{})
+		person("cecilie", "Cecilie Skog", "Cecilie.Skog@Uni.example")+`
+dn: cn=exams,ou=groups,dc=example,dc=org
+objectClass: groupOfNames
+cn: exams
+member: uid=anna,ou=people,dc=example,dc=org
+member: uid=bjorn,ou=people,dc=example,dc=org
+
+dn: cn=it,ou=groups,dc=example,dc=org
+objectClass: posixGroup
+cn: it
+gidNumber: 1000
+memberUid: cecilie
+`, testldap.Options{})
 	admin := srv.Admin(t)
-	flags := []string{"directory", "sync", "--ldap", srv.URL, "--base", "ou=people," + testldap.Suffix}
+	flags := []string{"directory", "sync", "--ldap", srv.URL, "--base", "ou=people," + testldap.Suffix, "--group-base", "ou=groups," + testldap.Suffix}
 	clitest.EachLocal(t, func(t *testing.T, e *clitest.Env) {
 		e.MustRun("user", "add", "root", "--email", "root@example.org", "--name", "Root", "--sysadmin")
 		e.MustRun("user", "add", "local", "--email", "local@example.org", "--name", "Local Admin")
@@ -48,14 +60,16 @@ func TestSync(t *testing.T) {
 		clitest.Golden(t, "testdata/users_before.golden", e.MustRun("user", "list"))
 		clitest.Golden(t, "testdata/sync_add.golden", e.MustRun(flags...))
 		clitest.Golden(t, "testdata/users_added.golden", e.MustRun("user", "list"))
-		if out := e.MustRun(flags...); out != "The directory lists 3 people: nothing to change.\n" {
+		clitest.Golden(t, "testdata/groups_added.golden", e.MustRun("group", "list"))
+		if out := e.MustRun(flags...); out != "The directory lists 3 people and 2 groups: nothing to change.\n" {
 			t.Errorf("second sync:\n%s", out)
 		}
 
-		// anna works a ticket, then leaves; bjorn's address and
-		// cecilie's name change.
+		// anna, a caseworker through exams, works a ticket, then
+		// leaves; bjorn's address and cecilie's name change, and
+		// cecilie joins exams.
 		e.MustRun("queue", "create", "support", "--address", "support@example.org")
-		e.MustRun("queue", "grant", "support", "anna", "--role", "caseworker")
+		e.MustRun("queue", "grant", "support", "--group", "exams", "--role", "caseworker")
 		e.MustRunAs("anna", "ticket", "create", "--queue", "support", "--requestor", "pat@example.com", "--subject", "Exam room")
 		e.MustRunAs("anna", "ticket", "take", "1")
 		if err := admin.Del(ldap.NewDelRequest("uid=anna,ou=people,dc=example,dc=org", nil)); err != nil {
@@ -71,13 +85,25 @@ func TestSync(t *testing.T) {
 		if err := admin.Modify(mod); err != nil {
 			t.Fatal(err)
 		}
+		mod = ldap.NewModifyRequest("cn=exams,ou=groups,dc=example,dc=org", nil)
+		mod.Add("member", []string{"uid=cecilie,ou=people,dc=example,dc=org"})
+		if err := admin.Modify(mod); err != nil {
+			t.Fatal(err)
+		}
 		t.Cleanup(func() { // the next backend starts from the LDIF again
 			if err := addAnna(admin); err != nil && !ldap.IsErrorWithCode(err, ldap.LDAPResultEntryAlreadyExists) {
 				t.Error(err)
 			}
-			for _, m := range [][3]string{{"bjorn", "mail", "bjorn@uni.example"}, {"cecilie", "cn", "Cecilie Skog"}} {
-				mod := ldap.NewModifyRequest("uid="+m[0]+",ou=people,dc=example,dc=org", nil)
-				mod.Replace(m[1], []string{m[2]})
+			for _, m := range []struct {
+				dn, attr string
+				v        []string
+			}{
+				{"uid=bjorn,ou=people", "mail", []string{"bjorn@uni.example"}},
+				{"uid=cecilie,ou=people", "cn", []string{"Cecilie Skog"}},
+				{"cn=exams,ou=groups", "member", []string{"uid=anna,ou=people,dc=example,dc=org", "uid=bjorn,ou=people,dc=example,dc=org"}},
+			} {
+				mod := ldap.NewModifyRequest(m.dn+",dc=example,dc=org", nil)
+				mod.Replace(m.attr, m.v)
 				if err := admin.Modify(mod); err != nil {
 					t.Error(err)
 				}
@@ -92,13 +118,15 @@ func TestSync(t *testing.T) {
 			t.Errorf("the dry run said\n%s\nthe sync did\n%s", dry, out)
 		}
 		clitest.Golden(t, "testdata/users_left.golden", e.MustRun("user", "list"))
+		clitest.Golden(t, "testdata/groups_left.golden", e.MustRun("group", "list"))
+		e.MustRunAs("cecilie", "ticket", "steal", "1") // a caseworker through exams now
 		if out := e.MustRun("ticket", "show", "1"); !strings.Contains(out, "anna") {
 			t.Errorf("ticket 1's history lost anna:\n%s", out)
 		}
 		if r := e.RunAs("anna", "ticket", "list"); r.Code != 1 || !strings.Contains(r.Err, "user anna is disabled") {
 			t.Errorf("anna, gone, lists tickets: exit %d, %q", r.Code, r.Err)
 		}
-		if out := e.MustRun(flags...); out != "The directory lists 2 people: nothing to change.\n" {
+		if out := e.MustRun(flags...); out != "The directory lists 2 people and 2 groups: nothing to change.\n" {
 			t.Errorf("sync after the changes:\n%s", out)
 		}
 

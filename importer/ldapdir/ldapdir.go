@@ -1,6 +1,8 @@
 // Package ldapdir reads the people of an organisation's directory over
 // LDAP (RFC 4511; paged searches, RFC 2696) for 'sak directory sync':
-// their login, address and name. What sak does with them is
+// their login, address and name, and the groups they are members of
+// (groupOfNames and groupOfUniqueNames by member DN, posixGroup by
+// memberUid; RFC 4519, RFC 2307). What sak does with them is
 // mailstore.SyncDirectory's.
 package ldapdir
 
@@ -23,6 +25,9 @@ type Config struct {
 	// Base is the DN under which the people are; Filter selects them
 	// (default DefaultFilter).
 	Base, Filter string
+	// GroupBase is the DN under which the groups are; "" reads no
+	// groups. GroupFilter selects them (default DefaultGroupFilter).
+	GroupBase, GroupFilter string
 	// BindDN and BindPassword authenticate; both empty binds anonymously.
 	BindDN, BindPassword string
 	// The attributes of the login, the address and the name (defaults
@@ -38,6 +43,9 @@ type Config struct {
 // DefaultFilter selects the people of a directory.
 const DefaultFilter = "(objectClass=inetOrgPerson)"
 
+// DefaultGroupFilter selects the groups of a directory.
+const DefaultGroupFilter = "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=posixGroup))"
+
 func (c *Config) defaults() {
 	def := func(s *string, v string) {
 		if *s == "" {
@@ -45,6 +53,7 @@ func (c *Config) defaults() {
 		}
 	}
 	def(&c.Filter, DefaultFilter)
+	def(&c.GroupFilter, DefaultGroupFilter)
 	def(&c.LoginAttr, "uid")
 	def(&c.MailAttr, "mail")
 	def(&c.NameAttr, "cn")
@@ -64,8 +73,10 @@ func Read(ctx context.Context, c Config) (*mailstore.Directory, error) {
 	if c.URL == "" || c.Base == "" {
 		return nil, errors.New("the directory needs a URL (--ldap) and a base DN (--base)")
 	}
-	if _, err := ldap.CompileFilter(c.Filter); err != nil {
-		return nil, fmt.Errorf("filter %q: %v", c.Filter, err)
+	for _, f := range []string{c.Filter, c.GroupFilter} {
+		if _, err := ldap.CompileFilter(f); err != nil {
+			return nil, fmt.Errorf("filter %q: %v", f, err)
+		}
 	}
 	if (c.BindDN == "") != (c.BindPassword == "") {
 		return nil, errors.New("a bind DN needs its password, and a password its bind DN")
@@ -84,29 +95,98 @@ func Read(ctx context.Context, c Config) (*mailstore.Directory, error) {
 			return nil, fmt.Errorf("bind to %s as %s: %w", c.URL, c.BindDN, err)
 		}
 	}
-	d, err := readUsers(conn, &c)
+	d, dns, err := readUsers(conn, &c)
+	if err == nil && c.GroupBase != "" {
+		d.GroupsRead = true
+		d.Groups, err = readGroups(conn, &c, dns)
+	}
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	return d, err
+	if err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
-// readUsers reads the people: one paged search.
-func readUsers(conn *ldap.Conn, c *Config) (*mailstore.Directory, error) {
-	req := ldap.NewSearchRequest(c.Base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false,
-		c.Filter, []string{c.LoginAttr, c.MailAttr, c.NameAttr}, nil)
+// search runs one paged search of the subtree under base.
+func search(conn *ldap.Conn, c *Config, base, filter string, attrs []string) ([]*ldap.Entry, error) {
+	req := ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false, filter, attrs, nil)
 	res, err := conn.SearchWithPaging(req, c.PageSize)
 	if err != nil {
-		return nil, fmt.Errorf("search %s for %s: %w", c.Base, c.Filter, err)
+		return nil, fmt.Errorf("search %s for %s: %w", base, filter, err)
+	}
+	return res.Entries, nil
+}
+
+// readUsers reads the people, and the logins by normalised DN (normDN),
+// by which groupOfNames name their members.
+func readUsers(conn *ldap.Conn, c *Config) (*mailstore.Directory, map[string]string, error) {
+	es, err := search(conn, c, c.Base, c.Filter, []string{c.LoginAttr, c.MailAttr, c.NameAttr})
+	if err != nil {
+		return nil, nil, err
 	}
 	d := &mailstore.Directory{}
-	for _, e := range res.Entries {
-		d.Users = append(d.Users, mailstore.DirectoryUser{
+	dns := make(map[string]string, len(es))
+	for _, e := range es {
+		u := mailstore.DirectoryUser{
 			Ref:   e.DN,
 			Login: e.GetAttributeValue(c.LoginAttr),
 			Email: e.GetAttributeValue(c.MailAttr),
 			Name:  strings.TrimSpace(e.GetAttributeValue(c.NameAttr)),
-		})
+		}
+		d.Users = append(d.Users, u)
+		dns[normDN(e.DN)] = u.Login
 	}
-	return d, nil
+	return d, dns, nil
+}
+
+// readGroups reads the groups and their members: by DN (member,
+// uniqueMember; those not among the people read are left out: people
+// the filter does not select, nested groups) or by login (memberUid).
+func readGroups(conn *ldap.Conn, c *Config, dns map[string]string) ([]mailstore.DirectoryGroup, error) {
+	es, err := search(conn, c, c.GroupBase, c.GroupFilter, []string{"cn", "member", "uniqueMember", "memberUid"})
+	if err != nil {
+		return nil, err
+	}
+	gs := make([]mailstore.DirectoryGroup, 0, len(es))
+	for _, e := range es {
+		g := mailstore.DirectoryGroup{Ref: e.DN, Name: e.GetAttributeValue("cn")}
+		for _, attr := range []string{"member", "uniqueMember"} {
+			for _, dn := range e.GetAttributeValues(attr) {
+				if login, ok := dns[normDN(dn)]; ok {
+					g.Members = append(g.Members, login)
+				}
+			}
+		}
+		g.Members = append(g.Members, e.GetAttributeValues("memberUid")...)
+		gs = append(gs, g)
+	}
+	return gs, nil
+}
+
+// normDN is a DN as written to compare: attribute types and values in
+// lower case, without the spaces LDAP ignores (uid=Anna, ou=People is
+// uid=anna,ou=people). A uniqueMember's optional #UID suffix is dropped.
+func normDN(dn string) string {
+	if i := strings.LastIndex(dn, "#'"); i > 0 {
+		dn = dn[:i]
+	}
+	p, err := ldap.ParseDN(dn)
+	if err != nil {
+		return strings.ToLower(dn)
+	}
+	var b strings.Builder
+	for i, rdn := range p.RDNs {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		for j, a := range rdn.Attributes {
+			if j > 0 {
+				b.WriteByte('+')
+			}
+			b.WriteString(strings.ToLower(a.Type) + "=" + strings.ToLower(a.Value))
+		}
+	}
+	return b.String()
 }

@@ -86,3 +86,53 @@ func TestReadFails(t *testing.T) {
 		})
 	}
 }
+
+// TestReadGroups: members by DN (groupOfNames, groupOfUniqueNames; any
+// case and spacing, a uniqueMember's #UID) and by login (posixGroup);
+// a member DN that is not among the people read is left out.
+func TestReadGroups(t *testing.T) {
+	srv := testldap.Start(t, people(3)+`
+dn: cn=exams,ou=groups,dc=example,dc=org
+objectClass: groupOfNames
+cn: exams
+member: uid=p01,ou=people,dc=example,dc=org
+member: UID=P02, OU=People, DC=Example, DC=Org
+member: cn=printer,ou=people,dc=example,dc=org
+
+dn: cn=unique,ou=groups,dc=example,dc=org
+objectClass: groupOfUniqueNames
+cn: unique
+uniqueMember: uid=p03,ou=people,dc=example,dc=org#'0101'B
+
+dn: cn=posix,ou=groups,dc=example,dc=org
+objectClass: posixGroup
+cn: posix
+gidNumber: 1000
+memberUid: p01
+memberUid: p03
+
+dn: cn=empty,ou=groups,dc=example,dc=org
+objectClass: posixGroup
+cn: empty
+gidNumber: 1001
+`, testldap.Options{SizeLimit: 2})
+	ctx := context.Background()
+	d, err := ldapdir.Read(ctx, ldapdir.Config{URL: srv.URL, Base: "ou=people," + testldap.Suffix, GroupBase: "ou=groups," + testldap.Suffix, PageSize: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, g := range d.Groups {
+		got = append(got, g.Name+": "+strings.Join(g.Members, ","))
+	}
+	if want := "exams: p01,p02|unique: p03|posix: p01,p03|empty: "; strings.Join(got, "|") != want || !d.GroupsRead {
+		t.Errorf("groups %q (read %v), want %q", strings.Join(got, "|"), d.GroupsRead, want)
+	}
+	d, err = ldapdir.Read(ctx, ldapdir.Config{URL: srv.URL, Base: testldap.Suffix})
+	if err != nil || d.GroupsRead || d.Groups != nil {
+		t.Errorf("without a group base: %+v, %v; want no groups read", d, err)
+	}
+	if _, err := ldapdir.Read(ctx, ldapdir.Config{URL: srv.URL, Base: testldap.Suffix, GroupBase: "ou=none," + testldap.Suffix}); err == nil || !strings.Contains(err.Error(), "No Such Object") {
+		t.Errorf("a group base that is not there: %v", err)
+	}
+}
