@@ -113,6 +113,9 @@ func Read(ctx context.Context, c Config) (*mailstore.Directory, error) {
 func search(conn *ldap.Conn, c *Config, base, filter string, attrs []string) ([]*ldap.Entry, error) {
 	req := ldap.NewSearchRequest(base, ldap.ScopeWholeSubtree, ldap.NeverDerefAliases, 0, 0, false, filter, attrs, nil)
 	res, err := conn.SearchWithPaging(req, c.PageSize)
+	if ldap.IsErrorWithCode(err, ldap.LDAPResultSizeLimitExceeded) {
+		return nil, fmt.Errorf("search %s for %s: %w: the server limits how many entries one search returns; bind as an account whose limits allow them all (OpenLDAP: limits dn.exact=\"BIND-DN\" size=unlimited)", base, filter, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search %s for %s: %w", base, filter, err)
 	}
