@@ -4,6 +4,7 @@ import (
 	"context"
 	"mime"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"sak/internal/mimepart"
@@ -87,7 +88,11 @@ func (o *op) correspond(text string, files []Attachment) error {
 	if _, err := o.storeMessage(txn, m); err != nil {
 		return err
 	}
-	if err := o.send(o.queue.Address, KindCorrespond, txn, out, append(reqs, ccs...)); err != nil {
+	envelope, err := o.withWatchers(append(slices.Clip(reqs), ccs...))
+	if err != nil {
+		return err
+	}
+	if err := o.send(o.queue.Address, KindCorrespond, txn, out, envelope); err != nil {
 		return err
 	}
 	if o.t.status == StatusNew {
@@ -103,7 +108,7 @@ func (o *op) comment(text string, files []Attachment) error {
 	if err != nil {
 		return err
 	}
-	staff, err := o.staff()
+	staff, err := o.staff(NotifyNew)
 	if err != nil {
 		return err
 	}

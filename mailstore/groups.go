@@ -35,8 +35,8 @@ const (
 	// NotifyAll: new tickets and the correspondence on the queue's
 	// tickets, as RT tells its AdminCcs. The default.
 	NotifyAll = "all"
-	// NotifyNew: new tickets, and requestors' mail on tickets nobody
-	// owns.
+	// NotifyNew: new tickets, requestors' mail on tickets nobody owns,
+	// and comments; no copy of the correspondence.
 	NotifyNew = "new"
 )
 

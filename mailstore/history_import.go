@@ -269,6 +269,50 @@ func (im *Importer) Grant(ctx context.Context, queueID, userID int64, role strin
 	return n > 0, err
 }
 
+// ImportGroup makes the group named name, or finds it when it exists
+// (an import run again): its id, and whether it was made.
+func (im *Importer) ImportGroup(ctx context.Context, name, description string) (int64, bool, error) {
+	if !isName(name, false) {
+		return 0, false, refuse(ErrInvalid, "group name %q is not valid", name)
+	}
+	res, err := im.s.db.ExecContext(ctx, `INSERT INTO groups (name, description, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, name, description, micros(im.s.now()))
+	if err != nil {
+		return 0, false, fmt.Errorf("import group %s: %w", name, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, false, err
+	}
+	g, err := groupByName(ctx, im.s.db, name)
+	if err != nil {
+		return 0, false, err
+	}
+	return g.ID, n > 0, nil
+}
+
+// AddGroupMember puts an imported user in a group; a member already is
+// no error.
+func (im *Importer) AddGroupMember(ctx context.Context, groupID, userID int64) error {
+	if _, err := im.s.db.ExecContext(ctx, `INSERT INTO group_members (group_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, groupID, userID); err != nil {
+		return fmt.Errorf("add member to group %d: %w", groupID, err)
+	}
+	return nil
+}
+
+// GrantGroup gives a group a role on a queue; holding it already is no
+// error. It reports whether the role is new.
+func (im *Importer) GrantGroup(ctx context.Context, queueID, groupID int64, role string) (bool, error) {
+	if err := validRole(role); err != nil {
+		return false, err
+	}
+	res, err := im.s.db.ExecContext(ctx, `INSERT INTO group_roles (queue_id, group_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, queueID, groupID, role)
+	if err != nil {
+		return false, fmt.Errorf("grant %s on queue %d to group %d: %w", role, queueID, groupID, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
 // ImportPerson names a person by address; Name is kept only for a person
 // sak has not seen.
 type ImportPerson struct {

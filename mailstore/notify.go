@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -90,9 +91,9 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 	var rcpts []string
 	var err error
 	if o.t.ownerID.Valid && what != TxCreate {
-		rcpts, err = o.staffOwner()
+		rcpts, err = o.staff(NotifyAll)
 	} else {
-		rcpts, err = o.watchers()
+		rcpts, err = o.watchers(NotifyNew)
 	}
 	if err != nil {
 		return err
@@ -224,7 +225,7 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	fromAddr := o.queue.Address
 	if kind == KindComment {
 		fromAddr = o.queue.CommentAddress
-		if rcpts, err = o.staff(); err != nil {
+		if rcpts, err = o.staff(NotifyNew); err != nil {
 			return err
 		}
 	} else {
@@ -247,6 +248,12 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	if name == "" {
 		name = o.actor.Login
 	}
+	envelope := append(slices.Clip(rcpts), cc...)
+	if kind != KindComment {
+		if envelope, err = o.withWatchers(envelope); err != nil {
+			return err
+		}
+	}
 	d := &TemplateData{Sender: o.actor.Email, Text: in.Text}
 	var atts []Attachment
 	atts, d.Left = o.attachments(in)
@@ -258,7 +265,7 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 		kind: kind, fromName: name, fromAddr: fromAddr, to: rcpts, cc: cc,
 		subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang, text: r.body,
 		inReplyTo: inReplyTo, refs: refs, attachments: atts,
-	}, append(rcpts, cc...))
+	}, envelope)
 }
 
 // attachLimit bounds the attachment bytes (encoded, as sent) of a mail sak
@@ -364,15 +371,30 @@ func commandHint(ce *commandError) string {
 	return ""
 }
 
-// staffOwner lists the owner's address when the owner is active.
-func (o *op) staffOwner() ([]string, error) {
-	return o.addresses(`SELECT email FROM users WHERE id = $1 AND disabled = FALSE`, o.t.ownerID)
+// watchers lists the queue's active watchers: all of them for told
+// NotifyNew, those told of correspondence too for NotifyAll.
+func (o *op) watchers(told string) ([]string, error) {
+	return o.addresses(`SELECT DISTINCT u.email FROM user_roles r JOIN users u ON u.id = r.user_id
+		WHERE r.queue_id = $1 AND r.role = 'watcher' AND r.notify IN ('all', $2) AND u.disabled = FALSE ORDER BY u.email`, o.t.queueID, told)
 }
 
-// watchers lists the queue's active watchers.
-func (o *op) watchers() ([]string, error) {
-	return o.addresses(`SELECT DISTINCT u.email FROM user_roles r JOIN users u ON u.id = r.user_id
-		WHERE r.queue_id = $1 AND r.role = 'watcher' AND u.disabled = FALSE ORDER BY u.email`, o.t.queueID)
+// staff lists the owner (if any and active) and the queue's watchers, as
+// watchers does.
+func (o *op) staff(told string) ([]string, error) {
+	return o.addresses(`SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
+		OR u.id IN (SELECT user_id FROM user_roles WHERE queue_id = $2 AND role = 'watcher' AND notify IN ('all', $3))) ORDER BY u.email`,
+		o.t.ownerID, o.t.queueID, told)
+}
+
+// withWatchers is the recipients of a caseworker's correspondence and
+// the queue's watchers told of it (NotifyAll), each once, the actor left
+// out: RT's AdminCcs get a copy of the correspondence.
+func (o *op) withWatchers(rcpts []string) ([]string, error) {
+	ws, err := o.watchers(NotifyAll)
+	if err != nil {
+		return nil, err
+	}
+	return append(slices.Clip(rcpts), o.without(ws, append([]string{o.actor.Email}, rcpts...)...)...), nil
 }
 
 func (o *op) addresses(query string, args ...any) ([]string, error) {

@@ -174,13 +174,6 @@ func (o *op) people(role string) ([]string, error) {
 		WHERE p.ticket_id = $1 AND p.role = $2 ORDER BY u.email`, o.t.id, role)
 }
 
-// staff lists the owner (if any and active) and the queue's watchers.
-func (o *op) staff() ([]string, error) {
-	return o.addresses(`SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
-		OR u.id IN (SELECT user_id FROM user_roles WHERE queue_id = $2 AND role = 'watcher')) ORDER BY u.email`,
-		o.t.ownerID, o.t.queueID)
-}
-
 // without drops the given addresses (and sak's own queue addresses).
 func (o *op) without(addrs []string, drop ...string) []string {
 	var out []string

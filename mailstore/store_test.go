@@ -46,7 +46,7 @@ func setup(t *testing.T, s *mailstore.Store) *world {
 	must(s.Grant(ctx, "root", "support", "bob", mailstore.RoleCaseworker))
 	must(s.Grant(ctx, "root", "it-help", "carol", mailstore.RoleCaseworker))
 	must(s.Grant(ctx, "root", "support", "mona", mailstore.RoleManager))
-	must(s.Grant(ctx, "root", "support", "walt", mailstore.RoleWatcher))
+	must(s.GrantRole(ctx, "root", "support", mailstore.RoleGrant{User: "walt", Role: mailstore.RoleWatcher, Notify: mailstore.NotifyNew})) // told of new tickets, not of answers
 	return w
 }
 

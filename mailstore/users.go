@@ -101,28 +101,51 @@ func (s *Store) AddUser(ctx context.Context, actor string, nu NewUser) (*User, e
 				return err
 			}
 		}
-		if _, err := userByLogin(ctx, tx, login); err == nil {
-			return refuse(ErrConflict, "user %s exists already", login)
-		}
-		existing, err := userByEmail(ctx, tx, email)
-		now := micros(s.now())
-		switch {
-		case err == nil && existing.Login != "":
-			return refuse(ErrConflict, "%s is the address of user %s already", email, existing.Login)
-		case err == nil:
-			_, err = tx.ExecContext(ctx, `UPDATE users SET login = $1, name = $2, sysadmin = $3 WHERE id = $4`,
-				login, nu.Name, nu.Sysadmin, existing.ID)
-		case errors.Is(err, ErrUnknownUser):
-			_, err = tx.ExecContext(ctx, `INSERT INTO users (login, email, name, sysadmin, created) VALUES ($1, $2, $3, $4, $5)`,
-				login, email, nu.Name, nu.Sysadmin, now)
-		}
-		if err != nil {
-			return fmt.Errorf("add user %s: %w", login, err)
-		}
-		u, err = userByLogin(ctx, tx, login)
+		u, err = s.addUser(ctx, tx, login, email, nu.Name, nu.Sysadmin)
 		return err
 	})
 	return u, err
+}
+
+// addUser adds the user with a clean login and address in tx; a
+// requestor already known by the address gets the login.
+func (s *Store) addUser(ctx context.Context, tx *sql.Tx, login, email, name string, sysadmin bool) (*User, error) {
+	if _, err := userByLogin(ctx, tx, login); err == nil {
+		return nil, refuse(ErrConflict, "user %s exists already", login)
+	}
+	existing, err := userByEmail(ctx, tx, email)
+	switch {
+	case err == nil && existing.Login != "":
+		return nil, refuse(ErrConflict, "%s is the address of user %s already", email, existing.Login)
+	case err == nil:
+		_, err = tx.ExecContext(ctx, `UPDATE users SET login = $1, name = $2, sysadmin = $3 WHERE id = $4`,
+			login, name, sysadmin, existing.ID)
+	case errors.Is(err, ErrUnknownUser):
+		_, err = tx.ExecContext(ctx, `INSERT INTO users (login, email, name, sysadmin, created) VALUES ($1, $2, $3, $4, $5)`,
+			login, email, name, sysadmin, micros(s.now()))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("add user %s: %w", login, err)
+	}
+	return userByLogin(ctx, tx, login)
+}
+
+// setEmail gives u the clean address email in tx; one another user or a
+// requestor has is refused.
+func setEmail(ctx context.Context, tx *sql.Tx, u *User, email string) error {
+	other, err := userByEmail(ctx, tx, email)
+	switch {
+	case err == nil && other.Login != "":
+		return refuse(ErrConflict, "%s is the address of user %s already", email, other.Login)
+	case err == nil:
+		return refuse(ErrConflict, "%s is the address of a requestor sak knows: it stays theirs", email)
+	case !errors.Is(err, ErrUnknownUser):
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1 WHERE id = $2`, email, u.ID); err != nil {
+		return fmt.Errorf("edit user %s: %w", u.Login, err)
+	}
+	return nil
 }
 
 // DisableUser disables a user: they can no longer act, by CLI, API, web
@@ -213,17 +236,8 @@ func (s *Store) EditUser(ctx context.Context, actor, login string, c UserChange)
 			return err
 		}
 		if c.Email != nil && email != u.Email {
-			other, err := userByEmail(ctx, tx, email)
-			switch {
-			case err == nil && other.Login != "":
-				return refuse(ErrConflict, "%s is the address of user %s already", email, other.Login)
-			case err == nil:
-				return refuse(ErrConflict, "%s is the address of a requestor sak knows: it stays theirs", email)
-			case !errors.Is(err, ErrUnknownUser):
+			if err := setEmail(ctx, tx, u, email); err != nil {
 				return err
-			}
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1 WHERE id = $2`, email, u.ID); err != nil {
-				return fmt.Errorf("edit user %s: %w", u.Login, err)
 			}
 		}
 		if c.Name != nil {

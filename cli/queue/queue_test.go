@@ -1,6 +1,7 @@
 package queue_test
 
 import (
+	"strings"
 	"testing"
 
 	"sak/cli/clitest"
@@ -86,6 +87,26 @@ func TestGrantRevoke(t *testing.T) {
 	}
 	if out := e.MustRunAs("mona", "queue", "revoke", "support", "carol", "--role", "watcher"); out != "carol is no longer a watcher of support.\n" {
 		t.Errorf("revoke --role: %q", out)
+	}
+	// A watcher granted again changes what they are told.
+	if out := e.MustRunAs("mona", "queue", "grant", "support", "walt", "--role", "watcher", "--notify", "new"); out != "walt is now a watcher of support, told of new tickets only.\n" {
+		t.Errorf("grant --notify new: %q", out)
+	}
+	var shown struct {
+		Members []struct {
+			Login  string `json:"login"`
+			Notify string `json:"notify"`
+		} `json:"members"`
+	}
+	e.JSON("mona", &shown, "queue", "show", "support")
+	for _, m := range shown.Members {
+		if m.Login == "walt" && m.Notify != "new" {
+			t.Errorf("walt after --notify new: %+v", m)
+		}
+	}
+	r = e.RunAs("mona", "queue", "grant", "support", "bob", "--role", "caseworker", "--notify", "new")
+	if r.Code != 2 || !strings.HasPrefix(r.Err, "sak: --notify is for watchers: use it with --role watcher\n") {
+		t.Errorf("--notify for a caseworker: exit %d, %q", r.Code, r.Err)
 	}
 	var q queueJSON
 	e.JSON("root", &q, "queue", "revoke", "support", "walt")

@@ -38,9 +38,11 @@ tables read-only: SQLite (sqlite:PATH or a file path) or PostgreSQL
 (postgres://…).
 
 What comes over: queues (addresses, subject tag, description); privileged
-users as caseworkers, their queue rights mapped to roles (OwnTicket,
+users as caseworkers; RT's user-defined groups (teams) as groups of them;
+the queue rights of users and groups mapped to roles (OwnTicket,
 TakeTicket, ReplyToTicket: caseworker; AdminQueue, ModifyQueueWatchers:
-manager; queue AdminCc: watcher; SuperUser: sysadmin); requestors and Ccs;
+manager; queue AdminCc: watcher; SuperUser: sysadmin), a group's granted
+to the group; requestors and Ccs;
 tickets with status, owner, priority, due date, times, merges and links;
 every transaction with its actor and time; and every mail, rebuilt from
 RT's attachments, attachments included. Nothing is sent. Only a sysadmin
@@ -141,7 +143,7 @@ func runRT(opts *RTOptions) error {
 		what string
 		n    int
 	}{
-		{"queues", sum.Queues}, {"queues existing", sum.QueuesExisting}, {"users", sum.Users}, {"roles", sum.Roles},
+		{"queues", sum.Queues}, {"queues existing", sum.QueuesExisting}, {"users", sum.Users}, {"groups", sum.Groups}, {"roles", sum.Roles},
 		{"tickets", sum.Tickets}, {"tickets updated", sum.TicketsUpdated}, {"transactions", sum.Transactions},
 		{"mails", sum.Mails}, {"attachments", sum.Attachments},
 	} {

@@ -163,7 +163,7 @@ func TestReadRightsOnRT(t *testing.T) {
 		t.Fatalf("root lists %d tickets: %v", len(all), err)
 	}
 	rows, err := s.DB().QueryContext(ctx, `SELECT u.login, q.name FROM users u
-		LEFT JOIN queue_roles r ON r.user_id = u.id LEFT JOIN queues q ON q.id = r.queue_id
+		LEFT JOIN user_roles r ON r.user_id = u.id LEFT JOIN queues q ON q.id = r.queue_id
 		WHERE u.login IS NOT NULL AND u.sysadmin = FALSE AND u.disabled = FALSE`)
 	if err != nil {
 		t.Fatal(err)

@@ -258,12 +258,12 @@ func TestStatusMany(t *testing.T) {
 }
 
 // TestReplyNamesEveryone: the confirmation of a reply names every
-// recipient, requestors and Ccs.
+// recipient: requestors, Ccs and the watchers who get a copy (walt).
 func TestReplyNamesEveryone(t *testing.T) {
 	clitest.Each(t, func(t *testing.T, e *clitest.Env) {
 		e.Seed()
 		e.MustRunAs("bob", "ticket", "cc", "add", "2", "prof@example.edu")
-		if out := e.MustRunAs("bob", "ticket", "reply", "2", "-m", "Room 101 is yours."); out != "Reply to ticket 2 queued for kim@example.com, lee@example.com, prof@example.edu.\n" {
+		if out := e.MustRunAs("bob", "ticket", "reply", "2", "-m", "Room 101 is yours."); out != "Reply to ticket 2 queued for kim@example.com, lee@example.com, prof@example.edu, walt@example.org.\n" {
 			t.Errorf("reply: %q", out)
 		}
 	})

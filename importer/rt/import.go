@@ -54,6 +54,7 @@ type Summary struct {
 	Queues           int            `json:"queues"`
 	QueuesExisting   int            `json:"queues_existing"`
 	Users            int            `json:"users"`
+	Groups           int            `json:"groups"`
 	Roles            int            `json:"roles"`
 	Tickets          int            `json:"tickets"`
 	TicketsUpdated   int            `json:"tickets_updated"`
@@ -278,8 +279,15 @@ func (x *importer) importUsers(ctx context.Context) error {
 		x.staff[u.ID] = su.Login
 		ids[u.ID] = su.ID
 	}
-	grant := func(rtQueue, rtUser int64, role string) error {
-		uid, ok := ids[rtUser]
+	groups, err := x.importGroups(ctx, ids)
+	if err != nil {
+		return err
+	}
+	grant := func(rtQueue, rtPrincipal int64, group bool, role string) error {
+		id, ok := ids[rtPrincipal]
+		if group {
+			id, ok = groups[rtPrincipal]
+		}
 		if !ok {
 			return nil
 		}
@@ -292,7 +300,11 @@ func (x *importer) importUsers(ctx context.Context) error {
 			qs = append(qs, q)
 		}
 		for _, q := range qs {
-			added, err := x.im.Grant(ctx, q.ID, uid, role)
+			add := x.im.Grant
+			if group {
+				add = x.im.GrantGroup
+			}
+			added, err := add(ctx, q.ID, id, role)
 			if err != nil {
 				return err
 			}
@@ -302,16 +314,22 @@ func (x *importer) importUsers(ctx context.Context) error {
 		}
 		return nil
 	}
-	for _, r := range rights {
-		right := strings.ToLower(r.Right)
-		switch {
-		case caseworkerRights[right]:
-			err = grant(r.Queue, r.User, mailstore.RoleCaseworker)
-		case managerRights[right]:
-			err = grant(r.Queue, r.User, mailstore.RoleManager)
-		}
-		if err != nil {
-			return err
+	groupRights, err := x.db.GroupRights(ctx)
+	if err != nil {
+		return err
+	}
+	for i, rs := range [][]Right{rights, groupRights} {
+		for _, r := range rs {
+			right := strings.ToLower(r.Right)
+			switch {
+			case caseworkerRights[right]:
+				err = grant(r.Queue, r.User, i == 1, mailstore.RoleCaseworker)
+			case managerRights[right]:
+				err = grant(r.Queue, r.User, i == 1, mailstore.RoleManager)
+			}
+			if err != nil {
+				return err
+			}
 		}
 	}
 	ws, err := x.db.QueueWatchers(ctx)
@@ -319,15 +337,51 @@ func (x *importer) importUsers(ctx context.Context) error {
 		return err
 	}
 	for _, w := range ws {
-		if _, ok := ids[w[1]]; !ok {
+		if _, ok := ids[w.Principal]; !ok && !w.Group {
 			x.sum.skip("queue AdminCc: not a privileged user")
 			continue
 		}
-		if err := grant(w[0], w[1], mailstore.RoleWatcher); err != nil {
+		if err := grant(w.Queue, w.Principal, w.Group, mailstore.RoleWatcher); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// importGroups makes RT's user-defined groups (teams) sak groups of the
+// imported users in them, and answers RT group → sak group.
+func (x *importer) importGroups(ctx context.Context, users map[int64]int64) (map[int64]int64, error) {
+	gs, err := x.db.Groups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[int64]int64{}
+	for _, g := range gs {
+		name := sakName(g.Name)
+		if g.Disabled || name == "" {
+			x.sum.skip("group: disabled in RT, or no usable name")
+			continue
+		}
+		id, made, err := x.im.ImportGroup(ctx, name, g.Description)
+		if err != nil {
+			return nil, fmt.Errorf("import RT group %s: %w", g.Name, err)
+		}
+		if made {
+			x.sum.Groups++
+		}
+		if made && !strings.EqualFold(name, g.Name) {
+			x.note(fmt.Sprintf("RT group %q is sak group %s", g.Name, name))
+		}
+		ids[g.ID] = id
+		for _, m := range g.Members {
+			if uid, ok := users[m]; ok {
+				if err := x.im.AddGroupMember(ctx, id, uid); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return ids, nil
 }
 
 // person is the sak person of an RT user; nil for RT_System, Nobody and

@@ -19,7 +19,7 @@ import (
 func counts(t *testing.T, db *sql.DB) map[string]int {
 	t.Helper()
 	c := map[string]int{}
-	for _, table := range []string{"tickets", "transactions", "messages", "attachments", "ticket_people", "links", "users", "queues", "queue_roles", "message_ids", "imported_tickets", "outbox"} {
+	for _, table := range []string{"tickets", "transactions", "messages", "attachments", "ticket_people", "links", "users", "queues", "queue_roles", "groups", "group_members", "group_roles", "message_ids", "imported_tickets", "outbox"} {
 		var n int
 		if err := db.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
 			t.Fatalf("count %s: %v", table, err)

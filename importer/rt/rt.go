@@ -226,19 +226,32 @@ type Right struct {
 	Queue int64
 }
 
-// Rights lists the rights held by users through user-defined groups, the
-// Privileged group and their own ACL equivalence groups, on queues and on
-// the system. Rights of Everyone and Unprivileged are what requestors may
-// do, and rights of role groups follow the ticket: neither makes anyone a
-// caseworker.
+// Rights lists the rights held by users through the Privileged group and
+// their own ACL equivalence groups, on queues and on the system. Rights
+// of user-defined groups are the groups' (GroupRights). Rights of
+// Everyone and Unprivileged are what requestors may do, and rights of
+// role groups follow the ticket: neither makes anyone a caseworker.
 func (d *DB) Rights(ctx context.Context) ([]Right, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT c.MemberId, a.RightName, a.ObjectType, COALESCE(a.ObjectId, 0)
+	return d.rights(ctx, `SELECT DISTINCT c.MemberId, a.RightName, a.ObjectType, COALESCE(a.ObjectId, 0)
 		FROM ACL a JOIN Groups g ON g.id = a.PrincipalId
 		JOIN CachedGroupMembers c ON c.GroupId = g.id AND c.Disabled = 0
 		JOIN Users u ON u.id = c.MemberId
 		WHERE a.ObjectType IN ('RT::Queue', 'RT::System')
-		AND (g.Domain IN ('UserDefined', 'ACLEquivalence') OR (g.Domain = 'SystemInternal' AND g.Name = 'Privileged'))
+		AND (g.Domain = 'ACLEquivalence' OR (g.Domain = 'SystemInternal' AND g.Name = 'Privileged'))
 		ORDER BY 1, 2, 3, 4`)
+}
+
+// GroupRights lists the rights user-defined groups hold on queues and
+// on the system; Right.User is the group's id.
+func (d *DB) GroupRights(ctx context.Context) ([]Right, error) {
+	return d.rights(ctx, `SELECT DISTINCT g.id, a.RightName, a.ObjectType, COALESCE(a.ObjectId, 0)
+		FROM ACL a JOIN Groups g ON g.id = a.PrincipalId
+		WHERE a.ObjectType IN ('RT::Queue', 'RT::System') AND g.Domain = 'UserDefined'
+		ORDER BY 1, 2, 3, 4`)
+}
+
+func (d *DB) rights(ctx context.Context, query string) ([]Right, error) {
+	rows, err := d.db.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("read rights: %w", err)
 	}
@@ -258,23 +271,92 @@ func (d *DB) Rights(ctx context.Context) ([]Right, error) {
 	return rs, rows.Err()
 }
 
-// QueueWatchers lists the users (queue, user) who are AdminCc of a queue,
-// directly or through a group.
-func (d *DB) QueueWatchers(ctx context.Context) ([][2]int64, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT g.Instance, c.MemberId FROM Groups g
+// Group is a user-defined RT group (a team).
+type Group struct {
+	ID          int64
+	Name        string
+	Description string
+	Disabled    bool
+	// Members are the users in it, through nested groups too.
+	Members []int64
+}
+
+// Groups lists the user-defined groups with their members.
+func (d *DB) Groups(ctx context.Context) ([]Group, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT g.id, COALESCE(g.Name, ''), COALESCE(g.Description, ''), COALESCE(p.Disabled, 0)
+		FROM Groups g LEFT JOIN Principals p ON p.id = g.id WHERE g.Domain = 'UserDefined' ORDER BY g.id`)
+	if err != nil {
+		return nil, fmt.Errorf("read groups: %w", err)
+	}
+	var gs []Group
+	at := map[int64]int{}
+	for rows.Next() {
+		var g Group
+		var disabled int64
+		if err := rows.Scan(&g.ID, &g.Name, &g.Description, &disabled); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		g.Disabled = disabled != 0
+		at[g.ID] = len(gs)
+		gs = append(gs, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = d.db.QueryContext(ctx, `SELECT DISTINCT c.GroupId, c.MemberId FROM CachedGroupMembers c
+		JOIN Groups g ON g.id = c.GroupId JOIN Users u ON u.id = c.MemberId
+		WHERE g.Domain = 'UserDefined' AND c.Disabled = 0 ORDER BY 1, 2`)
+	if err != nil {
+		return nil, fmt.Errorf("read group members: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var gid, uid int64
+		if err := rows.Scan(&gid, &uid); err != nil {
+			return nil, err
+		}
+		if i, ok := at[gid]; ok {
+			gs[i].Members = append(gs[i].Members, uid)
+		}
+	}
+	return gs, rows.Err()
+}
+
+// QueueWatcher is an AdminCc of a queue: a user, or a user-defined
+// group (Group).
+type QueueWatcher struct {
+	Queue, Principal int64
+	Group            bool
+}
+
+// QueueWatchers lists the AdminCcs of queues: the user-defined groups
+// that are, and the users who are, directly or through another kind of
+// group (a user in a user-defined group watches as its member).
+func (d *DB) QueueWatchers(ctx context.Context) ([]QueueWatcher, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT DISTINCT g.Instance, c.MemberId, 0 FROM Groups g
 		JOIN CachedGroupMembers c ON c.GroupId = g.id AND c.Disabled = 0
 		JOIN Users u ON u.id = c.MemberId
-		WHERE g.Domain = 'RT::Queue-Role' AND g.Name = 'AdminCc' ORDER BY 1, 2`)
+		LEFT JOIN Groups via ON via.id = c.ImmediateParentId AND via.Domain = 'UserDefined'
+		WHERE g.Domain = 'RT::Queue-Role' AND g.Name = 'AdminCc' AND via.id IS NULL
+		UNION
+		SELECT DISTINCT g.Instance, m.MemberId, 1 FROM Groups g
+		JOIN GroupMembers m ON m.GroupId = g.id
+		JOIN Groups mg ON mg.id = m.MemberId AND mg.Domain = 'UserDefined'
+		WHERE g.Domain = 'RT::Queue-Role' AND g.Name = 'AdminCc' ORDER BY 1, 3, 2`)
 	if err != nil {
 		return nil, fmt.Errorf("read queue watchers: %w", err)
 	}
 	defer rows.Close()
-	var ws [][2]int64
+	var ws []QueueWatcher
 	for rows.Next() {
-		var w [2]int64
-		if err := rows.Scan(&w[0], &w[1]); err != nil {
+		var w QueueWatcher
+		var group int64
+		if err := rows.Scan(&w.Queue, &w.Principal, &group); err != nil {
 			return nil, err
 		}
+		w.Group = group != 0
 		ws = append(ws, w)
 	}
 	return ws, rows.Err()

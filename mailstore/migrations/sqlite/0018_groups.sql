@@ -26,8 +26,8 @@ CREATE TABLE group_roles (
 CREATE INDEX group_roles_group ON group_roles(group_id);
 
 -- What a watcher is told: 'all' (new tickets and the correspondence on
--- the queue's tickets) or 'new' (new tickets, and requestors' mail on a
--- ticket nobody owns).
+-- the queue's tickets, as RT's AdminCcs are) or 'new' (new tickets,
+-- requestors' mail on a ticket nobody owns, and comments).
 ALTER TABLE queue_roles ADD COLUMN notify TEXT NOT NULL DEFAULT 'all' CHECK (notify IN ('new', 'all'));
 
 -- Every role a user holds on a queue, granted to them (group_id NULL) or
