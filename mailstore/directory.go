@@ -91,9 +91,6 @@ func (r *DirectoryReport) Count(action string) int {
 	return n
 }
 
-// errDryRun rolls back the transaction of a dry run.
-var errDryRun = errors.New("dry run")
-
 // SyncDirectory makes sak's users what the directory lists (only
 // sysadmins may):
 //
@@ -143,7 +140,7 @@ func (s *Store) syncDirectory(ctx context.Context, d *Directory, dryRun bool, ch
 		if err := check(tx); err != nil {
 			return err
 		}
-		sy := &dirSync{ctx: ctx, tx: tx, now: micros(s.now()), r: &DirectoryReport{Users: len(d.Users), Groups: len(d.Groups), DryRun: dryRun}}
+		sy := &dirSync{s: s, ctx: ctx, tx: tx, now: micros(s.now()), r: &DirectoryReport{Users: len(d.Users), Groups: len(d.Groups), DryRun: dryRun}}
 		if err := sy.users(d.Users); err != nil {
 			return err
 		}
@@ -169,6 +166,7 @@ func (s *Store) syncDirectory(ctx context.Context, d *Directory, dryRun bool, ch
 
 // dirSync is one directory sync in its transaction.
 type dirSync struct {
+	s   *Store
 	ctx context.Context
 	tx  *sql.Tx
 	now int64
@@ -434,26 +432,25 @@ func scanPairs(ctx context.Context, q querier, query string, fn func(int64, stri
 	return rows.Err()
 }
 
-// add makes a user of a login sak does not know.
+// add makes a user of a login sak does not know (AddUser's rules: a
+// requestor known by the address gets the login).
 func (sy *dirSync) add(login, email, name, ref string) error {
 	ctx, tx := sy.ctx, sy.tx
-	other, err := userByEmail(ctx, tx, email)
-	switch {
-	case err == nil && other.Login != "":
-		sy.note(DirectoryChange{Action: DirSkip, Login: login, Email: email, Reason: fmt.Sprintf("%s: %s is the address of user %s already", ref, email, other.Login)})
-		return nil
-	case err == nil:
-		// A requestor known by the address: their tickets are theirs.
-		if name == "" {
+	if name == "" { // a requestor keeps the name sak knows them by
+		if other, err := userByEmail(ctx, tx, email); err == nil {
 			name = other.Name
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET login = $1, name = $2, directory = 'listed' WHERE id = $3`, login, name, other.ID)
-	case errors.Is(err, ErrUnknownUser):
-		_, err = tx.ExecContext(ctx, `INSERT INTO users (login, email, name, created, directory) VALUES ($1, $2, $3, $4, 'listed')`,
-			login, email, name, sy.now)
+	}
+	u, err := sy.s.addUser(ctx, tx, login, email, name, false)
+	if IsRefusal(err) {
+		sy.note(DirectoryChange{Action: DirSkip, Login: login, Email: email, Reason: ref + ": " + err.Error()})
+		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("add user %s: %w", login, err)
+		return err
+	}
+	if err := sy.mark(u.ID, "listed"); err != nil {
+		return err
 	}
 	sy.note(DirectoryChange{Action: DirAdd, Login: login, Email: email, Name: name})
 	return nil
@@ -482,18 +479,14 @@ func (sy *dirSync) update(u *dirUser, email, name, ref string) error {
 	}
 	c := DirectoryChange{Action: DirChange, Login: u.Login, Email: u.Email, Name: u.Name}
 	if email != u.Email {
-		other, err := userByEmail(ctx, tx, email)
-		switch {
-		case err == nil && other.Login != "":
-			sy.note(DirectoryChange{Action: DirSkip, Login: u.Login, Email: email, Reason: fmt.Sprintf("%s: %s is the address of user %s already", ref, email, other.Login)})
-		case err == nil:
-			sy.note(DirectoryChange{Action: DirSkip, Login: u.Login, Email: email, Reason: fmt.Sprintf("%s: %s is the address of a requestor sak knows: it stays theirs", ref, email)})
-		case !errors.Is(err, ErrUnknownUser):
+		// EditUser's rule: an address another user or a requestor has
+		// stays theirs.
+		switch err := setEmail(ctx, tx, &u.User, email); {
+		case IsRefusal(err):
+			sy.note(DirectoryChange{Action: DirSkip, Login: u.Login, Email: email, Reason: ref + ": " + err.Error()})
+		case err != nil:
 			return err
 		default:
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET email = $1 WHERE id = $2`, email, u.ID); err != nil {
-				return fmt.Errorf("change the address of %s: %w", u.Login, err)
-			}
 			c.Email, c.OldEmail = email, u.Email
 			c.Changed = append(c.Changed, "email")
 		}
