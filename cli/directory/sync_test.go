@@ -9,6 +9,7 @@ import (
 	"github.com/go-ldap/ldap/v3"
 
 	"sak/cli/clitest"
+	"sak/cli/directory"
 	"sak/internal/testldap"
 )
 
@@ -200,5 +201,9 @@ func TestSyncRefused(t *testing.T) {
 	}
 	if out := e.MustRun(append(base, "--bind-dn", testldap.RootDN, "--bind-password-file", good)...); !strings.Contains(out, "1 added") {
 		t.Errorf("sync bound with the password file:\n%s", out)
+	}
+	t.Setenv(directory.PasswordEnv, testldap.RootPW)
+	if out := e.MustRun(append(base, "--bind-dn", testldap.RootDN)...); !strings.Contains(out, "nothing to change") {
+		t.Errorf("sync bound with the password in %s:\n%s", directory.PasswordEnv, out)
 	}
 }
