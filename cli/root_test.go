@@ -77,14 +77,15 @@ func TestStory(t *testing.T) {
 		if r.Code != 0 || r.Out != "Comment added to ticket 1.\n" {
 			t.Errorf("comment from stdin: exit %d, %q, %q", r.Code, r.Out, r.Err)
 		}
-		if out := e.MustRunAs("alice", "ticket", "reply", "1", "-m", "We are on our way."); out != "Reply to ticket 1 queued for pat@example.com.\n" {
+		if out := e.MustRunAs("alice", "ticket", "reply", "1", "-m", "We are on our way."); out != "Reply to ticket 1 queued for pat@example.com, carol@example.org.\n" {
 			t.Errorf("reply: %q", out)
 		}
 		if out := e.MustRunAs("alice", "ticket", "move", "1", "it-help"); out != "Ticket 1 moved to it-help.\n" {
 			t.Errorf("move: %q", out)
 		}
 
-		// The reply is in the outbox, addressed to the requestor.
+		// The reply is in the outbox, addressed to the requestor, and a
+		// copy to carol, who watches support.
 		f, _, _ := e.Factory("root")
 		s, err := f.Store(context.Background())
 		if err != nil {
@@ -101,8 +102,8 @@ func TestStory(t *testing.T) {
 			}
 		}
 		f.Close()
-		if !slices.Equal(replies, []string{"pat@example.com"}) {
-			t.Errorf("outbox correspond rows to %v, want [pat@example.com]", replies)
+		if !slices.Equal(replies, []string{"pat@example.com", "carol@example.org"}) {
+			t.Errorf("outbox correspond rows to %v, want [pat@example.com carol@example.org]", replies)
 		}
 
 		var shown struct {

@@ -202,3 +202,31 @@ func TestDigestMore(t *testing.T) {
 		}
 	})
 }
+
+// TestDigestThroughGroup: a caseworker by a group's role gets the digest
+// of its queue: its default time, its unowned new tickets.
+func TestDigestThroughGroup(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		clock := newTestClock() // 2026-11-27 10:00 UTC
+		s := open(t, mailstore.WithClock(clock.now), mailstore.WithLocation(time.UTC))
+		storetest.Desk(t, s)
+		_, err := s.AddUser(ctx, "root", mailstore.NewUser{Login: "dave", Email: "dave@example.org"})
+		mustDo(t, err)
+		_, err = s.CreateGroup(ctx, "root", "it-team", "")
+		mustDo(t, err)
+		_, err = s.AddGroupMembers(ctx, "root", "it-team", []string{"dave"})
+		mustDo(t, err)
+		mustDo(t, s.GrantRole(ctx, "root", "it-help", mailstore.RoleGrant{Group: "it-team", Role: mailstore.RoleCaseworker}))
+		_, err = s.SetQueue(ctx, "root", "it-help", mailstore.QueueChange{DigestDefault: ptr("09:00")})
+		mustDo(t, err)
+		id := newTicket(t, s, "carol", "it-help", "VPN down", "")
+
+		if _, err := s.SendDueDigests(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := digests(t, s, "dave@example.org"); len(got) != 1 || !strings.Contains(got[0], fmt.Sprintf("[IT #%d] VPN down", id)) {
+			t.Errorf("dave's digests = %q, want one listing ticket %d", got, id)
+		}
+	})
+}

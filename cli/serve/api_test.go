@@ -119,7 +119,7 @@ func TestCaseworkerRemote(t *testing.T) {
 		if out := must("ticket", "take", "1"); out != "Ticket 1 taken by alice.\n" {
 			t.Errorf("take: %q", out)
 		}
-		if out := must("ticket", "reply", "1", "-m", "Slukk brannen først."); out != "Reply to ticket 1 queued for pat@example.com.\n" {
+		if out := must("ticket", "reply", "1", "-m", "Slukk brannen først."); out != "Reply to ticket 1 queued for pat@example.com, walt@example.org.\n" { // walt watches support
 			t.Errorf("reply: %q", out)
 		}
 		if out := must("ticket", "resolve", "1"); out != "Ticket 1 resolved.\n" {
