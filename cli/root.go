@@ -17,6 +17,7 @@ import (
 	"sak/cli/cmdutil"
 	dbcmd "sak/cli/db"
 	digestcmd "sak/cli/digest"
+	directorycmd "sak/cli/directory"
 	groupcmd "sak/cli/group"
 	importcmd "sak/cli/importcmd"
 	logincmd "sak/cli/login"
@@ -171,7 +172,7 @@ Run 'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(dbcmd.NewCmdDB(f))
-	root.AddCommand(usercmd.NewCmdUser(f))
+	root.AddCommand(usercmd.NewCmdUser(f), directorycmd.NewCmdDirectory(f))
 	root.AddCommand(groupcmd.NewCmdGroup(f))
 	root.AddCommand(queuecmd.NewCmdQueue(f))
 	root.AddCommand(tokencmd.NewCmdToken(f), logincmd.NewCmdLogin(f, nil), logincmd.NewCmdLogout(f, nil))

@@ -163,25 +163,31 @@ func (s *Store) DisableUser(ctx context.Context, actor, login string) error {
 		if u.Disabled {
 			return refuse(ErrConflict, "user %s is disabled already", u.Login)
 		}
-		if u.Sysadmin {
-			admins, err := activeSysadmins(ctx, tx)
-			if err != nil {
-				return err
-			}
-			if admins <= 1 {
-				return refuse(ErrConflict, "%s is the last sysadmin: make another sysadmin first", u.Login)
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = TRUE WHERE id = $1`, u.ID); err != nil {
-			return fmt.Errorf("disable user %s: %w", u.Login, err)
-		}
-		// Their tokens and web sessions end now, and stay ended should
-		// the user be enabled again: they log in anew.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, u.ID); err != nil {
-			return fmt.Errorf("revoke the tokens of %s: %w", u.Login, err)
-		}
-		return nil
+		return disableUser(ctx, tx, u)
 	})
+}
+
+// disableUser disables u and revokes their tokens, unless u is the last
+// active sysadmin: DisableUser's work, and the directory sync's.
+func disableUser(ctx context.Context, tx querier, u *User) error {
+	if u.Sysadmin {
+		admins, err := activeSysadmins(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if admins <= 1 {
+			return refuse(ErrConflict, "%s is the last sysadmin: make another sysadmin first", u.Login)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE users SET disabled = TRUE WHERE id = $1`, u.ID); err != nil {
+		return fmt.Errorf("disable user %s: %w", u.Login, err)
+	}
+	// Their tokens and web sessions end now, and stay ended should
+	// the user be enabled again: they log in anew.
+	if _, err := tx.ExecContext(ctx, `DELETE FROM api_tokens WHERE user_id = $1`, u.ID); err != nil {
+		return fmt.Errorf("revoke the tokens of %s: %w", u.Login, err)
+	}
+	return nil
 }
 
 // EnableUser lets a disabled user act again. Only sysadmins may.

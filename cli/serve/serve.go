@@ -24,6 +24,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/cli/directory"
+	"sak/importer/ldapdir"
 	"sak/mailstore"
 	"sak/smtpd"
 )
@@ -55,6 +57,11 @@ type ServeOptions struct {
 	AutoReplyWindow time.Duration
 	AutoReplyCap    int
 	NotifyFold      time.Duration
+
+	// DirectorySync is how often the directory sync runs (0: never),
+	// reading the directory Directory says.
+	DirectorySync time.Duration
+	Directory     directory.LDAPFlags
 
 	LogFormat, LogLevel string
 	auth                authFlags
@@ -106,6 +113,11 @@ mail over LMTP on a UNIX socket (--lmtp unix:/run/sak/lmtp, mode 0660,
 group --socket-group), which only the MTA can open; a socket counts as a
 trusted relay. A loopback address as trusted relay lets every local user
 present such headers (sak warns).
+With --directory-sync 1h and the --directory-* flags (those of 'sak
+directory sync'), sak's users come from the organisation's directory
+(LDAP): several front ends on one database sync one at a time, each sync
+on one of them.
+
 Secrets stay out of 'ps': give the database DSN in SAK_DB (or PGPASSWORD /
 ~/.pgpass for PostgreSQL), and the relay password with --relay-password-file
 or SAK_RELAY_PASSWORD.`,
@@ -166,6 +178,8 @@ or SAK_RELAY_PASSWORD.`,
 	fl.StringVar(&opts.API.TLSKey, "http-tls-key", "", "key `FILE` (PEM) of the API (default --tls-key)")
 	fl.BoolVar(&opts.API.ForwardedFor, "http-forwarded-for", false, "take the client's address from X-Forwarded-For (a reverse proxy on loopback sets it)")
 	fl.Float64Var(&opts.API.RequestsPerToken, "http-rate", 10, "API requests a second one token may make on average (bursts of 5 times that)")
+	fl.DurationVar(&opts.DirectorySync, "directory-sync", 0, "sync the users with the directory the --directory-* flags name every `INTERVAL` (e.g. 1h; 0: never)")
+	opts.Directory.Register(fl, "directory-")
 	opts.auth.register(cmd, nil, "CIDR of the MTAs whose Authentication-Results headers are trusted (repeatable; default none)")
 	return cmd
 }
@@ -205,6 +219,14 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
 		cfg.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	var dirCfg ldapdir.Config
+	if opts.DirectorySync > 0 {
+		if dirCfg, err = opts.Directory.Config("directory-"); err != nil {
+			return err
+		}
+	} else if opts.Directory.URL != "" {
+		return cmdutil.FlagErrorf("--directory-ldap needs --directory-sync INTERVAL")
 	}
 	var out *smtpd.Outbound
 	if opts.Relay != "" {
@@ -248,6 +270,12 @@ func Serve(ctx context.Context, opts *ServeOptions) error {
 		if gid, err = groupID(opts.SocketGroup); err != nil {
 			return err
 		}
+	}
+	if opts.DirectorySync > 0 {
+		dctx, stopSync := context.WithCancel(ctx)
+		synced := make(chan struct{})
+		go func() { defer close(synced); directorySync(dctx, store, dirCfg, opts.DirectorySync, log) }()
+		defer func() { stopSync(); <-synced }()
 	}
 	dm := &smtpd.Daemon{
 		Deliverer: d, Config: cfg, SMTP: opts.SMTP, LMTP: opts.LMTP, SocketGID: gid,
