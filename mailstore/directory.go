@@ -178,7 +178,7 @@ func (sy *dirSync) note(c DirectoryChange) { sy.r.Changes = append(sy.r.Changes,
 // dirUser is a user with a login as the sync sees them.
 type dirUser struct {
 	User
-	directory string // '', 'listed' or 'left' (migration 0019)
+	directory string // '', 'listed' or 'left' (migration 0020)
 }
 
 // users syncs the users; see SyncDirectory.
