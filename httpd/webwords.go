@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -148,6 +149,25 @@ func describe(L map[string]string, ticket int64, tx mailstore.Transaction) strin
 		d = pick("fjernet kopimottaker ", "removed Cc ") + tx.Old
 	case mailstore.TxNote:
 		d = pick("e-post lagret som internt notat", "mail kept as an internal note")
+	case mailstore.TxPurge:
+		d = pick("slettet innholdet i saken for godt", "purged the ticket: what it held was deleted")
+		tx.Note = ""
+	case mailstore.TxWatch:
+		d = pick("begynte å følge saken", "started watching the ticket")
+		if tx.New != tx.Actor {
+			d = fmt.Sprintf(pick("lot %s følge saken", "made %s watch the ticket"), tx.New)
+		}
+	case mailstore.TxUnwatch:
+		d = pick("sluttet å følge saken", "stopped watching the ticket")
+		if tx.Old != tx.Actor {
+			d = fmt.Sprintf(pick("lot %s slutte å følge saken", "stopped %s watching the ticket"), tx.Old)
+		}
+	case mailstore.TxTime:
+		old, _ := strconv.Atoi(tx.Old)
+		total, _ := strconv.Atoi(tx.New)
+		d = fmt.Sprintf(pick("førte %d minutter arbeid, %d i alt", "recorded %d minutes worked, %d in all"), total-old, total)
+	case mailstore.TxSetPrefix + "time_estimated":
+		d = fmt.Sprintf(pick("endret anslått tid fra %s til %s minutter", "changed the estimate from %s to %s minutes"), tx.Old, tx.New)
 	default:
 		d = tx.Type
 		if tx.New != "" {

@@ -102,6 +102,9 @@ type Ticket struct {
 	// Links are the ticket's links to other tickets and theirs to it;
 	// only a ticket read on its own (Store.Ticket) has them.
 	Links []Link `json:"links,omitempty"`
+	// Watchers are the logins of those who watch the ticket itself (not
+	// its queue); as Links, only a ticket read on its own has them.
+	Watchers []string `json:"watchers,omitempty"`
 }
 
 // Link types, as RT names them: the ticket depends on, refers to, or is a

@@ -83,7 +83,8 @@ func (o *op) resolvedNotice(txn int64) error {
 }
 
 // notifyStaff tells the ticket's staff about a requestor's mail: the owner,
-// or the queue's watchers when nobody owns the ticket (and on a new ticket).
+// or the queue's watchers when nobody owns the ticket (and on a new
+// ticket), and the ticket's watchers always.
 // The watchers hear of one sender's new tickets at most once in
 // notifyFold; the notice after that lists the tickets in between.
 func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error {
@@ -97,6 +98,11 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 	if err != nil {
 		return err
 	}
+	watchers, err := o.ticketWatchers()
+	if err != nil {
+		return err
+	}
+	rcpts = union(rcpts, watchers)
 	fromName, sender := "", ""
 	if from != nil {
 		fromName, sender = from.Name, from.Email

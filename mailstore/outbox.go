@@ -174,11 +174,17 @@ func (o *op) people(role string) ([]string, error) {
 		WHERE p.ticket_id = $1 AND p.role = $2 ORDER BY u.email`, o.t.id, role)
 }
 
-// staff lists the owner (if any and active) and the queue's watchers.
+// staff lists the owner (if any and active), the queue's watchers and
+// the ticket's.
 func (o *op) staff() ([]string, error) {
-	return o.addresses(`SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
+	staff, err := o.addresses(`SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
 		OR u.id IN (SELECT user_id FROM queue_roles WHERE queue_id = $2 AND role = 'watcher')) ORDER BY u.email`,
 		o.t.ownerID, o.t.queueID)
+	if err != nil {
+		return nil, err
+	}
+	watchers, err := o.ticketWatchers()
+	return union(staff, watchers), err
 }
 
 // without drops the given addresses (and sak's own queue addresses).
