@@ -101,6 +101,12 @@ func TestWatch(t *testing.T) {
 		if got, want := lastTxns(t, s, id, 1), []string{"unwatch bob→"}; !slices.Equal(got, want) {
 			t.Errorf("history = %q, want %q", got, want)
 		}
+		// Moved to another queue: walt sees it only up to the move, so
+		// may not watch it.
+		if err := s.Act(ctx, "root", id, mailstore.Action{Name: "move", Arg: "it-help"}); err != nil {
+			t.Fatal(err)
+		}
+		refused(t, s, "one who sees it up to its move", s.Watch(ctx, "walt", id, ""), mailstore.ErrPermission, id, historyLen(t, s, id))
 	})
 }
 
