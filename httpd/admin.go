@@ -258,6 +258,8 @@ type QueueSettings struct {
 	Signature      *string `json:"signature"`
 	NotifyResolved *bool   `json:"notify_resolved"`
 	DigestDefault  *string `json:"digest_default"`
+	Address        *string `json:"address"`
+	CommentAddress *string `json:"comment_address"`
 }
 
 func (a *api) setQueue(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
@@ -266,6 +268,20 @@ func (a *api) setQueue(w http.ResponseWriter, r *http.Request, c *who) (any, err
 		return nil, err
 	}
 	return a.s.SetQueue(r.Context(), c.as, r.PathValue("name"), mailstore.QueueChange(body))
+}
+
+// POST /api/v1/queues/{name}/disable and /enable: the queue as it is now.
+func (a *api) switchQueue(enable bool) handler {
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		if err := a.decode(w, r, &struct{}{}); err != nil {
+			return nil, err
+		}
+		name := r.PathValue("name")
+		if err := a.s.SwitchQueue(r.Context(), c.as, name, enable); err != nil {
+			return nil, err
+		}
+		return map[string]any{"queue": name, "disabled": !enable}, nil
+	}
 }
 
 // GET, PUT and DELETE /api/v1/queues/{name}/templates/{kind}: the

@@ -43,6 +43,10 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+v+"/tickets/{id}/cc/remove", a.authed(a.cc(false)))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/requestors", a.authed(a.requestor(true)))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/requestors/remove", a.authed(a.requestor(false)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/watchers", a.authed(a.watch(true)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/watchers/remove", a.authed(a.watch(false)))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/time", a.authed(a.addTime))
+	mux.HandleFunc("POST "+v+"/tickets/{id}/purge", a.authed(a.purge))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/links", a.authed(a.link(true)))
 	mux.HandleFunc("DELETE "+v+"/tickets/{id}/links", a.authed(a.link(false)))
 	mux.HandleFunc("POST "+v+"/tickets/{id}/promote", a.authed(a.promote))
@@ -60,6 +64,8 @@ func (a *api) routes(mux *http.ServeMux) {
 	mux.HandleFunc("PUT "+v+"/queues/{name}/templates/{kind}", a.authed(a.setTemplate))
 	mux.HandleFunc("DELETE "+v+"/queues/{name}/templates/{kind}", a.authed(a.resetTemplate))
 	mux.HandleFunc("GET "+v+"/queues/{name}/templates/{kind}/preview", a.authed(a.previewTemplate))
+	mux.HandleFunc("POST "+v+"/queues/{name}/disable", a.authed(a.switchQueue(false)))
+	mux.HandleFunc("POST "+v+"/queues/{name}/enable", a.authed(a.switchQueue(true)))
 	mux.HandleFunc("POST "+v+"/queues/{name}/grant", a.authed(a.role(true)))
 	mux.HandleFunc("POST "+v+"/queues/{name}/revoke", a.authed(a.role(false)))
 
@@ -397,18 +403,50 @@ func (a *api) person(add bool, addOp, removeOp func(ctx context.Context, actor s
 	}
 }
 
+// POST /api/v1/tickets/{id}/watchers and /watchers/remove {"user": LOGIN}:
+// "" or no user is the acting user.
+func (a *api) watch(add bool) handler {
+	op := a.s.Unwatch
+	if add {
+		op = a.s.Watch
+	}
+	return func(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+		var body struct {
+			User string `json:"user"`
+		}
+		return a.change(w, r, c, &body, func(id int64) error { return op(r.Context(), c.as, id, body.User) })
+	}
+}
+
+// NewTime is the body of POST /api/v1/tickets/{id}/time: minutes worked.
+type NewTime struct {
+	Minutes int    `json:"minutes"`
+	Comment string `json:"comment,omitempty"`
+}
+
+func (a *api) addTime(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	var body NewTime
+	return a.change(w, r, c, &body, func(id int64) error { return a.s.AddTime(r.Context(), c.as, id, body.Minutes, body.Comment) })
+}
+
+// POST /api/v1/tickets/{id}/purge {}: the tombstone is the answer.
+func (a *api) purge(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
+	return a.change(w, r, c, &struct{}{}, func(id int64) error { return a.s.Purge(r.Context(), c.as, id) })
+}
+
 // TicketEdit is the body of PATCH /api/v1/tickets/{id}: the fields given
 // change (as 'sak ticket edit'); "due": null takes the due time away.
 type TicketEdit struct {
 	Subject  *string         `json:"subject,omitempty"`
 	Priority *int            `json:"priority,omitempty"`
-	Due      json.RawMessage `json:"due,omitempty"` // an RFC 3339 time, or null
+	Due      json.RawMessage `json:"due,omitempty"`      // an RFC 3339 time, or null
+	Estimate *int            `json:"estimate,omitempty"` // minutes
 }
 
 func (a *api) editTicket(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
 	var body TicketEdit
 	return a.change(w, r, c, &body, func(id int64) error {
-		ch := mailstore.TicketChange{Subject: body.Subject, Priority: body.Priority}
+		ch := mailstore.TicketChange{Subject: body.Subject, Priority: body.Priority, Estimate: body.Estimate}
 		if len(body.Due) > 0 {
 			var due *time.Time
 			if err := json.Unmarshal(body.Due, &due); err != nil {

@@ -54,3 +54,49 @@ func TestTicketPageDueAndLinks(t *testing.T) {
 		}
 	})
 }
+
+// TestTicketPageEditAndLink: the ticket page's forms change the subject,
+// priority and due time (only what the form changed) and add a link; a
+// form with nothing changed records nothing.
+func TestTicketPageEditAndLink(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		e, other := newEnvTwo(t, open)
+		ctx := context.Background()
+		alice := e.browser()
+		alice.login("alice", "alice@example.org")
+		page := fmt.Sprintf("/tickets/%d", e.ticket)
+		alice.get(page)
+		tk, err := e.s.Ticket(ctx, e.ticket)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{`action="` + page + `/edit"`, `value="` + tk.Subject + `"`, `action="` + page + `/link"`, `<option value="DependsOn">avhenger av</option>`} {
+			if !strings.Contains(alice.page, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
+		h0, _ := e.s.History(ctx, e.ticket)
+		alice.post(page+"/edit", "subject", tk.Subject, "priority", "0", "due", "")
+		if h, _ := e.s.History(ctx, e.ticket); len(h) != len(h0) {
+			t.Errorf("an unchanged form recorded %d transactions", len(h)-len(h0))
+		}
+		alice.post(page+"/edit", "subject", "New subject", "priority", "42", "due", "2027-03-01T16:00")
+		tk, _ = e.s.Ticket(ctx, e.ticket)
+		want := time.Date(2027, 3, 1, 16, 0, 0, 0, time.Local)
+		if tk.Subject != "New subject" || tk.Priority != 42 || tk.Due == nil || !tk.Due.Equal(want) {
+			t.Errorf("after the edit form: subject %q, priority %d, due %v", tk.Subject, tk.Priority, tk.Due)
+		}
+		alice.get(page)
+		if !strings.Contains(alice.page, `value="2027-03-01T16:00"`) {
+			t.Errorf("the form does not show the due time")
+		}
+		alice.post(page+"/edit", "subject", "New subject", "priority", "42", "due", "")
+		if tk, _ = e.s.Ticket(ctx, e.ticket); tk.Due != nil || tk.Subject != "New subject" {
+			t.Errorf("an emptied due field: due %v, subject %q", tk.Due, tk.Subject)
+		}
+		alice.post(page+"/link", "type", mailstore.LinkRefersTo, "other", fmt.Sprintf("#%d", other))
+		if tk, _ = e.s.Ticket(ctx, e.ticket); len(tk.Links) != 1 || tk.Links[0].Ticket != other || tk.Links[0].Type != mailstore.LinkRefersTo {
+			t.Errorf("links after the link form: %+v", tk.Links)
+		}
+	})
+}

@@ -111,6 +111,51 @@ type ticketView struct {
 	Reminders []mailstore.Reminder
 	Verbs     []string
 	Links     []linkView
+	// DueInput is the due time as the edit form's datetime-local field
+	// holds it, "" for none.
+	DueInput  string
+	LinkTypes []string
+}
+
+// dueInput is the layout of a datetime-local field, in local time.
+const dueInput = "2006-01-02T15:04"
+
+// webEdit changes what the edit form changed: each field that differs
+// from the ticket as the user sees it now (an empty due time takes it
+// away). A form that changes nothing changes nothing.
+func (a *api) webEdit(r *http.Request, u *webUser, id int64, form func(string) string) error {
+	t, err := a.s.As(u.login).Ticket(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	var c mailstore.TicketChange
+	if s := form("subject"); s != t.Subject {
+		c.Subject = &s
+	}
+	if p := form("priority"); p != strconv.Itoa(t.Priority) {
+		n, perr := strconv.Atoi(p)
+		if perr != nil {
+			return invalid("%q is not a priority: give a number from 0 to %d", p, mailstore.MaxPriority)
+		}
+		c.Priority = &n
+	}
+	old := ""
+	if t.Due != nil {
+		old = t.Due.In(time.Local).Format(dueInput)
+	}
+	if d := form("due"); d != old {
+		due := time.Time{}
+		if d != "" {
+			if due, err = time.ParseInLocation(dueInput, d, time.Local); err != nil {
+				return invalid("%q is not a date and time", d)
+			}
+		}
+		c.Due = &due
+	}
+	if c.Empty() {
+		return nil
+	}
+	return a.s.EditTicket(r.Context(), u.login, id, c)
 }
 
 // historyLine is one transaction as the page shows it.
@@ -143,7 +188,10 @@ func (a *api) ticketPage(w http.ResponseWriter, r *http.Request, u *webUser) err
 	if err != nil {
 		return err
 	}
-	v := ticketView{T: t, Verbs: verbsFor(t, u.login)}
+	v := ticketView{T: t, Verbs: verbsFor(t, u.login), LinkTypes: mailstore.LinkTypes}
+	if t.Due != nil {
+		v.DueInput = t.Due.In(time.Local).Format(dueInput)
+	}
 	L := words[lang(r)]
 	for _, l := range t.Links {
 		v.Links = append(v.Links, webLink(L, l))
@@ -209,8 +257,16 @@ func (a *api) ticketPost(w http.ResponseWriter, r *http.Request, u *webUser) err
 		} else {
 			err = a.s.Comment(ctx, u.login, id, r.PostFormValue("text"), files...)
 		}
+	case "edit":
+		err = a.webEdit(r, u, id, form)
+	case "link":
+		other, perr := strconv.ParseInt(strings.TrimPrefix(form("other"), "#"), 10, 64)
+		if perr != nil || other <= 0 {
+			return invalid("%q is not a ticket number", form("other"))
+		}
+		err = a.s.LinkTicket(ctx, u.login, id, form("type"), other)
 	case "remind":
-		due, perr := time.ParseInLocation("2006-01-02T15:04", form("due"), time.Local)
+		due, perr := time.ParseInLocation(dueInput, form("due"), time.Local)
 		if perr != nil {
 			return invalid("%q is not a date and time", form("due"))
 		}

@@ -2,6 +2,7 @@ package httpd
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,6 +33,8 @@ var words = map[string]map[string]string{
 		"text": "Tekst", "files": "Vedlegg", "send": "Send", "save": "Lagre",
 		"act_take": "Ta saken", "act_steal": "Overta saken", "act_untake": "Gi fra deg saken", "act_open": "Åpne", "act_stall": "Sett på vent", "act_resolve": "Løs", "act_reject": "Avvis",
 		"give": "Gi saken til", "give_user": "Brukernavn", "move": "Flytt til kø", "merge": "Slå sammen med sak", "merge_into": "Saksnummer",
+		"edit_subject": "Emne", "edit_priority": "Prioritet (0–99)", "edit_due": "Frist (tomt for ingen)", "link": "Koble til sak",
+		"link_DependsOn": "avhenger av", "link_RefersTo": "viser til", "link_MemberOf": "er del av",
 		"more": "Mer å gjøre med saken", "remind": "Påminnelse", "remind_due": "Når", "remind_to": "Til (brukernavn, tomt for deg)", "remind_text": "Hva", "reminders": "Påminnelser",
 		"search_q": "Søk etter", "search_none": "Ingen saker passer.", "match": "Treff",
 		"weeks": "Mottatt og løst per uke", "last_weeks": "De siste tolv ukene", "total": "I alt", "first_response": "Første svar (median)", "resolution": "Løsningstid (median)",
@@ -65,6 +68,8 @@ var words = map[string]map[string]string{
 		"text": "Text", "files": "Attachments", "send": "Send", "save": "Save",
 		"act_take": "Take", "act_steal": "Steal", "act_untake": "Release", "act_open": "Open", "act_stall": "Stall", "act_resolve": "Resolve", "act_reject": "Reject",
 		"give": "Give the ticket to", "give_user": "User name", "move": "Move to queue", "merge": "Merge into ticket", "merge_into": "Ticket number",
+		"edit_subject": "Subject", "edit_priority": "Priority (0–99)", "edit_due": "Due (empty for none)", "link": "Link to ticket",
+		"link_DependsOn": "depends on", "link_RefersTo": "refers to", "link_MemberOf": "is a member of",
 		"more": "More for this ticket", "remind": "Reminder", "remind_due": "When", "remind_to": "To (user name, empty for you)", "remind_text": "What", "reminders": "Reminders",
 		"search_q": "Search for", "search_none": "No tickets match.", "match": "Match",
 		"weeks": "Received and resolved per week", "last_weeks": "The last twelve weeks", "total": "Total", "first_response": "First response (median)", "resolution": "Resolution (median)",
@@ -148,6 +153,25 @@ func describe(L map[string]string, ticket int64, tx mailstore.Transaction) strin
 		d = pick("fjernet kopimottaker ", "removed Cc ") + tx.Old
 	case mailstore.TxNote:
 		d = pick("e-post lagret som internt notat", "mail kept as an internal note")
+	case mailstore.TxPurge:
+		d = pick("slettet innholdet i saken for godt", "purged the ticket: what it held was deleted")
+		tx.Note = ""
+	case mailstore.TxWatch:
+		d = pick("begynte å følge saken", "started watching the ticket")
+		if tx.New != tx.Actor {
+			d = fmt.Sprintf(pick("lot %s følge saken", "made %s watch the ticket"), tx.New)
+		}
+	case mailstore.TxUnwatch:
+		d = pick("sluttet å følge saken", "stopped watching the ticket")
+		if tx.Old != tx.Actor {
+			d = fmt.Sprintf(pick("lot %s slutte å følge saken", "stopped %s watching the ticket"), tx.Old)
+		}
+	case mailstore.TxTime:
+		old, _ := strconv.Atoi(tx.Old)
+		total, _ := strconv.Atoi(tx.New)
+		d = fmt.Sprintf(pick("førte %d minutter arbeid, %d i alt", "recorded %d minutes worked, %d in all"), total-old, total)
+	case mailstore.TxSetPrefix + "time_estimated":
+		d = fmt.Sprintf(pick("endret anslått tid fra %s til %s minutter", "changed the estimate from %s to %s minutes"), tx.Old, tx.New)
 	default:
 		d = tx.Type
 		if tx.New != "" {

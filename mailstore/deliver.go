@@ -246,6 +246,14 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	if err != nil {
 		return nil, err
 	}
+	if id != 0 {
+		// A purged ticket takes no mail: what names it starts a new one.
+		if purged, err := isPurged(o.ctx, o.tx, id); err != nil {
+			return nil, err
+		} else if purged {
+			id, signed = 0, false
+		}
+	}
 	from, err := o.sender(in)
 	if err != nil {
 		return nil, err

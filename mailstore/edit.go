@@ -19,15 +19,19 @@ type TicketChange struct {
 	Priority *int
 	// Due is the new due time; a zero time takes the due time away.
 	Due *time.Time
+	// Estimate is the minutes the work is expected to take.
+	Estimate *int
 }
 
 // Empty reports whether the change changes nothing.
-func (c TicketChange) Empty() bool { return c.Subject == nil && c.Priority == nil && c.Due == nil }
+func (c TicketChange) Empty() bool {
+	return c.Subject == nil && c.Priority == nil && c.Due == nil && c.Estimate == nil
+}
 
 // check refuses bad values and trims the subject.
 func (c *TicketChange) check() error {
 	if c.Empty() {
-		return refuse(ErrInvalid, "nothing to change: give a subject, a priority or a due time")
+		return refuse(ErrInvalid, "nothing to change: give a subject, a priority, a due time or an estimate")
 	}
 	if c.Subject != nil {
 		s := strings.TrimSpace(*c.Subject)
@@ -42,8 +46,14 @@ func (c *TicketChange) check() error {
 	if c.Priority != nil && (*c.Priority < 0 || *c.Priority > MaxPriority) {
 		return refuse(ErrInvalid, "priority %d is out of range: give a number from 0 to %d", *c.Priority, MaxPriority)
 	}
+	if c.Estimate != nil && (*c.Estimate < 0 || *c.Estimate > maxEstimate) {
+		return refuse(ErrInvalid, "estimate %d is out of range: give the minutes, from 0 to %d", *c.Estimate, maxEstimate)
+	}
 	return nil
 }
+
+// maxEstimate is the largest estimate in minutes: a year of working days.
+const maxEstimate = 250 * 8 * 60
 
 // dueValue is a due time as a transaction row holds it: RFC 3339 in UTC,
 // "" for none.
@@ -54,8 +64,9 @@ func dueValue(v sql.NullInt64) string {
 	return fromMicros(v.Int64).Format(time.RFC3339)
 }
 
-// EditTicket changes a ticket's subject, priority or due time, each
-// change a transaction (set-subject, set-priority, set-due) with the old
+// EditTicket changes a ticket's subject, priority, due time or estimate,
+// each change a transaction (set-subject, set-priority, set-due,
+// set-time_estimated) with the old
 // and new values. Caseworkers of the ticket's queue (and sysadmins) may.
 // A field given with the value it has is left out; a change that changes
 // nothing at all is refused (ErrConflict).
@@ -64,9 +75,9 @@ func (s *Store) EditTicket(ctx context.Context, actor string, id int64, c Ticket
 		return err
 	}
 	return s.onTicket(ctx, actor, id, "edit", func(o *op) error {
-		var priority int
+		var priority, estimate int
 		var due sql.NullInt64
-		if err := o.tx.QueryRowContext(o.ctx, `SELECT priority, due FROM tickets WHERE id = $1`, o.t.id).Scan(&priority, &due); err != nil {
+		if err := o.tx.QueryRowContext(o.ctx, `SELECT priority, due, time_estimated FROM tickets WHERE id = $1`, o.t.id).Scan(&priority, &due, &estimate); err != nil {
 			return fmt.Errorf("read ticket %d: %w", o.t.id, err)
 		}
 		changed := false
@@ -95,6 +106,11 @@ func (s *Store) EditTicket(ctx context.Context, actor string, id int64, c Ticket
 		if c.Due != nil {
 			v := sql.NullInt64{Int64: micros(*c.Due), Valid: !c.Due.IsZero()} // NULL takes it away
 			if err := set("due", dueValue(due), dueValue(v), v); err != nil {
+				return err
+			}
+		}
+		if c.Estimate != nil {
+			if err := set("time_estimated", strconv.Itoa(estimate), strconv.Itoa(*c.Estimate), *c.Estimate); err != nil {
 				return err
 			}
 		}

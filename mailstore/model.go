@@ -117,6 +117,9 @@ type Ticket struct {
 	// the custom fields of the old tracker. Only a ticket read on its own
 	// has them.
 	Fields []Field `json:"fields,omitempty"`
+	// Watchers are the logins of those who watch the ticket itself (not
+	// its queue); as Links, only a ticket read on its own has them.
+	Watchers []string `json:"watchers,omitempty"`
 }
 
 // Field is one value of a ticket's read-only field; a field with several

@@ -84,17 +84,17 @@ func (o *op) resolvedNotice(txn int64) error {
 }
 
 // notifyStaff tells the ticket's staff about a requestor's mail: the owner,
-// or the queue's watchers when nobody owns the ticket (and on a new ticket).
+// or the queue's watchers when nobody owns the ticket (and on a new
+// ticket), and the ticket's watchers always.
 // The watchers hear of one sender's new tickets at most once in
 // notifyFold; the notice after that lists the tickets in between.
 func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error {
-	var rcpts []string
-	var err error
+	var owner any // the queue's watchers only, on a new or unowned ticket
+	told := NotifyNew
 	if o.t.ownerID.Valid && what != TxCreate {
-		rcpts, err = o.staff(NotifyAll)
-	} else {
-		rcpts, err = o.watchers(NotifyNew)
+		owner, told = o.t.ownerID, NotifyAll
 	}
+	rcpts, err := o.staffOf(owner, told)
 	if err != nil {
 		return err
 	}
@@ -378,12 +378,20 @@ func (o *op) watchers(told string) ([]string, error) {
 		WHERE r.queue_id = $1 AND r.role = 'watcher' AND r.notify IN ('all', $2) AND u.disabled = FALSE ORDER BY u.email`, o.t.queueID, told)
 }
 
-// staff lists the owner (if any and active) and the queue's watchers, as
-// watchers does.
-func (o *op) staff(told string) ([]string, error) {
+// staff lists the owner (if any and active), the queue's watchers as
+// watchers does, and the ticket's own watchers.
+func (o *op) staff(told string) ([]string, error) { return o.staffOf(o.t.ownerID, told) }
+
+// staffOf is staff with owner (nil: none), in one query. A watcher of
+// the ticket is told only while they see it: one whose role on its queue
+// was taken away, or whose ticket moved to another queue, gets no more of
+// its mail.
+func (o *op) staffOf(owner any, told string) ([]string, error) {
 	return o.addresses(`SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
-		OR u.id IN (SELECT user_id FROM user_roles WHERE queue_id = $2 AND role = 'watcher' AND notify IN ('all', $3))) ORDER BY u.email`,
-		o.t.ownerID, o.t.queueID, told)
+		OR u.id IN (SELECT user_id FROM user_roles WHERE queue_id = $2 AND role = 'watcher' AND notify IN ('all', $3))
+		OR (u.id IN (SELECT user_id FROM ticket_watchers WHERE ticket_id = $4) AND (u.sysadmin OR `+holdsRole("u.id", "$2")+`)))
+		ORDER BY u.email`,
+		owner, o.t.queueID, told, o.t.id)
 }
 
 // withWatchers is the recipients of a caseworker's correspondence and

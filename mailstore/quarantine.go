@@ -142,8 +142,9 @@ func requireSysadmin(ctx context.Context, q querier, actor, what string) (*User,
 	return a, nil
 }
 
-// QuarantineDrop drops a held mail for good. Only sysadmins may; a mail
-// is released or dropped once.
+// QuarantineDrop drops a held mail for good. Caseworkers and managers of
+// a queue it was sent to may, and sysadmins; a mail is released or
+// dropped once.
 func (s *Store) QuarantineDrop(ctx context.Context, actor string, id int64) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		a, err := s.lockHeld(ctx, tx, actor, id)
@@ -157,7 +158,7 @@ func (s *Store) QuarantineDrop(ctx context.Context, actor string, id int64) erro
 // Release delivers a held mail as if it had just arrived, without the
 // checks that held it back, and records it released onto the ticket it
 // reached, in one transaction: refused, with nothing delivered, unless
-// actor is a sysadmin and the mail is still held. in is the mail as
+// actor may decide on it (as QuarantineDrop) and the mail is still held. in is the mail as
 // delivery builds it from the held bytes and envelope (smtpd's
 // Deliverer.ReleaseQuarantined).
 func (s *Store) Release(ctx context.Context, actor string, id int64, in *Incoming) (*Delivery, error) {
@@ -183,24 +184,60 @@ func (s *Store) Release(ctx context.Context, actor string, id int64, in *Incomin
 }
 
 // lockHeld locks quarantined mail id for a decision, refusing unless
-// actor is a sysadmin and the mail is still held.
+// actor may decide on it (mayDecide) and the mail is still held.
 func (s *Store) lockHeld(ctx context.Context, tx *sql.Tx, actor string, id int64) (*User, error) {
-	a, err := requireSysadmin(ctx, tx, actor, "release or drop quarantined mail")
+	a, err := actorUser(ctx, tx, actor)
 	if err != nil {
 		return nil, err
 	}
-	var cur string
-	err = tx.QueryRowContext(ctx, `SELECT status FROM quarantine WHERE id = $1`+s.d.forUpdate, id).Scan(&cur)
+	var cur, rcpts string
+	err = tx.QueryRowContext(ctx, `SELECT status, rcpts FROM quarantine WHERE id = $1`+s.d.forUpdate, id).Scan(&cur, &rcpts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, refuse(ErrNotFound, "no quarantined mail %d: see 'sak quarantine list'", id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read quarantined mail %d: %w", id, err)
 	}
+	if err := s.mayDecide(ctx, tx, a, id, rcpts); err != nil {
+		return nil, err
+	}
 	if cur != "held" {
 		return nil, refuse(ErrConflict, "quarantined mail %d was %s already", id, cur)
 	}
 	return a, nil
+}
+
+// mayDecide refuses a's decision on quarantined mail id, sent to rcpts
+// (queue addresses, comma-separated), unless a is a sysadmin or may work
+// a queue it was sent to. One who does not see the mail learns nothing of
+// it.
+func (s *Store) mayDecide(ctx context.Context, tx *sql.Tx, a *User, id int64, rcpts string) error {
+	if a.Sysadmin {
+		return nil
+	}
+	var names []string
+	for _, addr := range strings.Split(rcpts, ",") {
+		q, _, err := queueByAddress(ctx, tx, addr)
+		if errors.Is(err, ErrUnknownQueue) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := canWork(ctx, tx, a, q.ID)
+		if err != nil || ok {
+			return err
+		}
+		names = append(names, q.Name)
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM quarantine x WHERE x.id = $1 AND `+s.seesQuarantined("x", "$2"), id, a.ID).Scan(&n); err != nil {
+		return fmt.Errorf("read quarantined mail %d: %w", id, err)
+	}
+	if n == 0 {
+		return refuse(ErrNotFound, "no quarantined mail %d: see 'sak quarantine list'", id)
+	}
+	return refuse(ErrPermission, "%s may not release or drop quarantined mail %d: only caseworkers and managers of queue %s and sysadmins may", a.Login, id, strings.Join(names, ", "))
 }
 
 // decided records a's decision on quarantined mail id: released (onto

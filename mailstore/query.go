@@ -53,6 +53,9 @@ func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
 	if t.Fields, err = fields(ctx, s.db, t.ID); err != nil {
 		return nil, err
 	}
+	if t.Watchers, err = watchersOf(ctx, s.db, t.ID); err != nil {
+		return nil, err
+	}
 	return t, nil
 }
 

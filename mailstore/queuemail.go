@@ -49,10 +49,13 @@ type QueueChange struct {
 	Signature      *string
 	NotifyResolved *bool
 	DigestDefault  *string // "HH:MM", or "" (or "off") for none
+	// Address and CommentAddress are the queue's new addresses: only
+	// sysadmins change them, and each stays unique.
+	Address, CommentAddress *string
 }
 
-// SetQueue changes how a queue's mail is written. The queue's managers
-// and sysadmins may.
+// SetQueue changes how a queue's mail is written, and its addresses. The
+// queue's managers and sysadmins may; only sysadmins change addresses.
 func (s *Store) SetQueue(ctx context.Context, actor, queue string, c QueueChange) (*Queue, error) {
 	if c.Lang != nil {
 		if err := validLang(*c.Lang); err != nil {
@@ -70,11 +73,25 @@ func (s *Store) SetQueue(ctx context.Context, actor, queue string, c QueueChange
 			return nil, err
 		}
 	}
+	for _, a := range []*string{c.Address, c.CommentAddress} {
+		if a != nil {
+			v, err := cleanQueueAddress(*a)
+			if err != nil {
+				return nil, err
+			}
+			*a = v
+		}
+	}
 	var q *Queue
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if q, err = managedQueue(ctx, tx, actor, queue, "change"); err != nil {
 			return err
+		}
+		if c.Address != nil || c.CommentAddress != nil {
+			if err := q.checkAddresses(ctx, tx, actor, c); err != nil {
+				return err
+			}
 		}
 		set := func(col string, v any) error {
 			if _, err := tx.ExecContext(ctx, `UPDATE queues SET `+col+` = $1 WHERE id = $2`, v, q.ID); err != nil {
@@ -94,6 +111,12 @@ func (s *Store) SetQueue(ctx context.Context, actor, queue string, c QueueChange
 		if c.DigestDefault != nil {
 			err = errors.Join(err, set("digest_default", *c.DigestDefault))
 		}
+		if c.Address != nil {
+			err = errors.Join(err, set("address", *c.Address))
+		}
+		if c.CommentAddress != nil {
+			err = errors.Join(err, set("comment_address", *c.CommentAddress))
+		}
 		if err != nil {
 			return err
 		}
@@ -101,6 +124,75 @@ func (s *Store) SetQueue(ctx context.Context, actor, queue string, c QueueChange
 		return err
 	})
 	return q, err
+}
+
+// checkAddresses refuses new addresses of q unless actor is a sysadmin and
+// each is no other queue's (a disabled one's included) nor a user's, and
+// the two differ.
+func (q *Queue) checkAddresses(ctx context.Context, tx querier, actor string, c QueueChange) error {
+	if _, err := requireSysadmin(ctx, tx, actor, "change the addresses of queues"); err != nil {
+		return err
+	}
+	addr, comment := q.Address, q.CommentAddress
+	if c.Address != nil {
+		addr = *c.Address
+	}
+	if c.CommentAddress != nil {
+		comment = *c.CommentAddress
+	}
+	if addr == comment {
+		return refuse(ErrInvalid, "the comment address must differ from the correspond address %s", addr)
+	}
+	for _, a := range []string{addr, comment} {
+		var other string
+		err := tx.QueryRowContext(ctx, `SELECT name FROM queues WHERE (address = $1 OR comment_address = $1) AND id <> $2`, a, q.ID).Scan(&other)
+		if err == nil {
+			return refuse(ErrConflict, "%s is an address of queue %s already", a, other)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("look up queue address %s: %w", a, err)
+		}
+		if u, err := userByEmail(ctx, tx, a); err == nil && u.Login != "" {
+			return refuse(ErrConflict, "%s is the address of user %s", a, u.Login)
+		}
+	}
+	return nil
+}
+
+// SwitchQueue disables a queue (on false) or enables it again. A disabled
+// queue takes no mail: its addresses are refused at RCPT as no queue's,
+// and it is not listed; its tickets stay as they are, and readable. Only
+// sysadmins may.
+func (s *Store) SwitchQueue(ctx context.Context, actor, queue string, enable bool) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		verb := "disable queues"
+		if enable {
+			verb = "enable queues"
+		}
+		if _, err := requireSysadmin(ctx, tx, actor, verb); err != nil {
+			return err
+		}
+		var id int64
+		var disabled bool
+		err := tx.QueryRowContext(ctx, `SELECT id, disabled FROM queues WHERE name = $1`, strings.ToLower(queue)).Scan(&id, &disabled)
+		if errors.Is(err, sql.ErrNoRows) {
+			return refuse(ErrUnknownQueue, "no queue %q: see 'sak queue list'", queue)
+		}
+		if err != nil {
+			return fmt.Errorf("look up queue %s: %w", queue, err)
+		}
+		if disabled == !enable {
+			state := "enabled"
+			if disabled {
+				state = "disabled"
+			}
+			return refuse(ErrConflict, "queue %s is %s already", queue, state)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE queues SET disabled = $1 WHERE id = $2`, !enable, id); err != nil {
+			return fmt.Errorf("switch queue %s: %w", queue, err)
+		}
+		return nil
+	})
 }
 
 // managedQueue is the queue named, when actor may change it: a manager of

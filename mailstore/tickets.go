@@ -107,6 +107,13 @@ func (o *op) lock(id int64) error {
 			id = t.mergedInto.Int64
 			continue
 		}
+		if t.status == StatusDeleted {
+			if purged, err := isPurged(o.ctx, o.tx, t.id); err != nil {
+				return err
+			} else if purged {
+				return refuse(ErrConflict, "ticket %d is purged: it takes no changes", t.id)
+			}
+		}
 		o.t = &t
 		o.queue, err = queueByID(o.ctx, o.tx, t.queueID)
 		return err
@@ -142,7 +149,12 @@ func (o *op) mustWork(what string) error {
 
 // record writes a transaction row and touches the ticket.
 func (o *op) record(typ, old, new, note string) (int64, error) {
-	id, err := o.insertTxn(typ, old, new, note, 0)
+	return o.recordTime(typ, old, new, note, 0)
+}
+
+// recordTime is record with the minutes worked on the ticket.
+func (o *op) recordTime(typ, old, new, note string, timeTaken int) (int64, error) {
+	id, err := o.insertTxn(typ, old, new, note, timeTaken)
 	if err != nil {
 		return 0, err
 	}
@@ -418,6 +430,10 @@ func (s *Store) Merge(ctx context.Context, actor string, id, into int64) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_people (ticket_id, role, user_id)
 			SELECT $1, role, user_id FROM ticket_people WHERE ticket_id = $2 ON CONFLICT DO NOTHING`, dst.t.id, src.t.id); err != nil {
 			return fmt.Errorf("merge people of ticket %d: %w", src.t.id, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO ticket_watchers (ticket_id, user_id, created)
+			SELECT $1, user_id, created FROM ticket_watchers WHERE ticket_id = $2 ON CONFLICT DO NOTHING`, dst.t.id, src.t.id); err != nil {
+			return fmt.Errorf("merge watchers of ticket %d: %w", src.t.id, err)
 		}
 		if _, err := src.record(TxMerge, "", fmt.Sprint(dst.t.id), ""); err != nil {
 			return err

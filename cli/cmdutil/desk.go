@@ -47,6 +47,14 @@ type Desk interface {
 	AddRequestor(ctx context.Context, as string, id int64, addr string) error
 	RemoveRequestor(ctx context.Context, as string, id int64, addr string) error
 	EditTicket(ctx context.Context, as string, id int64, c mailstore.TicketChange) error
+	// Watch and Unwatch start and stop the user with login ("" for as)
+	// watching ticket id.
+	Watch(ctx context.Context, as string, id int64, login string) error
+	Unwatch(ctx context.Context, as string, id int64, login string) error
+	// Purge deletes what ticket id holds and leaves a tombstone.
+	Purge(ctx context.Context, as string, id int64) error
+	// AddTime adds minutes worked to ticket id.
+	AddTime(ctx context.Context, as string, id int64, minutes int, comment string) error
 	// LinkTicket and UnlinkTicket make and take away a link of type typ
 	// (mailstore.LinkTypes) from ticket id to ticket other.
 	LinkTicket(ctx context.Context, as string, id int64, typ string, other int64) error
@@ -57,6 +65,8 @@ type Desk interface {
 
 	CreateQueue(ctx context.Context, as string, nq mailstore.NewQueue) (*mailstore.Queue, error)
 	SetQueue(ctx context.Context, as, queue string, c mailstore.QueueChange) (*mailstore.Queue, error)
+	// SwitchQueue disables a queue (enable false) or enables it again.
+	SwitchQueue(ctx context.Context, as, queue string, enable bool) error
 	QueueTemplate(ctx context.Context, queue, kind string) (*mailstore.Template, error)
 	SetTemplate(ctx context.Context, as, queue, kind, text string) error
 	ResetTemplate(ctx context.Context, as, queue, kind string) error

@@ -45,6 +45,20 @@ func ExactArgs(n int) cobra.PositionalArgs {
 	}
 }
 
+// OptionalArg is ExactArgs(n) that also takes one more, optional
+// argument (as "watch ID [LOGIN]").
+func OptionalArg(n int) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) == n+1 {
+			return nil
+		}
+		if len(args) > n+1 {
+			return FlagErrorf("%s: too many arguments: takes at most %d, got %d", cmd.CommandPath(), n+1, len(args))
+		}
+		return ExactArgs(n)(cmd, args)
+	}
+}
+
 // NoArgs refuses arguments with a usage error.
 func NoArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 {

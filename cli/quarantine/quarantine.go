@@ -1,6 +1,6 @@
 // Package quarantine holds 'sak quarantine': mail held back as spam or over
-// the part limits, for a sysadmin to look at, release into its queue or
-// drop.
+// the part limits, for its queue's caseworkers and managers (or a
+// sysadmin) to look at, release into the queue or drop.
 package quarantine
 
 import (
@@ -17,7 +17,11 @@ func NewCmdQuarantine(f *cmdutil.Factory) *cobra.Command {
 		Long: `Mail that the MTA's spam filter marked (X-Spam-Flag, X-Spam-Status,
 X-Spam, X-Spamd-Result over the score limit), or that has more parts than
 sak accepts, is held in the quarantine instead of becoming a ticket, and
-gets no auto-reply. Released mail threads as if it had just arrived.`,
+gets no auto-reply. Released mail threads as if it had just arrived.
+
+Those who hold a role on a queue the mail was sent to see it; its
+caseworkers and managers release or drop it, and sysadmins any mail.
+The commands work on the database, on the server.`,
 		Example: "  sak quarantine list\n  sak quarantine show 3\n  sak quarantine release 3\n  sak quarantine drop 4",
 		Args:    cmdutil.GroupArgs,
 		RunE:    cmdutil.GroupRun,

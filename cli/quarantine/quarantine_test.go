@@ -24,12 +24,26 @@ func TestQuarantine(t *testing.T) {
 		if !strings.Contains(out, "Buy now.") || strings.Contains(out, "\x1b") {
 			t.Fatalf("show:\n%q", out)
 		}
-		if r := e.RunAs("alice", "quarantine", "release", "1"); r.Code != 1 || !strings.Contains(r.Err, "only a sysadmin") {
-			t.Fatalf("release as alice: %+v", r)
+		// A watcher of the queue sees the mail but may not decide; a
+		// caseworker of another queue does not see it at all.
+		for _, c := range []struct{ as, verb, want string }{
+			{"walt", "release", "only caseworkers and managers of queue support and sysadmins may"},
+			{"walt", "drop", "only caseworkers and managers of queue support and sysadmins may"},
+			{"carol", "release", "no quarantined mail 1"},
+			{"carol", "drop", "no quarantined mail 1"},
+		} {
+			if r := e.RunAs(c.as, "quarantine", c.verb, "1"); r.Code != 1 || !strings.Contains(r.Err, c.want) {
+				t.Fatalf("%s as %s: %+v, want %q", c.verb, c.as, r, c.want)
+			}
+		}
+		e.JSON("root", &held, "quarantine", "list")
+		if len(held) != 1 || held[0].Status != "held" {
+			t.Fatalf("after the refusals, quarantine = %+v", held)
 		}
 		var before []mailstore.Ticket
 		e.JSON("root", &before, "ticket", "list", "--all")
-		if out := e.MustRun("quarantine", "release", "1"); !strings.Contains(out, "released onto ticket") {
+		// A caseworker of the queue it was sent to may release it.
+		if out := e.MustRunAs("alice", "quarantine", "release", "1"); !strings.Contains(out, "released onto ticket") {
 			t.Fatalf("release: %q", out)
 		}
 		var after []mailstore.Ticket

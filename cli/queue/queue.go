@@ -19,7 +19,7 @@ func NewCmdQueue(f *cmdutil.Factory) *cobra.Command {
 		RunE:    cmdutil.GroupRun,
 	}
 	cmd.AddCommand(NewCmdCreate(f, nil), NewCmdList(f, nil), NewCmdShow(f, nil), NewCmdGrant(f, nil), NewCmdRevoke(f, nil),
-		NewCmdSet(f, nil), NewCmdTemplate(f))
+		NewCmdSet(f, nil), NewCmdTemplate(f), NewCmdDisable(f, nil), NewCmdEnable(f, nil))
 	return cmd
 }
 

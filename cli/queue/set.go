@@ -25,11 +25,12 @@ type SetOptions struct {
 // NewCmdSet is 'sak queue set'.
 func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command {
 	opts := &SetOptions{Factory: f}
-	var lang, digest string
+	var lang, digest, addr, comment string
 	var resolved bool
 	cmd := &cobra.Command{
-		Use:   "set NAME [--lang nb|en|nb+en] [--signature-file F] [--notify-resolved[=false]] [--digest-default HH:MM|off]",
-		Short: "Set how a queue's mail is written",
+		Use:     "set NAME [--lang nb|en|nb+en] [--signature-file F] [--notify-resolved[=false]] [--digest-default HH:MM|off] [--address A] [--comment-address A]",
+		Aliases: []string{"edit"},
+		Short:   "Set how a queue's mail is written, and its addresses",
 		Long: `Set the language of the mail sak writes for a queue: nb (Norwegian
 bokmål), en (English) or nb+en (the acknowledgement and the resolve notice
 in both, Norwegian first; mail to caseworkers in Norwegian). New queues
@@ -41,9 +42,15 @@ again). --notify-resolved mails requestors a short notice when their ticket
 is resolved. --digest-default is the time of the daily digest of the
 queue's caseworkers who chose none ('sak user set LOGIN --digest').
 
-The queue's managers and sysadmins may.`,
+--address and --comment-address change the queue's addresses; each must be
+no other queue's and no user's. Mail to an old address is refused from then
+on, as mail to no queue: tell the senders first.
+
+The queue's managers and sysadmins may; only sysadmins change addresses.
+'sak queue edit' is the same command.`,
 		Example: `  sak queue set opptak --lang nb+en --signature-file opptak-signatur.txt
-  sak queue set support --notify-resolved --digest-default 07:30`,
+  sak queue set support --notify-resolved --digest-default 07:30
+  sak queue edit support --address help@example.org --comment-address help-comment@example.org`,
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: completeQueues(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,8 +65,14 @@ The queue's managers and sysadmins may.`,
 			if fl.Changed("digest-default") {
 				opts.Change.DigestDefault = &digest
 			}
+			if fl.Changed("address") {
+				opts.Change.Address = &addr
+			}
+			if fl.Changed("comment-address") {
+				opts.Change.CommentAddress = &comment
+			}
 			if opts.Change == (mailstore.QueueChange{}) && opts.SignatureFile == "" {
-				return cmdutil.FlagErrorf("%s: nothing to set: give --lang, --signature-file, --notify-resolved or --digest-default", cmd.CommandPath())
+				return cmdutil.FlagErrorf("%s: nothing to set: give --lang, --signature-file, --notify-resolved, --digest-default, --address or --comment-address", cmd.CommandPath())
 			}
 			if runF != nil {
 				return runF(opts)
@@ -70,6 +83,8 @@ The queue's managers and sysadmins may.`,
 	cmd.Flags().StringVar(&lang, "lang", "", "the `language` of the queue's mail: nb, en or nb+en")
 	cmd.Flags().StringVar(&opts.SignatureFile, "signature-file", "", "read the signature from `FILE` (- for stdin)")
 	cmd.Flags().BoolVar(&resolved, "notify-resolved", false, "mail requestors when their ticket is resolved")
+	cmd.Flags().StringVar(&addr, "address", "", "the queue's new correspond `ADDRESS` (sysadmins)")
+	cmd.Flags().StringVar(&comment, "comment-address", "", "the queue's new comment `ADDRESS` (sysadmins)")
 	cmd.Flags().StringVar(&digest, "digest-default", "", "daily digest `time` (HH:MM, or off) of caseworkers who chose none")
 	return cmd
 }
@@ -94,8 +109,8 @@ func setRun(opts *SetOptions) error {
 	if f.JSON() {
 		return cmdutil.PrintJSON(f.IOStreams.Out, q)
 	}
-	_, err = fmt.Fprintf(f.IOStreams.Out, "Queue %s: mail in %s, resolve notice %s, digest default %s.\n",
-		cmdutil.Sanitize(q.Name), q.Lang, onOff(q.NotifyResolved), or(q.DigestDefault, "off"))
+	_, err = fmt.Fprintf(f.IOStreams.Out, "Queue %s (%s, comments %s): mail in %s, resolve notice %s, digest default %s.\n",
+		cmdutil.Sanitize(q.Name), cmdutil.Sanitize(q.Address), cmdutil.Sanitize(q.CommentAddress), q.Lang, onOff(q.NotifyResolved), or(q.DigestDefault, "off"))
 	return err
 }
 

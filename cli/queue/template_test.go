@@ -22,7 +22,7 @@ func TestQueueTemplate(t *testing.T) {
 			}
 			return p
 		}
-		if out := e.MustRunAs("mona", "queue", "set", "support", "--lang", "nb", "--signature-file", write("sig", "IT-støtta\n"), "--notify-resolved"); out != "Queue support: mail in nb, resolve notice on, digest default off.\n" {
+		if out := e.MustRunAs("mona", "queue", "set", "support", "--lang", "nb", "--signature-file", write("sig", "IT-støtta\n"), "--notify-resolved"); out != "Queue support (support@example.org, comments support-comment@example.org): mail in nb, resolve notice on, digest default off.\n" {
 			t.Errorf("queue set: %q", out)
 		}
 		if r := e.RunAs("alice", "queue", "set", "support", "--lang", "en"); r.Code == 0 || !strings.Contains(r.Err, "only its managers and sysadmins") {

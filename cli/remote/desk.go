@@ -363,7 +363,7 @@ func (d *Desk) RemoveRequestor(ctx context.Context, as string, id int64, addr st
 }
 
 func (d *Desk) EditTicket(ctx context.Context, as string, id int64, c mailstore.TicketChange) error {
-	body := httpd.TicketEdit{Subject: c.Subject, Priority: c.Priority}
+	body := httpd.TicketEdit{Subject: c.Subject, Priority: c.Priority, Estimate: c.Estimate}
 	if c.Due != nil {
 		body.Due = json.RawMessage("null")
 		if !c.Due.IsZero() {
@@ -376,6 +376,22 @@ func (d *Desk) EditTicket(ctx context.Context, as string, id int64, c mailstore.
 	}
 	_, err := d.changeHeader(ctx, as, id, "PATCH", ticketPath(id, ""), body)
 	return err
+}
+
+func (d *Desk) Watch(ctx context.Context, as string, id int64, login string) error {
+	return d.change(ctx, as, id, ticketPath(id, "/watchers"), map[string]string{"user": login})
+}
+
+func (d *Desk) Unwatch(ctx context.Context, as string, id int64, login string) error {
+	return d.change(ctx, as, id, ticketPath(id, "/watchers/remove"), map[string]string{"user": login})
+}
+
+func (d *Desk) AddTime(ctx context.Context, as string, id int64, minutes int, comment string) error {
+	return d.change(ctx, as, id, ticketPath(id, "/time"), httpd.NewTime{Minutes: minutes, Comment: comment})
+}
+
+func (d *Desk) Purge(ctx context.Context, as string, id int64) error {
+	return d.change(ctx, as, id, ticketPath(id, "/purge"), struct{}{})
 }
 
 func (d *Desk) LinkTicket(ctx context.Context, as string, id int64, typ string, other int64) error {
@@ -508,11 +524,19 @@ func queuePath(queue, rest string) string { return "/api/v1/queues/" + url.PathE
 
 func (d *Desk) SetQueue(ctx context.Context, as, queue string, c mailstore.QueueChange) (*mailstore.Queue, error) {
 	var q mailstore.Queue
-	body := httpd.QueueSettings{Lang: c.Lang, Signature: c.Signature, NotifyResolved: c.NotifyResolved, DigestDefault: c.DigestDefault}
+	body := httpd.QueueSettings(c)
 	if err := d.client(as).Do(ctx, "PATCH", queuePath(queue, ""), body, &q); err != nil {
 		return nil, err
 	}
 	return &q, nil
+}
+
+func (d *Desk) SwitchQueue(ctx context.Context, as, queue string, enable bool) error {
+	verb := "/disable"
+	if enable {
+		verb = "/enable"
+	}
+	return d.client(as).Do(ctx, "POST", queuePath(queue, verb), struct{}{}, nil)
 }
 
 func (d *Desk) QueueTemplate(ctx context.Context, queue, kind string) (*mailstore.Template, error) {

@@ -116,6 +116,7 @@ func printTicket(w io.Writer, f *cmdutil.Factory, t *mailstore.Ticket, txs []mai
 	field("Requestors", people(t.Requestors))
 	field("Ccs", people(t.Ccs))
 	field("Also sent to", list(t.AlsoSentTo))
+	field("Watchers", list(t.Watchers))
 	field("Created", cmdutil.FormatTime(t.Created, loc))
 	field("Updated", cmdutil.FormatTime(t.Updated, loc))
 	if t.Resolved != nil {
@@ -178,6 +179,15 @@ func minutes(n int) string {
 		return fmt.Sprintf("%d min", n)
 	}
 	return fmt.Sprintf("%d min (%s)", n, cmdutil.FormatDuration(time.Duration(n)*time.Minute))
+}
+
+// minuteValue is minutes as a transaction row holds them.
+func minuteValue(v string) string {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return cmdutil.Sanitize(v)
+	}
+	return minutes(n)
 }
 
 // linkSays is what a link of each type says, from the linking ticket and
@@ -324,6 +334,27 @@ func describe(ticket int64, tx mailstore.Transaction, loc *time.Location) string
 			field, old, new = "due time", showTime(tx.Old, loc), showTime(tx.New, loc)
 		}
 		d = fmt.Sprintf("changed the %s from %s to %s", field, old, new)
+	case mailstore.TxSetPrefix + "time_estimated":
+		d = fmt.Sprintf("changed the estimate from %s to %s", minuteValue(tx.Old), minuteValue(tx.New))
+	case mailstore.TxPurge:
+		d = "purged the ticket: what it held was deleted"
+	case mailstore.TxWatch:
+		d = "started watching the ticket"
+		if tx.New != tx.Actor {
+			d = "made " + s(tx.New) + " watch the ticket"
+		}
+	case mailstore.TxUnwatch:
+		d = "stopped watching the ticket"
+		if tx.Old != tx.Actor {
+			d = "stopped " + s(tx.Old) + " watching the ticket"
+		}
+	case mailstore.TxTime:
+		old, _ := strconv.Atoi(tx.Old)
+		total, _ := strconv.Atoi(tx.New)
+		d = fmt.Sprintf("recorded %d min worked, %s in all", total-old, minutes(total))
+		if tx.Note != "" {
+			d += ": " + s(tx.Note)
+		}
 	case mailstore.TxAddCc:
 		d = "added Cc " + s(tx.New)
 	case mailstore.TxDelCc:

@@ -38,6 +38,7 @@ func NewCmdTicket(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(remind.NewCmdRemind(f, nil), remind.NewCmdReminders(f, nil))
 	cmd.AddCommand(NewCmdGive(f, nil), NewCmdMove(f, nil), NewCmdMerge(f, nil), NewCmdComment(f, nil), NewCmdReply(f, nil), NewCmdPromote(f, nil), NewCmdMail(f, nil), NewCmdCc(f, nil))
 	cmd.AddCommand(NewCmdEdit(f, nil), NewCmdLink(f, nil), NewCmdUnlink(f, nil), NewCmdRequestor(f, nil))
+	cmd.AddCommand(NewCmdWatch(f, nil), NewCmdUnwatch(f, nil), NewCmdTime(f, nil), NewCmdPurge(f, nil))
 	return cmd
 }
 
