@@ -79,6 +79,22 @@ func TestCommandMailAnswers(t *testing.T) {
 			}
 		})
 
+		t.Run("in the queue's language", func(t *testing.T) {
+			r, id := setup(t)
+			nb := mailstore.LangNB
+			if _, err := r.store.SetQueue(ctx, "root", "support", mailstore.QueueChange{Lang: &nb}); err != nil {
+				t.Fatal(err)
+			}
+			r.mustSend("alice@example.org", []string{"support@example.org"},
+				caseworkerMail("alice@example.org", fmt.Sprintf("Re: [support #%d] Printer [take] [tkae]", id), ""))
+			r.mustSend("alice@example.org", []string{"support@example.org"},
+				caseworkerMail("alice@example.org", "Re: [support #999] Printer [take]", "Jeg tar den."))
+			got := mailsTo(r, "alice@example.org", mailstore.KindError)
+			if len(got) != 2 || !strings.Contains(got[0], "Ukjent kommando") || !strings.Contains(got[1], "Ingen sak 999 i support") {
+				t.Fatalf("notices to alice: %q", got)
+			}
+		})
+
 		t.Run("markers and tags are not commands mistyped", func(t *testing.T) {
 			r, id := setup(t)
 			r.mustSend("alice@example.org", []string{"support@example.org"},
@@ -137,6 +153,12 @@ func TestCommandMailAnswers(t *testing.T) {
 			if held, _ := r.store.QuarantineList(ctx, "", 0); len(held) != 0 {
 				t.Fatalf("a requestor's mail was held: %+v", held)
 			}
+			// So does a caseworker's whose queue the tag is not.
+			r.mustSend("carol@example.org", []string{"support@example.org"},
+				caseworkerMail("carol@example.org", "Re: [support #999] Printer", "Hello?"))
+			if n := tickets(r); n != before+2 {
+				t.Fatalf("%d tickets after carol's mail, want %d", n, before+2)
+			}
 		})
 
 		t.Run("a caseworker of another queue hears of the refusal, once an hour", func(t *testing.T) {
@@ -188,6 +210,17 @@ func TestCommandMailAnswers(t *testing.T) {
 			got := mailsTo(r, "carol@example.org", mailstore.KindError)
 			if len(got) != 1 || !strings.Contains(got[0], "Kept as a note") {
 				t.Fatalf("mails to unverified carol: %q", got)
+			}
+			// Unverified, a caseworker's unknown number makes a ticket
+			// flagged unverified, as before: nothing is held, no one told.
+			before := tickets(r)
+			r.mustSend("alice@example.org", []string{"support@example.org"},
+				caseworkerMail("alice@example.org", "Re: [support #999] Printer [take]", "On it."))
+			if n := tickets(r); n != before+1 {
+				t.Fatalf("%d tickets, want %d", n, before+1)
+			}
+			if held, _ := r.store.QuarantineList(ctx, "", 0); len(held) != 0 {
+				t.Fatalf("unverified mail was held: %+v", held)
 			}
 		})
 	})
