@@ -72,9 +72,9 @@ type TemplateData struct {
 	// noticket).
 	MailSubject string
 	// Unknown are the subject tags that looked like commands sak does not
-	// know, as written, "[reslove]" (unknown); Command is then the
-	// commands of the mail that were carried out, "[take] [stall]", or ""
-	// (unknown, noticket: the commands not carried out).
+	// know, as written, "[reslove]" (unknown). Command is, for unknown,
+	// the commands of the mail that were carried out, "[take] [stall]"
+	// ("" when they were refused), and for noticket those that were not.
 	Unknown []string
 	// Quarantine is the number the mail is held under in quarantine
 	// (noticket), 0 when it is not held.
