@@ -16,6 +16,20 @@ type Route struct {
 	Detail  string // the +detail of the recipient: a signed reply address's token
 }
 
+// RouteAddresses are the queue addresses of routes, in order: a
+// quarantined mail's recipients.
+func RouteAddresses(routes []Route) []string {
+	var addrs []string
+	for _, r := range routes {
+		addr := r.Queue.Address
+		if r.Comment {
+			addr = r.Queue.CommentAddress
+		}
+		addrs = append(addrs, addr)
+	}
+	return addrs
+}
+
 // Tag is a subject tag "[TAG #ID]" found in a mail's subject.
 type Tag struct {
 	Tag string
@@ -34,6 +48,10 @@ type Incoming struct {
 	References []string
 	Tags       []Tag
 	Commands   []Action // subject command tags, run for verified caseworkers
+	// Unknown are the subject tags, beside the commands, that look like
+	// commands sak does not know, as written ("[reslove]": parse.Attempts).
+	// A verified caseworker is told of them; the known commands run.
+	Unknown []string
 	// NewText is what the sender newly wrote, above quotes and signature.
 	// A caseworker's mail with commands and no new text relays nothing.
 	NewText string
@@ -58,7 +76,8 @@ type Incoming struct {
 	// Quiet sends nothing: no auto-reply, no notification (imports).
 	Quiet bool
 
-	refused *commandError // set on the second attempt after a refusal
+	refused  *commandError // set on the second attempt after a refusal
+	released bool          // delivered from quarantine by a sysadmin (Release)
 }
 
 // attached reports whether the mail has an attachment that is not shown
@@ -260,6 +279,9 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	}
 	var d *Delivery
 	if id == 0 {
+		if d, err = o.noSuchTicket(in, from); d != nil || err != nil {
+			return d, err
+		}
 		d, err = o.create(in, from)
 	} else if err = o.lock(id); err == nil {
 		d, err = o.followUp(in, from, signed, runCommands)
@@ -631,8 +653,15 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 	case staff || (from != nil && from.Login != "" && !participant):
 		d.Kind, d.Flags = TxNote, []string{FlagUnverified}
 		var txn int64
-		if txn, err = o.note(in, d.Flags); err == nil && !in.Verified {
+		if txn, err = o.note(in, d.Flags); err != nil {
+			break
+		}
+		if !in.Verified {
 			err = o.unverifiedNote(in, from, txn)
+		} else if len(in.Commands) > 0 && !from.Disabled {
+			// A caseworker of another queue, verified: the commands
+			// were not run, and they are told so.
+			err = o.refusedElsewhere(in, from, txn, d)
 		}
 	case participant && !comment:
 		d.Kind = TxCorrespond
@@ -640,6 +669,9 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 	default:
 		d.Kind, d.Flags = TxNote, []string{FlagNonParticipant}
 		_, err = o.note(in, d.Flags)
+	}
+	if err == nil && staff && in.Verified && len(in.Unknown) > 0 && !in.Quiet {
+		err = o.unknownCommands(in, from)
 	}
 	if err != nil {
 		return nil, err

@@ -30,14 +30,22 @@ type Quarantined struct {
 func (s *Store) Quarantine(ctx context.Context, reason, mailFrom string, rcpts []string, from, subject string, raw []byte) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO quarantine (created, reason, mail_from, rcpts, from_addr, subject, size, raw)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			micros(s.now()), reason, mailFrom, strings.Join(rcpts, ","), strings.ToLower(from), subject, len(raw), firstChunk(raw)).Scan(&id)
-		if err != nil {
-			return err
-		}
-		return writeChunks(ctx, tx, `INSERT INTO quarantine_chunks (quarantine_id, seq, data) VALUES ($1, $2, $3)`, id, raw)
+		var err error
+		id, err = quarantine(ctx, tx, micros(s.now()), reason, mailFrom, rcpts, from, subject, raw)
+		return err
 	})
+	return id, err
+}
+
+// quarantine holds a mail back in tx, as Quarantine does.
+func quarantine(ctx context.Context, tx querier, now int64, reason, mailFrom string, rcpts []string, from, subject string, raw []byte) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `INSERT INTO quarantine (created, reason, mail_from, rcpts, from_addr, subject, size, raw)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		now, reason, mailFrom, strings.Join(rcpts, ","), strings.ToLower(from), subject, len(raw), firstChunk(raw)).Scan(&id)
+	if err == nil {
+		err = writeChunks(ctx, tx, `INSERT INTO quarantine_chunks (quarantine_id, seq, data) VALUES ($1, $2, $3)`, id, raw)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("quarantine mail: %w", err)
 	}
@@ -166,6 +174,7 @@ func (s *Store) Release(ctx context.Context, actor string, id int64, in *Incomin
 	if err != nil {
 		return nil, err
 	}
+	in.released = true // a sysadmin's decision: no check holds it again
 	var d *Delivery
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		a, err := s.lockHeld(ctx, tx, actor, id)

@@ -421,6 +421,7 @@ func sampleData(q *Queue, full bool) *TemplateData {
 		Signature:   q.Signature,
 		New:         true,
 		Command:     "[take]",
+		Unknown:     []string{"[reslove]"},
 		Reason:      "ticket 42 is owned by alice: steal it instead",
 		MailSubject: "Re: [" + q.Tag + " #42] Får ikke logget inn på Canvas",
 		User:        TemplateUser{Login: "alice", Name: "Alice Liddell", Email: "alice@example.org"},
@@ -440,6 +441,8 @@ func sampleData(q *Queue, full bool) *TemplateData {
 		d.Folded = &TemplateFolded{Count: 2, Since: "2026-11-27 09:10 UTC", Tickets: []int64{40, 41}}
 		d.FoldUntil = "2026-11-27 09:40 UTC"
 		d.Hint = "steal"
+		d.Unknown = append(d.Unknown, "[tkae]")
+		d.Quarantine = 17
 		d.Digest.Due = []DigestLine{{ID: 17, Tag: subjectTag(q, 17), Subject: "Venter på ny PC", Queue: q.Name, Status: StatusStalled, Days: 12}}
 		d.Digest.Unowned = []DigestLine{{ID: 43, Tag: subjectTag(q, 43), Subject: "Eksamensresultat mangler", Queue: q.Name, Status: StatusNew}}
 	}

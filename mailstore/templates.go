@@ -18,6 +18,8 @@ const (
 	TmplComment    = "comment"    // a caseworker's comment, to the owner and watchers
 	TmplRefused    = "refused"    // to a caseworker whose mail command was refused
 	TmplUnverified = "unverified" // to a caseworker whose mail was kept as an unverified note
+	TmplUnknown    = "unknown"    // to a caseworker whose subject held a command sak does not know
+	TmplNoTicket   = "noticket"   // to a caseworker whose mail named no ticket they may work on
 	TmplReminder   = "reminder"   // a due reminder, to its caseworker
 	TmplResolved   = "resolved"   // the resolve notice, to the requestors
 	TmplDigest     = "digest"     // a caseworker's daily digest
@@ -25,7 +27,7 @@ const (
 )
 
 // TemplateKinds lists the kinds in the order 'sak queue template' shows them.
-var TemplateKinds = []string{TmplAutoReply, TmplCorrespond, TmplNotify, TmplComment, TmplRefused, TmplUnverified, TmplReminder, TmplResolved, TmplDigest, TmplLogin}
+var TemplateKinds = []string{TmplAutoReply, TmplCorrespond, TmplNotify, TmplComment, TmplRefused, TmplUnverified, TmplUnknown, TmplNoTicket, TmplReminder, TmplResolved, TmplDigest, TmplLogin}
 
 // Languages of a queue's mail.
 const (
@@ -66,9 +68,18 @@ type TemplateData struct {
 	Command string
 	Reason  string
 	Hint    string
-	// MailSubject is the subject of the caseworker's mail (unverified).
+	// MailSubject is the subject of the caseworker's mail (unverified,
+	// noticket).
 	MailSubject string
-	Reminder    *TemplateReminder
+	// Unknown are the subject tags that looked like commands sak does not
+	// know, as written, "[reslove]" (unknown). Command is, for unknown,
+	// the commands of the mail that were carried out, "[take] [stall]"
+	// ("" when they were refused), and for noticket those that were not.
+	Unknown []string
+	// Quarantine is the number the mail is held under in quarantine
+	// (noticket), 0 when it is not held.
+	Quarantine int64
+	Reminder   *TemplateReminder
 	// User is the caseworker the mail is for (reminder, digest, login).
 	User   TemplateUser
 	Digest *TemplateDigest
@@ -243,7 +254,7 @@ type rendered struct {
 }
 
 // untagged kinds are about no ticket: their subject has no ticket tag.
-var untagged = map[string]bool{TmplDigest: true, TmplLogin: true}
+var untagged = map[string]bool{TmplDigest: true, TmplLogin: true, TmplNoTicket: true}
 
 // bilingual kinds are written in both languages for a queue of nb+en;
 // the others (to caseworkers, or a person's own words) in its first.

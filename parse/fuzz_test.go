@@ -67,6 +67,12 @@ func FuzzCommands(f *testing.F) {
 		if len(again) != 0 || rest2 != rest {
 			t.Errorf("Commands(%q) = %v, %q, want no commands and the same rest", rest, again, rest2)
 		}
+		// What Attempts names is no command, and is written in rest.
+		for _, a := range Attempts(rest) {
+			if cmds, _ := Commands(a); len(cmds) != 0 {
+				t.Errorf("Attempts(%q) names %q, a command", rest, a)
+			}
+		}
 	})
 }
 

@@ -2,6 +2,7 @@ package parse
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -116,4 +117,49 @@ func parseCommand(s string) (Command, bool) {
 // (BENCHMARKS.md).
 func lazyRegexp(expr string) func() *regexp.Regexp {
 	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
+
+// attemptRE matches a bracket holding no brackets, as a command is written.
+var attemptRE = lazyRegexp(`\[([^\[\]]*)\]`)
+
+// Attempts finds, in the rest of a subject that Commands returned, the
+// brackets that look like commands sak does not know, as written
+// ("[reslove]", "[give]", "[remind soon]"). A bracket is an attempt when
+// it holds one word, or a word and one argument that does not start with
+// '#', and the word is a command's name (in any case: "[give]" without its
+// argument, "[remind soon]") or is written in lower-case letters a to z
+// alone ("[reslove]", "[tkae]"). A ticket tag ("[support #42]") and
+// markers that mail systems put in subjects ("[EXTERNAL]", "[SPAM]",
+// "[Ekstern]") are not: they are not in lower case. The caller asks only
+// of a subject that held a real command as well, where a lower-case word
+// in brackets is most likely a mistyped one.
+func Attempts(rest string) []string {
+	var out []string
+	for _, m := range attemptRE().FindAllStringSubmatch(rest, -1) {
+		f := strings.Fields(m[1])
+		if len(f) == 0 || len(f) > 2 || len(f) == 2 && strings.HasPrefix(f[1], "#") {
+			continue
+		}
+		if slices.Contains(CommandNames, asciiLower(f[0])) || lowerWord(f[0]) {
+			out = append(out, "["+strings.Join(f, " ")+"]")
+		}
+	}
+	return out
+}
+
+// CommandNames are the names of the subject commands, in the order the
+// documentation lists them.
+var CommandNames = []string{"take", "steal", "give", "move", "resolve", "reject", "stall", "open", "comment", "remind"}
+
+// lowerWord reports whether s is two to twenty letters a to z.
+func lowerWord(s string) bool {
+	if len(s) < 2 || len(s) > 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 'a' || s[i] > 'z' {
+			return false
+		}
+	}
+	return true
 }

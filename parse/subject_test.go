@@ -71,3 +71,28 @@ func TestCommands(t *testing.T) {
 		})
 	}
 }
+
+func TestAttempts(t *testing.T) {
+	tests := []struct {
+		rest string
+		want []string
+	}{
+		{"Re: [support #42] [reslove] help", []string{"[reslove]"}},
+		{"[tkae] [ stal  ]", []string{"[tkae]", "[stal]"}},
+		{"[EXTERNAL] [SPAM] [Ekstern] Re: [support #1]", nil},
+		{"[give] [remind soon] [MOVE]", []string{"[give]", "[remind soon]", "[MOVE]"}},
+		{"[gvie bob]", []string{"[gvie bob]"}},
+		{"[support #42]", nil},
+		{"[ta over] [take it easy]", []string{"[ta over]"}},
+		{"[x] [æøå] [a1] [wwwwwwwwwwwwwwwwwwwww]", nil},
+		{"[]", nil},
+		{"no brackets", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.rest, func(t *testing.T) {
+			if got := Attempts(tc.rest); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Attempts(%q) = %q, want %q", tc.rest, got, tc.want)
+			}
+		})
+	}
+}

@@ -148,8 +148,10 @@ func (d *Deliverer) incoming(ctx context.Context, env *Envelope, raw []byte, msg
 	}
 	in.Subject = subject // without its command tags
 	if len(cmds) > 0 {
-		// Only a reply with commands asks whether anything new was written.
+		// Only a reply with commands asks whether anything new was
+		// written, and whether a tag beside them was meant as one.
 		in.NewText = parse.NewText(msg.Text)
+		in.Unknown = parse.Attempts(subject)
 	}
 	for _, a := range msg.ReplyTo {
 		in.ReplyTo = append(in.ReplyTo, strings.ToLower(a.Addr))
@@ -255,15 +257,7 @@ func spamScore(v string) (float64, bool) {
 }
 
 func (d *Deliverer) quarantine(ctx context.Context, env *Envelope, raw []byte, msg *parse.Message, why string) (*mailstore.Delivery, error) {
-	var rcpts []string
-	for _, r := range env.Routes {
-		addr := r.Queue.Address
-		if r.Comment {
-			addr = r.Queue.CommentAddress
-		}
-		rcpts = append(rcpts, addr)
-	}
-	id, err := d.Store.Quarantine(ctx, why, env.MailFrom, rcpts, fromAddr(msg), msg.Subject, raw)
+	id, err := d.Store.Quarantine(ctx, why, env.MailFrom, mailstore.RouteAddresses(env.Routes), fromAddr(msg), msg.Subject, raw)
 	if err != nil {
 		d.log().Error("quarantine failed", "outcome", "tempfail", "err", err)
 		return nil, err
