@@ -22,10 +22,13 @@ const (
 	TmplResolved   = "resolved"   // the resolve notice, to the requestors
 	TmplDigest     = "digest"     // a caseworker's daily digest
 	TmplLogin      = "login"      // a login code for the API, to a caseworker; written by the first queue
+	// Alerts to the owner, or the watchers (alert.go).
+	TmplBounce         = "bounce"          // sak's mail on a ticket bounced
+	TmplNonParticipant = "non-participant" // a non-participant's mail was kept as a note
 )
 
 // TemplateKinds lists the kinds in the order 'sak queue template' shows them.
-var TemplateKinds = []string{TmplAutoReply, TmplCorrespond, TmplNotify, TmplComment, TmplRefused, TmplUnverified, TmplReminder, TmplResolved, TmplDigest, TmplLogin}
+var TemplateKinds = []string{TmplAutoReply, TmplCorrespond, TmplNotify, TmplComment, TmplRefused, TmplUnverified, TmplReminder, TmplResolved, TmplDigest, TmplLogin, TmplBounce, TmplNonParticipant}
 
 // Languages of a queue's mail.
 const (
@@ -66,9 +69,12 @@ type TemplateData struct {
 	Command string
 	Reason  string
 	Hint    string
-	// MailSubject is the subject of the caseworker's mail (unverified).
+	// MailSubject is the subject of the caseworker's mail (unverified),
+	// or of the non-participant's (non-participant).
 	MailSubject string
-	Reminder    *TemplateReminder
+	// Alert is what an alert is about (bounce, non-participant).
+	Alert    *TemplateAlert
+	Reminder *TemplateReminder
 	// User is the caseworker the mail is for (reminder, digest, login).
 	User   TemplateUser
 	Digest *TemplateDigest
