@@ -668,7 +668,10 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 		err = o.requestorReply(in, from)
 	default:
 		d.Kind, d.Flags = TxNote, []string{FlagNonParticipant}
-		_, err = o.note(in, d.Flags)
+		var txn int64
+		if txn, err = o.note(in, d.Flags); err == nil {
+			err = o.noteAlert(in, from, txn)
+		}
 	}
 	if err == nil && staff && in.Verified && len(in.Unknown) > 0 && !in.Quiet {
 		err = o.unknownCommands(in, from)
@@ -839,6 +842,9 @@ func (o *op) bounce(row *bouncedRow, in *Incoming) (*Delivery, error) {
 		if _, err := o.tx.ExecContext(o.ctx, `UPDATE outbox SET status = 'failed', last_error = $1 WHERE id = $2`, "bounced: "+in.Bounce, row.id); err != nil {
 			return nil, fmt.Errorf("mark outbox row %d bounced: %w", row.id, err)
 		}
+	}
+	if err := o.bounceAlert(row, in, txn); err != nil {
+		return nil, err
 	}
 	return &Delivery{Ticket: o.t.id, Queue: o.queue.Name, Kind: TxBounce}, nil
 }

@@ -426,6 +426,7 @@ func sampleData(q *Queue, full bool) *TemplateData {
 		MailSubject: "Re: [" + q.Tag + " #42] Får ikke logget inn på Canvas",
 		User:        TemplateUser{Login: "alice", Name: "Alice Liddell", Email: "alice@example.org"},
 		Reminder:    &TemplateReminder{ID: 7, By: "alice", To: "alice", Due: at, Text: "Ring Kari hvis hun ikke har svart."},
+		Alert:       &TemplateAlert{Transaction: 318, Recipient: "kari.nordmann@example.com", Report: "failed kari.nordmann@example.com 5.1.1 smtp; 550 5.1.1 user unknown", Promote: "sak ticket promote 42 318"},
 		Login:       &TemplateLogin{Code: "40918273", Minutes: int(LoginCodeLife / time.Minute), Client: "192.0.2.10"},
 		Digest: &TemplateDigest{Date: at,
 			Owned: []DigestLine{{ID: 42, Tag: subjectTag(q, 42), Subject: "Får ikke logget inn på Canvas", Queue: q.Name, Status: StatusOpen, Days: 3}},

@@ -24,10 +24,13 @@ const (
 	TmplResolved   = "resolved"   // the resolve notice, to the requestors
 	TmplDigest     = "digest"     // a caseworker's daily digest
 	TmplLogin      = "login"      // a login code for the API, to a caseworker; written by the first queue
+	// Alerts to the owner, or the watchers (alert.go).
+	TmplBounce         = "bounce"          // sak's mail on a ticket bounced
+	TmplNonParticipant = "non-participant" // a non-participant's mail was kept as a note
 )
 
 // TemplateKinds lists the kinds in the order 'sak queue template' shows them.
-var TemplateKinds = []string{TmplAutoReply, TmplCorrespond, TmplNotify, TmplComment, TmplRefused, TmplUnverified, TmplUnknown, TmplNoTicket, TmplReminder, TmplResolved, TmplDigest, TmplLogin}
+var TemplateKinds = []string{TmplAutoReply, TmplCorrespond, TmplNotify, TmplComment, TmplRefused, TmplUnverified, TmplUnknown, TmplNoTicket, TmplReminder, TmplResolved, TmplDigest, TmplLogin, TmplBounce, TmplNonParticipant}
 
 // Languages of a queue's mail.
 const (
@@ -69,7 +72,7 @@ type TemplateData struct {
 	Reason  string
 	Hint    string
 	// MailSubject is the subject of the caseworker's mail (unverified,
-	// noticket).
+	// noticket), or of the non-participant's (non-participant).
 	MailSubject string
 	// Unknown are the subject tags that looked like commands sak does not
 	// know, as written, "[reslove]" (unknown). Command is, for unknown,
@@ -79,7 +82,9 @@ type TemplateData struct {
 	// Quarantine is the number the mail is held under in quarantine
 	// (noticket), 0 when it is not held.
 	Quarantine int64
-	Reminder   *TemplateReminder
+	// Alert is what an alert is about (bounce, non-participant).
+	Alert    *TemplateAlert
+	Reminder *TemplateReminder
 	// User is the caseworker the mail is for (reminder, digest, login).
 	User   TemplateUser
 	Digest *TemplateDigest

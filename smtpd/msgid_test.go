@@ -165,3 +165,25 @@ func testReusedMessageID(t *testing.T, open storetest.Opener) {
 		}
 	})
 }
+
+// One mail's two queue copies, delivered by the MTA in two SMTP
+// transactions with their own trace fields, make one ticket that records
+// the other queue, as one transaction to both does.
+func TestCopiesInTwoTransactions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
+		r := newRig(t, open)
+		m := mailText("pat@example.com", "support@example.org, it-help@example.org", "Both of you", "two-tx@example.com", "", "Who answers?")
+		for i, rcpt := range []string{"it-help@example.org", "support@example.org"} {
+			trace := fmt.Sprintf("Delivered-To: %s\r\nReceived: from mx.example.com by mx%d.example.org; Fri, 27 Nov 2026 10:00:0%d +0100\r\n", rcpt, i, i)
+			r.mustSend("pat@example.com", []string{rcpt}, trace+m)
+		}
+		ts := r.tickets()
+		if len(ts) != 1 || ts[0].Queue != "it-help" || len(ts[0].AlsoSentTo) != 1 || ts[0].AlsoSentTo[0] != "support" {
+			t.Fatalf("tickets = %+v, want one in it-help, also sent to support", ts)
+		}
+		h := r.history(ts[0].ID)
+		if len(h) != 2 || h[1].Type != mailstore.TxAlsoSentTo || h[1].New != "support" {
+			t.Fatalf("history = %+v, want create and also-sent-to support", h)
+		}
+	})
+}

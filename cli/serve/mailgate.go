@@ -111,9 +111,12 @@ func runMailgate(cmd *cobra.Command, opts *MailgateOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), opts.Timeout)
 	defer cancel()
-	// SQLite's wait for another process's lock does not see ctx: a
-	// statement must not wait longer than the whole delivery may.
-	opts.Factory.StoreOptions = append(opts.Factory.StoreOptions, mailstore.WithBusyTimeout(opts.Timeout/2))
+	// SQLite's wait for another process's lock does not see ctx, and a
+	// delivery's statements each wait (the store tries a busy
+	// transaction four times, and looks up the queue and the secret
+	// outside it): each waits an eighth of the delivery's time, so that
+	// all of them together stay within it.
+	opts.Factory.StoreOptions = append(opts.Factory.StoreOptions, mailstore.WithBusyTimeout(opts.Timeout/8))
 	store, err := opts.Factory.Store(ctx)
 	if err != nil {
 		return exitErr(err)
