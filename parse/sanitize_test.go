@@ -152,6 +152,9 @@ func TestSanitizeHTML(t *testing.T) {
 	if got := SanitizeHTML(nested(5000), nil); got != "" {
 		t.Errorf("5000 nested divs gave %d bytes", len(got))
 	}
+	if got := SanitizeHTML(`<img src="cid:logo@example.org">`, nil); got != "" {
+		t.Errorf("no image func: %q, want no image", got)
+	}
 	if got := SanitizeHTML(strings.Repeat("x", MaxHTML+1), nil); got != "" {
 		t.Errorf("HTML over MaxHTML gave %d bytes", len(got))
 	}
