@@ -216,6 +216,21 @@ func TestRelayHTML(t *testing.T) {
 			t.Errorf("the image's Content-ID is %q", cid)
 		}
 
+		// A template that does not show the text as it is: the text
+		// alone, as before, the image beside it.
+		if err := s.SetTemplate(ctx, "root", "support", "correspond", "Subject: {{.Ticket.Subject}}\n\n{{printf \"%q\" .Text}}\n"); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile("testdata/html-reply-thunderbird.eml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.mustSend("alice@example.org", []string{"support@example.org"}, strings.NewReplacer("{{TAG}}", fmt.Sprintf("[support #%d]", id2),
+			"Message-ID: <6f1c", "Message-ID: <7f1c").Replace(string(b)))
+		if shape, _ := mimeTree(t, sent(id2, "pat@example.com")); shape != "multipart/mixed[text/plain,image/png]" {
+			t.Errorf("under a template that quotes the text, the answer is %s", shape)
+		}
+
 		// A text-only answer stays text/plain.
 		r.mustSend("alice@example.org", []string{"support@example.org"},
 			withFile("alice@example.org", fmt.Sprintf("Re: [support #%d] Skjema", id), "Bare tekst.", nil, false))
