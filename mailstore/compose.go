@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime"
 	"mime/quotedprintable"
 	"strings"
 	"time"
@@ -55,6 +56,8 @@ type outMail struct {
 	// attachments follow the text, each under its Header with its Body
 	// as it is (a relayed part still in its transfer encoding).
 	attachments []Attachment
+	// html, when set, is the text's HTML alternative (a relayed mail's).
+	html *htmlBody
 }
 
 // newMessageID makes a Message-ID in the queue address's domain that
@@ -132,12 +135,15 @@ func (o *op) compose(m *outMail) (*Mail, error) {
 	}
 	var buf bytes.Buffer
 	switch {
-	case len(m.attachments) == 0:
-		err = writeText(&buf, &h, m.bodyText())
 	case m.shared != nil:
-		err = writeMixedHeader(&buf, &h, m.shared.boundary)
+		err = writeMultipartHeader(&buf, &h, m.shared)
+	case len(m.attachments) == 0 && m.html == nil:
+		err = writeText(&buf, &h, m.bodyText())
 	default:
-		err = writeMixed(&buf, &h, m.bodyText(), m.attachments)
+		var body *mixedBody
+		if body, err = m.body(); err == nil {
+			err = writeMultipart(&buf, &h, body)
+		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("compose mail: %w", err)
@@ -253,53 +259,123 @@ func writeText(w io.Writer, h *mail.Header, text string) error {
 	return qw.Close()
 }
 
-// mixedBody is the body of a multipart/mixed mail: the text, then each
-// attachment under its Header (mimepart's) with its Body as it is, not
-// decoded and encoded again.
+// mixedBody is the body of a multipart mail: the text (with its HTML
+// alternative, when it has one), then each attachment under its Header
+// (mimepart's) with its Body as it is, not decoded and encoded again.
 type mixedBody struct {
+	typ      string // multipart/mixed, or multipart/alternative: an HTML mail with no attachments
 	boundary string
 	data     []byte
 }
 
+// entity is one MIME part to write: its header and its body as sent.
+type entity struct {
+	h    textproto.Header
+	data []byte
+}
+
 func newMixedBody(text string, atts []Attachment) (*mixedBody, error) {
-	var body bytes.Buffer
-	mw := textproto.NewMultipartWriter(&body)
-	var th textproto.Header
-	th.Set("Content-Type", "text/plain; charset=utf-8")
-	th.Set("Content-Disposition", "inline")
-	th.Set("Content-Transfer-Encoding", "quoted-printable")
-	pw, err := mw.CreatePart(th)
+	t, err := textEntity("text/plain", text)
 	if err != nil {
 		return nil, err
 	}
-	qw := quotedprintable.NewWriter(pw)
+	return newMultipart("multipart/mixed", append([]entity{t}, attachmentEntities(atts, false)...))
+}
+
+// body is the body of m as a multipart mail: its text, its HTML
+// alternative (multipart/related with the images it shows) and its
+// attachments.
+func (m *outMail) body() (*mixedBody, error) {
+	if m.html == nil {
+		return newMixedBody(m.bodyText(), m.attachments)
+	}
+	t, err := textEntity("text/plain", m.bodyText())
+	if err != nil {
+		return nil, err
+	}
+	h, err := textEntity("text/html", m.html.doc)
+	if err != nil {
+		return nil, err
+	}
+	if len(m.html.related) > 0 {
+		rel, err := newMultipart("multipart/related", append([]entity{h}, attachmentEntities(m.html.related, true)...))
+		if err != nil {
+			return nil, err
+		}
+		h = rel.entity(map[string]string{"type": "text/html"})
+	}
+	alt, err := newMultipart("multipart/alternative", []entity{t, h})
+	if err != nil || len(m.attachments) == 0 {
+		return alt, err
+	}
+	return newMultipart("multipart/mixed", append([]entity{alt.entity(nil)}, attachmentEntities(m.attachments, false)...))
+}
+
+// entity is b as a part of another multipart, with the parameters
+// params besides its boundary.
+func (b *mixedBody) entity(params map[string]string) entity {
+	p := map[string]string{"boundary": b.boundary}
+	for k, v := range params {
+		p[k] = v
+	}
+	var h textproto.Header
+	h.Set("Content-Type", mime.FormatMediaType(b.typ, p))
+	return entity{h: h, data: b.data}
+}
+
+// textEntity is text as a part of type typ, UTF-8, quoted-printable.
+func textEntity(typ, text string) (entity, error) {
+	var h textproto.Header
+	h.Set("Content-Type", typ+"; charset=utf-8")
+	h.Set("Content-Disposition", "inline")
+	h.Set("Content-Transfer-Encoding", "quoted-printable")
+	var b bytes.Buffer
+	qw := quotedprintable.NewWriter(&b)
 	if _, err := io.WriteString(qw, text); err != nil {
-		return nil, err
+		return entity{}, err
 	}
-	if err := qw.Close(); err != nil {
-		return nil, err
-	}
+	err := qw.Close()
+	return entity{h: h, data: b.Bytes()}, err
+}
+
+// attachmentEntities are atts as parts, each under its Header, with its
+// Content-ID when withID is set (the images of multipart/related).
+func attachmentEntities(atts []Attachment, withID bool) []entity {
+	var out []entity
 	for _, a := range atts {
 		// WriteHeader writes the fields last added first.
 		lines := strings.Split(strings.TrimSuffix(a.Header, "\r\n"), "\r\n")
 		var ah textproto.Header
+		if withID {
+			ah.Add("Content-ID", "<"+a.ContentID+">")
+		}
 		for i := len(lines) - 1; i >= 0; i-- {
 			if k, v, ok := strings.Cut(lines[i], ": "); ok {
 				ah.Add(k, v)
 			}
 		}
-		pw, err := mw.CreatePart(ah)
+		out = append(out, entity{h: ah, data: mimepart.CRLF(a.Body)})
+	}
+	return out
+}
+
+// newMultipart is a body of the multipart type typ holding parts.
+func newMultipart(typ string, parts []entity) (*mixedBody, error) {
+	var body bytes.Buffer
+	mw := textproto.NewMultipartWriter(&body)
+	for _, p := range parts {
+		pw, err := mw.CreatePart(p.h)
 		if err != nil {
 			return nil, err
 		}
-		if _, err := pw.Write(mimepart.CRLF(a.Body)); err != nil {
+		if _, err := pw.Write(p.data); err != nil {
 			return nil, err
 		}
 	}
 	if err := mw.Close(); err != nil {
 		return nil, err
 	}
-	return &mixedBody{boundary: mw.Boundary(), data: body.Bytes()}, nil
+	return &mixedBody{typ: typ, boundary: mw.Boundary(), data: body.Bytes()}, nil
 }
 
 // writeMixed writes a multipart/mixed mail of h, text and atts. It sets
@@ -309,17 +385,23 @@ func writeMixed(w io.Writer, h *mail.Header, text string, atts []Attachment) err
 	if err != nil {
 		return err
 	}
-	if err := writeMixedHeader(w, h, body.boundary); err != nil {
+	return writeMultipart(w, h, body)
+}
+
+// writeMultipart writes a multipart mail of h and body. It sets h's MIME
+// fields.
+func writeMultipart(w io.Writer, h *mail.Header, body *mixedBody) error {
+	if err := writeMultipartHeader(w, h, body); err != nil {
 		return err
 	}
-	_, err = w.Write(body.data)
+	_, err := w.Write(body.data)
 	return err
 }
 
-// writeMixedHeader writes h as the header of a multipart/mixed mail whose
-// body has the boundary. It sets h's MIME fields.
-func writeMixedHeader(w io.Writer, h *mail.Header, boundary string) error {
-	h.SetContentType("multipart/mixed", map[string]string{"boundary": boundary})
+// writeMultipartHeader writes h as the header of a multipart mail whose
+// body is body. It sets h's MIME fields.
+func writeMultipartHeader(w io.Writer, h *mail.Header, body *mixedBody) error {
+	h.SetContentType(body.typ, map[string]string{"boundary": body.boundary})
 	h.Set("MIME-Version", "1.0")
 	return textproto.WriteHeader(w, h.Header.Header)
 }

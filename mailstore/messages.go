@@ -51,7 +51,7 @@ func ParsedMail(raw []byte, msg *parse.Message) Mail {
 	m.Header = h.String()
 	for _, a := range msg.Attachments {
 		m.Attachments = append(m.Attachments, Attachment{Name: a.Name, ContentType: a.ContentType, Size: a.Size,
-			Inline: a.Inline, Header: a.Header, Body: a.Body})
+			Inline: a.Inline, Header: a.Header, Body: a.Body, ContentID: a.ContentID})
 	}
 	if len(msg.Defects) > 0 && msg.Text == "" && msg.From == nil {
 		m.Flags = append(m.Flags, FlagUnparseable)

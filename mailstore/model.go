@@ -243,6 +243,9 @@ type Attachment struct {
 	Inline bool   `json:"-"`
 	Header string `json:"-"`
 	Body   []byte `json:"-"`
+	// ContentID is the part's Content-ID without angle brackets, which
+	// an HTML body's cid: URLs name; incoming mail only.
+	ContentID string `json:"-"`
 }
 
 // Message flags.

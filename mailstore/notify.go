@@ -261,10 +261,14 @@ func (o *op) relay(kind string, txn int64, in *Incoming) error {
 	if err != nil {
 		return err
 	}
+	html, atts, err := o.relayHTML(kind, in, *d, atts)
+	if err != nil {
+		return err
+	}
 	return o.send(o.queue.Address, kind, txn, &outMail{
 		kind: kind, fromName: name, fromAddr: fromAddr, to: rcpts, cc: cc,
 		subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang, text: r.body,
-		inReplyTo: inReplyTo, refs: refs, attachments: atts,
+		inReplyTo: inReplyTo, refs: refs, attachments: atts, html: html,
 	}, envelope)
 }
 

@@ -76,10 +76,10 @@ func (o *op) send(mailFrom, kind string, txn int64, m *outMail, rcpts []string) 
 	}
 	var shared *mixedBody
 	var bodyID int64
-	if len(m.attachments) > 0 && len(rcpts) > 1 {
+	if (len(m.attachments) > 0 || m.html != nil) && len(rcpts) > 1 {
 		// The copies differ in their header alone: their body, which
 		// holds the attachments, is queued once for all of them.
-		if shared, err = newMixedBody(m.bodyText(), m.attachments); err != nil {
+		if shared, err = m.body(); err != nil {
 			return fmt.Errorf("compose mail: %w", err)
 		}
 		if err := o.tx.QueryRowContext(o.ctx, `INSERT INTO outbox_bodies (data) VALUES ($1) RETURNING id`, shared.data).Scan(&bodyID); err != nil {

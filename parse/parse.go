@@ -29,6 +29,7 @@ type Attachment struct {
 	ContentType string // e.g. "application/pdf"
 	Size        int64  // decoded size in bytes
 	Inline      bool
+	ContentID   string // Content-ID without angle brackets, "" if none: what cid: URLs name (RFC 2392)
 	// Header is a header to send the part on under, made from what was
 	// read of it (internal/mimepart; each line ending in CRLF), and Body
 	// its body still in its transfer encoding, a slice of the parsed
@@ -76,6 +77,7 @@ type Message struct {
 
 	Text        string // body text for people, valid UTF-8
 	HTMLOnly    bool   // Text was converted from HTML
+	HTML        string // the body's HTML (UTF-8, untrusted: SanitizeHTML) when each piece of Text has an HTML form, its source or HTML alternative; else ""
 	Attachments []Attachment
 	Report      *Report  // non-nil for delivery status notifications
 	Defects     []string // what was malformed, never fatal
@@ -133,6 +135,12 @@ type parser struct {
 type segment struct {
 	text string
 	html bool
+	// markup is the HTML form of the text: the HTML it was made from, or
+	// (on the first segment of a plain alternative) the HTML alternative.
+	// covered marks the later segments of such an alternative, whose HTML
+	// form is the first's.
+	markup  string
+	covered bool
 }
 
 // env is what a part inherits from the multipart that holds it.
@@ -201,6 +209,22 @@ func (p *parser) finish() {
 	}
 	p.msg.Text = strings.Join(parts, "\n\n")
 	p.msg.HTMLOnly = html
+	p.msg.HTML = p.markup()
+}
+
+// markup joins the HTML forms of the body text, or is "" when a piece
+// has none.
+func (p *parser) markup() string {
+	var parts []string
+	for _, s := range p.segs {
+		switch {
+		case s.markup != "":
+			parts = append(parts, s.markup)
+		case !s.covered:
+			return ""
+		}
+	}
+	return strings.Join(parts, "\n")
 }
 
 // addText adds a piece of body text unless it is blank.
@@ -210,4 +234,13 @@ func (p *parser) addText(text string, html bool) {
 		return
 	}
 	p.segs = append(p.segs, segment{text: text, html: html})
+}
+
+// addHTML adds the text of an HTML body part, which keeps its source.
+func (p *parser) addHTML(src string) {
+	n := len(p.segs)
+	p.addText(htmlToText(src), true)
+	if len(p.segs) > n {
+		p.segs[n].markup = src
+	}
 }

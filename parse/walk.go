@@ -90,16 +90,31 @@ func (p *parser) walkPart(r part, depth int, e env) {
 }
 
 // alternative keeps the text of the best alternative: plain text over a mix
-// over HTML, the first of equals. Attachments of all alternatives are kept.
+// over HTML, the first of equals, with the first HTML alternative as its
+// HTML form. Attachments of all alternatives are kept.
 func (p *parser) alternative(raw []part, depth int) {
 	saved := p.segs
-	var best []segment
+	var best, html []segment
 	bestScore := -1
 	for _, r := range raw {
 		p.segs = nil
 		p.walkPart(r, depth, env{defaultType: "text/plain"})
-		if s := score(p.segs); s > bestScore {
+		s := score(p.segs)
+		if s > bestScore {
 			best, bestScore = p.segs, s
+		}
+		if s == 1 && html == nil {
+			html = p.segs
+		}
+	}
+	if bestScore > 1 && html != nil {
+		var markup []string
+		for _, s := range html {
+			markup = append(markup, s.markup)
+		}
+		best[0].markup = strings.Join(markup, "\n")
+		for i := range best[1:] {
+			best[i+1].markup, best[i+1].covered = "", true
 		}
 	}
 	p.segs = append(saved, best...)
@@ -137,7 +152,7 @@ func (p *parser) leaf(h header, body []byte, ct mediaType, e env) {
 	if isBodyText(ct.typ) && name == "" && (disp.typ == "" || disp.typ == "inline") {
 		text := p.decodeText(p.decodeBody(cte, body), ct.params["charset"])
 		if ct.typ == "text/html" {
-			p.addText(htmlToText(text), true)
+			p.addHTML(text)
 		} else {
 			p.addText(text, false)
 		}
@@ -152,12 +167,24 @@ func (p *parser) leaf(h header, body []byte, ct mediaType, e env) {
 		ContentType: ct.typ,
 		Size:        p.decodedSize(cte, body),
 		Inline:      inline,
+		ContentID:   contentID(h.get("Content-Id")),
 		// The header is made from what was read, not copied, so that a
 		// malformed original still gives well-formed fields, and a type
 		// the multipart implied is named.
 		Header: mimepart.Header(ct.typ, ct.params, name, inline, cte),
 		Body:   body,
 	})
+}
+
+// contentID is a Content-ID field's msg-id without its angle brackets.
+func contentID(v string) string {
+	v = strings.TrimSpace(v)
+	if strings.HasPrefix(v, "<") {
+		if end := strings.IndexByte(v, '>'); end > 0 {
+			return strings.TrimSpace(v[1:end])
+		}
+	}
+	return v
 }
 
 func isBodyText(t string) bool { return t == "text/plain" || t == "text/html" }

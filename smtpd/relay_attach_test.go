@@ -44,29 +44,16 @@ func withFile(from, subject, text string, pdf []byte, logo bool) string {
 func TestRelayAttachments(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, open storetest.Opener) {
 		ctx := context.Background()
-		s := open(t)
-		storetest.Desk(t, s)
-		r := serve(t, s, Config{})
-		r.d.Verifier = &Auth{Off: true}
+		s, r := openDesk(t, open)
 		pdf := bytes.Repeat([]byte("%PDF-1.7 \x00\xff\r\n"), 700)
 
 		// outbox is the parsed mails queued for rcpt on ticket id since
 		// the n-th of them.
 		outbox := func(id int64, rcpt string) []*parse.Message {
 			t.Helper()
-			out, err := s.Outbox(ctx, mailstore.OutboxFilter{Ticket: id})
-			if err != nil {
-				t.Fatal(err)
-			}
 			var ms []*parse.Message
-			for _, o := range out {
-				if o.Rcpt == rcpt {
-					raw, err := s.OutboxRaw(ctx, o.ID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					ms = append(ms, parse.Parse(raw))
-				}
+			for _, raw := range queued(t, s, id, rcpt) {
+				ms = append(ms, parse.Parse(raw))
 			}
 			return ms
 		}
