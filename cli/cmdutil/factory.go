@@ -65,6 +65,9 @@ type Factory struct {
 	Now func() time.Time
 	// Location is the time zone times are shown in (default time.Local).
 	Location *time.Location
+	// Env looks a variable of the environment up (VISUAL, EDITOR, PAGER
+	// …) as os.LookupEnv does; nil looks in the process's.
+	Env func(string) (string, bool)
 
 	mu    sync.Mutex
 	store *mailstore.Store
