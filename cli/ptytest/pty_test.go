@@ -43,7 +43,7 @@ func env(dsn, login string, more ...string) []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		switch strings.SplitN(kv, "=", 2)[0] {
-		case "COLUMNS", "LINES", "PAGER", "SAK_PAGER", "EDITOR", "VISUAL", "NO_COLOR", "SAK_DB", "SAK_USER", "SAK_SERVER", "SAK_TOKEN", "XDG_CONFIG_HOME":
+		case "COLUMNS", "LINES", "PAGER", "SAK_PAGER", "EDITOR", "VISUAL", "NO_COLOR", "SAK_DB", "SAK_USER", "SAK_SERVER", "SAK_TOKEN", "XDG_CONFIG_HOME", "SAK_CONFIG":
 			continue
 		}
 		out = append(out, kv)
