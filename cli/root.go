@@ -126,9 +126,15 @@ Environment:
   SAK_TOKEN  an API token ('sak token create'), for scripts
   SAK_USER   the acting user's login, as for --as (default: your OS
              login on the database, the token's user over the API)
+  SAK_CONFIG the config file (default $XDG_CONFIG_HOME/sak/config)
+  SAK_PAGER  the pager of long output on a terminal, before PAGER
+             (default less -FRX; empty or cat: none)
+  VISUAL, EDITOR  the editor of reply and comment without -m
   NO_COLOR   when set, never colour output
   COLUMNS    the width tables are fitted to (default: the terminal's;
              output that is not a terminal is never cut)
+
+` + cmdutil.ConfigHelp + `
 
 A new SQLite database is made by 'sak serve', by adding the first
 sysadmin ('sak user add LOGIN --email ADDR --sysadmin'), by 'sak import rt'
@@ -144,6 +150,9 @@ Run 'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if f.ConfigErr != nil {
+				return f.ConfigErr
+			}
 			fl := cmd.Flags()
 			f.DBGiven = f.DBGiven || fl.Changed("db")
 			f.AsGiven = f.AsGiven || fl.Changed("as")
@@ -168,7 +177,7 @@ Run 'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
 	pf.StringVar(&f.DB, "db", f.DB, "the database `DSN`: a file path, sqlite:PATH or postgres://… (env SAK_DB)")
 	pf.StringVar(&f.As, "as", f.As, "act as the user with this `LOGIN` (env SAK_USER)")
 	pf.StringVar(&f.Server, "server", f.Server, "work through the sak server at `URL` (env SAK_SERVER, with SAK_TOKEN; default the one 'sak login' keeps)")
-	pf.StringVarP(&f.Output, "output", "o", cmdutil.OutputTable, "output `FORMAT`: table or json")
+	pf.StringVarP(&f.Output, "output", "o", f.Output, "output `FORMAT`: table or json")
 	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(dbcmd.NewCmdDB(f))

@@ -439,6 +439,10 @@ func TestList(t *testing.T) {
 			"":                                     "4,3,2,1",
 			"?limit=2":                             "4,3",
 			"?limit=2&before=3":                    "2,1",
+			"?limit=2&after=3":                     "2,1",
+			"?limit=2&offset=1":                    "3,2",
+			"?sort=id&reverse=true&limit=2":        "1,2",
+			"?sort=created&reverse=true&after=2":   "3,4",
 			"?owner=me":                            "1",
 			"?owner=nobody&status=new":             "4,3,2",
 			"?requestor=pat@example.com":           "1",
@@ -447,6 +451,11 @@ func TestList(t *testing.T) {
 		} {
 			if got := ids(q); got != want {
 				t.Errorf("list%s = %s, want %s", q, got, want)
+			}
+		}
+		for _, q := range []string{"?sort=size", "?reverse=maybe", "?offset=-1", "?after=99"} {
+			if status, body := e.do("GET", "/api/v1/tickets"+q, e.tokens["alice"], nil); status/100 != 4 {
+				t.Errorf("list%s: %d %s, want a refusal", q, status, body)
 			}
 		}
 		status, body := e.do("GET", "/api/v1/search?q=VPN", e.tokens["carol"], nil)

@@ -157,8 +157,9 @@ func pageLimit(q url.Values) (int, error) {
 const TotalHeader = "Sak-Total"
 
 // GET /api/v1/tickets?queue=&status=&owner=LOGIN|me|nobody&requestor=
-// &created_before=&updated_before=&waiting=true&total=true&limit=&before=:
-// as 'ticket list'.
+// &created_before=&updated_before=&waiting=true&total=true&limit=
+// &sort=created|updated|priority|due|id&reverse=true&after=ID&offset=N:
+// as 'ticket list'. before=ID is after=ID, as older clients page.
 func (a *api) listTickets(w http.ResponseWriter, r *http.Request, c *who) (any, error) {
 	q := r.URL.Query()
 	f := mailstore.Filter{Queues: list(q, "queue"), Statuses: list(q, "status"), Requestor: q.Get("requestor")}
@@ -166,9 +167,22 @@ func (a *api) listTickets(w http.ResponseWriter, r *http.Request, c *who) (any, 
 	if f.Limit, err = pageLimit(q); err != nil {
 		return nil, err
 	}
-	if f.BeforeID, err = queryInt(q, "before", 0); err != nil {
+	f.Sort = q.Get("sort")
+	if f.Reverse, err = queryBool(q, "reverse"); err != nil {
 		return nil, err
 	}
+	after := "after"
+	if !q.Has(after) {
+		after = "before"
+	}
+	if f.After, err = queryInt(q, after, 0); err != nil {
+		return nil, err
+	}
+	offset, err := queryInt(q, "offset", 0)
+	if err != nil {
+		return nil, err
+	}
+	f.Offset = int(offset)
 	if f.CreatedTo, err = queryTime(q, "created_before"); err != nil {
 		return nil, err
 	}

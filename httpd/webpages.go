@@ -83,7 +83,7 @@ func (a *api) queuePage(w http.ResponseWriter, r *http.Request, u *webUser) erro
 	default:
 		f.Owner = v.Owner
 	}
-	if f.BeforeID, err = queryInt(q, "before", 0); err != nil {
+	if f.After, err = queryInt(q, "before", 0); err != nil {
 		return err
 	}
 	if v.Tickets, err = rd.ListTickets(ctx, f); err != nil {

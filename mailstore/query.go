@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -144,19 +145,136 @@ func (s *Store) fillPeople(ctx context.Context, ts []*Ticket) error {
 
 // Filter selects tickets for ListTickets. Zero values select everything.
 type Filter struct {
-	Queues     []string
-	Statuses   []string
-	Owner      string // a login; see NoOwner
-	NoOwner    bool   // only unowned tickets
-	Requestor  string // an address
-	CreatedTo  time.Time
-	UpdatedTo  time.Time
-	Limit      int
-	BeforeID   int64 // only tickets numbered below it: the next page after a page ending at BeforeID
-	IncludeAll bool  // include merged tickets
+	Queues    []string
+	Statuses  []string
+	Owner     string // a login; see NoOwner
+	NoOwner   bool   // only unowned tickets
+	Requestor string // an address
+	CreatedTo time.Time
+	UpdatedTo time.Time
+	Limit     int
+	// Sort is the order of the list, one of Sorts; "" is SortID. Each
+	// order has its natural direction (see Sorts) and ties go by number in
+	// the same direction; Reverse turns the whole list round.
+	Sort    string
+	Reverse bool
+	// After pages by ticket: only tickets that come after ticket After in
+	// the list's order (the next page after a page ending at After).
+	// Offset skips that many tickets of the list first.
+	After      int64
+	Offset     int
+	IncludeAll bool // include merged tickets
 	// Waiting selects the work that waits: new and open tickets, and
 	// stalled ones with a reminder due.
 	Waiting bool
+}
+
+// The orders of a ticket list (Filter.Sort).
+const (
+	SortID       = "id"       // newest first, by number
+	SortCreated  = "created"  // newest first
+	SortUpdated  = "updated"  // last changed first
+	SortPriority = "priority" // highest priority first
+	SortDue      = "due"      // soonest due first; tickets with no due time last
+)
+
+// Sorts are the orders of a ticket list, each in its natural direction.
+var Sorts = []string{SortCreated, SortUpdated, SortPriority, SortDue, SortID}
+
+// ticketOrder is how a list in order sort, reversed or not, is sorted:
+// the column, whether it goes down (largest first), and whether its
+// empty values (NULL) come first.
+type ticketOrder struct {
+	col        string
+	desc       bool
+	nullsFirst bool
+}
+
+func orderOf(sort string, reverse bool) (ticketOrder, error) {
+	var o ticketOrder
+	switch sort {
+	case "", SortID:
+		o = ticketOrder{col: "t.id", desc: true}
+	case SortCreated:
+		o = ticketOrder{col: "t.created", desc: true}
+	case SortUpdated:
+		o = ticketOrder{col: "t.updated", desc: true}
+	case SortPriority:
+		o = ticketOrder{col: "t.priority", desc: true}
+	case SortDue:
+		o = ticketOrder{col: "t.due"}
+	default:
+		return o, refuse(ErrInvalid, "cannot sort by %q: sort by one of %s", sort, strings.Join(Sorts, ", "))
+	}
+	if reverse {
+		o.desc, o.nullsFirst = !o.desc, !o.nullsFirst
+	}
+	return o, nil
+}
+
+// orderBy is the ORDER BY of the order: its column, then the number in
+// the same direction.
+func (o ticketOrder) orderBy() string {
+	dir := " ASC"
+	if o.desc {
+		dir = " DESC"
+	}
+	by := o.col + dir
+	if o.col == "t.due" {
+		if o.nullsFirst {
+			by += " NULLS FIRST"
+		} else {
+			by += " NULLS LAST"
+		}
+	}
+	if o.col != "t.id" {
+		by += ", t.id" + dir
+	}
+	return by
+}
+
+// after is the condition on tickets that come after ticket id in the
+// order, as u sees the list; ErrNotFound when u sees no ticket id.
+func (s *Store) after(ctx context.Context, o ticketOrder, id int64, u *User, arg func(any) string) (string, error) {
+	var args []any
+	own := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	cond := "t.id = " + own(id)
+	for _, c := range seesNow(u, "t", own) {
+		cond += " AND " + c
+	}
+	var v sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT `+o.col+` FROM tickets t WHERE `+cond, args...).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", refuse(ErrNotFound, "no ticket %d to list the tickets after", id)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read ticket %d: %w", id, err)
+	}
+	cmp := ">"
+	if o.desc {
+		cmp = "<"
+	}
+	if o.col == "t.id" {
+		return "t.id " + cmp + " " + arg(id), nil
+	}
+	// Past it: the same value and a number further on, or a value further
+	// on; NULL values stand together at one end.
+	tie := "t.id " + cmp + " " + arg(id)
+	switch {
+	case !v.Valid && o.nullsFirst:
+		return "((" + o.col + " IS NULL AND " + tie + ") OR " + o.col + " IS NOT NULL)", nil
+	case !v.Valid:
+		return "(" + o.col + " IS NULL AND " + tie + ")", nil
+	}
+	p := arg(v.Int64)
+	cond = "(" + o.col + " " + cmp + " " + p + " OR (" + o.col + " = " + p + " AND " + tie + ")"
+	if o.col == "t.due" && !o.nullsFirst {
+		cond += " OR " + o.col + " IS NULL"
+	}
+	return cond + ")", nil
 }
 
 // countTickets counts the tickets of the filter that u sees now, all
@@ -173,13 +291,14 @@ func (s *Store) countTickets(ctx context.Context, f Filter, u *User) (int, error
 	return n, nil
 }
 
-// ListTickets lists tickets, newest first.
+// ListTickets lists tickets in the filter's order, newest first unless
+// told.
 func (s *Store) ListTickets(ctx context.Context, f Filter) ([]Ticket, error) {
 	return s.listTickets(ctx, f, nil)
 }
 
 // ticketWhere is the condition of the filter's tickets that u sees now
-// (every ticket for a nil u), with its arguments; paging (BeforeID) only
+// (every ticket for a nil u), with its arguments; paging (After) only
 // when paged.
 func (s *Store) ticketWhere(ctx context.Context, f Filter, u *User, paged bool) (string, []any, error) {
 	var where []string
@@ -220,8 +339,16 @@ func (s *Store) ticketWhere(ctx context.Context, f Filter, u *User, paged bool) 
 	if !f.UpdatedTo.IsZero() {
 		where = append(where, "t.updated < "+arg(micros(f.UpdatedTo)))
 	}
-	if paged && f.BeforeID > 0 {
-		where = append(where, "t.id < "+arg(f.BeforeID))
+	if paged && f.After > 0 {
+		o, err := orderOf(f.Sort, f.Reverse)
+		if err != nil {
+			return "", nil, err
+		}
+		c, err := s.after(ctx, o, f.After, u, arg)
+		if err != nil {
+			return "", nil, err
+		}
+		where = append(where, c)
 	}
 	where = append(where, seesNow(u, "t", arg)...)
 	if len(where) == 0 {
@@ -233,15 +360,28 @@ func (s *Store) ticketWhere(ctx context.Context, f Filter, u *User, paged bool) 
 // listTickets lists the tickets of the filter that u sees now; every
 // ticket for a nil u.
 func (s *Store) listTickets(ctx context.Context, f Filter, u *User) ([]Ticket, error) {
+	o, err := orderOf(f.Sort, f.Reverse)
+	if err != nil {
+		return nil, err
+	}
+	if f.Offset < 0 || f.Limit < 0 {
+		return nil, refuse(ErrInvalid, "a list has no negative limit or offset")
+	}
 	where, args, err := s.ticketWhere(ctx, f, u, true)
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT ` + ticketCols + ticketFrom + where
-	q += " ORDER BY t.id DESC"
-	if f.Limit > 0 {
-		args = append(args, f.Limit)
-		q += fmt.Sprintf(" LIMIT $%d", len(args))
+	q := `SELECT ` + ticketCols + ticketFrom + where + " ORDER BY " + o.orderBy()
+	if f.Limit > 0 || f.Offset > 0 {
+		// LIMIT -1 is no limit on SQLite, LIMIT NULL on PostgreSQL;
+		// neither takes the other's, so a list with only an offset
+		// gets a limit no list reaches.
+		limit := f.Limit
+		if limit == 0 {
+			limit = math.MaxInt32
+		}
+		args = append(args, limit, f.Offset)
+		q += fmt.Sprintf(" LIMIT $%d OFFSET $%d", len(args)-1, len(args))
 	}
 	rows, err := s.db.QueryContext(ctx, q, args...)
 	if err != nil {

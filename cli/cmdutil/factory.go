@@ -65,6 +65,14 @@ type Factory struct {
 	Now func() time.Time
 	// Location is the time zone times are shown in (default time.Local).
 	Location *time.Location
+	// Config is the config file's defaults (lowest of the layers: the
+	// flags, then the environment, then the file); ConfigErr why it could
+	// not be read, told before any command runs.
+	Config    Config
+	ConfigErr error
+	// Env looks a variable of the environment up (VISUAL, EDITOR, PAGER
+	// …) as os.LookupEnv does; nil looks in the process's.
+	Env func(string) (string, bool)
 
 	mu    sync.Mutex
 	store *mailstore.Store
@@ -72,8 +80,9 @@ type Factory struct {
 }
 
 // New returns a Factory for the process: the system's streams, and the
-// defaults of the global flags from the environment (SAK_DB, SAK_USER) or
-// else "sak.db" and the OS login.
+// defaults of the global flags from the environment (SAK_DB, SAK_USER,
+// SAK_SERVER), else the config file (ConfigPath), else "sak.db", the OS
+// login and tables.
 func New() *Factory {
 	f := &Factory{
 		IOStreams: System(),
@@ -87,6 +96,14 @@ func New() *Factory {
 		Hosts:     remote.ReadHosts,
 	}
 	f.DBGiven, f.AsGiven = f.DB != "", f.As != ""
+	if path, err := ConfigPath(); err != nil {
+		f.ConfigErr = err
+	} else if c, err := ReadConfig(path); err != nil {
+		f.ConfigErr = err
+	} else {
+		f.Config = *c
+	}
+	f.useConfig()
 	if f.DB == "" {
 		f.DB = "sak.db"
 	}
@@ -94,6 +111,21 @@ func New() *Factory {
 		f.As = osLogin()
 	}
 	return f
+}
+
+// useConfig takes the config file's db, user and output where the
+// environment gave none; its server counts in remote.
+func (f *Factory) useConfig() {
+	c := f.Config
+	if f.DB == "" {
+		f.DB = c.DB
+	}
+	if f.As == "" {
+		f.As = c.User
+	}
+	if c.Output != "" {
+		f.Output = c.Output
+	}
 }
 
 // osLogin is the login of the user running sak, or "" when unknown.
@@ -141,7 +173,28 @@ func (f *Factory) remote() (bool, error) {
 	if f.Server != "" {
 		return true, nil
 	}
-	if f.DBGiven || f.Hosts == nil {
+	if f.DBGiven {
+		return false, nil
+	}
+	if c := f.Config.Server; c != "" {
+		// The config file's server, with the token 'sak login' keeps
+		// for it unless SAK_TOKEN gives one.
+		f.Server = c
+		if f.Token == "" && f.Hosts != nil {
+			hosts, err := f.Hosts()
+			if err != nil {
+				return false, err
+			}
+			if u, err := remote.ServerURL(c); err == nil {
+				c = u
+			}
+			if _, h, ok := hosts.Lookup(c); ok {
+				f.Token, f.User = h.Token, h.User
+			}
+		}
+		return true, nil
+	}
+	if f.Config.DB != "" || f.Hosts == nil {
 		return false, nil
 	}
 	hosts, err := f.Hosts()
@@ -215,7 +268,7 @@ func (f *Factory) open(ctx context.Context) (*mailstore.Store, error) {
 	}
 	if remoteMode, err := f.remote(); err != nil {
 		return nil, err
-	} else if remoteMode && !f.DBGiven {
+	} else if remoteMode && !f.DBGiven && f.Config.DB == "" {
 		return nil, fmt.Errorf("this command works on the database, not through %s: run it on the server, giving the database with --db or SAK_DB", f.Server)
 	}
 	if p, ok := mailstore.SQLitePath(f.DB); ok && !f.MayCreate {

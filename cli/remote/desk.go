@@ -99,10 +99,14 @@ func ticketPath(id int64, rest string) string {
 }
 
 // ListTickets pages through the API (at most httpd.MaxLimit a page) until
-// f.Limit tickets, or all for 0.
+// f.Limit tickets, or all for 0: the first page skips f.Offset, each next
+// one starts after the last ticket of the one before.
 func (d *Desk) ListTickets(ctx context.Context, as string, f mailstore.Filter) ([]mailstore.Ticket, error) {
 	q := filterQuery(f)
-	before := f.BeforeID
+	after := f.After
+	if f.Offset > 0 {
+		q.Set("offset", strconv.Itoa(f.Offset))
+	}
 	out := []mailstore.Ticket{}
 	for {
 		page := httpd.MaxLimit
@@ -110,8 +114,8 @@ func (d *Desk) ListTickets(ctx context.Context, as string, f mailstore.Filter) (
 			page = min(f.Limit-len(out), httpd.MaxLimit)
 		}
 		q.Set("limit", strconv.Itoa(page))
-		if before > 0 {
-			q.Set("before", strconv.FormatInt(before, 10))
+		if after > 0 {
+			q.Set("after", strconv.FormatInt(after, 10))
 		}
 		var ts []mailstore.Ticket
 		if err := d.get(ctx, as, "/api/v1/tickets", q, &ts); err != nil {
@@ -121,7 +125,8 @@ func (d *Desk) ListTickets(ctx context.Context, as string, f mailstore.Filter) (
 		if len(ts) < page || (f.Limit > 0 && len(out) >= f.Limit) {
 			return out, nil
 		}
-		before = ts[len(ts)-1].ID
+		after = ts[len(ts)-1].ID
+		q.Del("offset")
 	}
 }
 
@@ -168,6 +173,12 @@ func filterQuery(f mailstore.Filter) url.Values {
 	}
 	if f.Waiting {
 		q.Set("waiting", "true")
+	}
+	if f.Sort != "" {
+		q.Set("sort", f.Sort)
+	}
+	if f.Reverse {
+		q.Set("reverse", "true")
 	}
 	return q
 }

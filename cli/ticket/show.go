@@ -81,11 +81,14 @@ func showRun(opts *ShowOptions) error {
 		}
 		return cmdutil.PrintJSON(ios.Out, mailstore.Detail{Ticket: t, Transactions: txs})
 	}
-	if merged != "" {
-		fmt.Fprintln(ios.Out, strings.ToUpper(merged[:1])+merged[1:]+".")
-		fmt.Fprintln(ios.Out)
-	}
-	return printTicket(ios.Out, f, t, txs)
+	// A ticket's history is long: on a terminal it goes through the pager.
+	return f.Page(func() error {
+		if merged != "" {
+			fmt.Fprintln(ios.Out, strings.ToUpper(merged[:1])+merged[1:]+".")
+			fmt.Fprintln(ios.Out)
+		}
+		return printTicket(ios.Out, f, t, txs)
+	})
 }
 
 func printTicket(w io.Writer, f *cmdutil.Factory, t *mailstore.Ticket, txs []mailstore.Transaction) error {

@@ -321,7 +321,7 @@ func TestListWaiting(t *testing.T) {
 			t.Errorf("--all = %v, want [3 2 1]", got)
 		}
 		r := e.Run("ticket", "list", "--all", "--limit", "2")
-		if r.Code != 0 || r.Err != "Showing the newest 2 of 3; use --limit N (0 for all) to see more.\n" {
+		if r.Code != 0 || r.Err != "Showing 2 of 3; --page 2 for the next 2, --limit 0 for all.\n" {
 			t.Errorf("a cut list: exit %d, stderr %q", r.Code, r.Err)
 		}
 		if r := e.Run("ticket", "list", "--all", "--limit", "3"); r.Err != "" {

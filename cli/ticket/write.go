@@ -3,11 +3,13 @@ package ticket
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"sak/cli/cmdutil"
+	"sak/mailstore"
 )
 
 // WriteOptions are the options of 'sak ticket reply' and 'sak ticket
@@ -32,20 +34,27 @@ var writeKinds = map[string]writeKind{
 		short: "Answer a ticket's requestors by mail",
 		long: `Answer a ticket: the text is mailed from the queue's address to the
 requestors and Ccs, and kept on the ticket. A new ticket becomes open. The
-text is -m's value, or else read from stdin.`,
-		example: `  sak ticket reply 42 -m "The printer is fixed; please try again."
+text is -m's value; without -m, on a terminal, it is written in your
+editor ($VISUAL, else $EDITOR, else vi) below the message it answers;
+otherwise it is read from stdin. Lines that start with '#' are left out,
+and an empty text sends nothing.`,
+		example: `  sak ticket reply 42
+  sak ticket reply 42 -m "The printer is fixed; please try again."
   sak ticket reply 42 < answer.txt
   sak ticket reply 42 -m "Fill in the form, please." --attach skjema.pdf`,
-		text: "the reply's `text` (default: read stdin)",
+		text: "the reply's `text` (default: your editor on a terminal, else stdin)",
 	},
 	"comment": {
 		short: "Add an internal comment to a ticket",
 		long: `Add an internal comment to a ticket. It is mailed to the owner and the
-queue's watchers, never to the requestors. The text is -m's value, or else
-read from stdin.`,
-		example: `  sak ticket comment 42 -m "Called Pat, the printer is out of warranty."
+queue's watchers, never to the requestors. The text is -m's value;
+without -m, on a terminal, it is written in your editor ($VISUAL, else
+$EDITOR, else vi); otherwise it is read from stdin. Lines that start with
+'#' are left out, and an empty text adds nothing.`,
+		example: `  sak ticket comment 42
+  sak ticket comment 42 -m "Called Pat, the printer is out of warranty."
   sak ticket comment 42 < notes.txt`,
-		text: "the comment's `text` (default: read stdin)",
+		text: "the comment's `text` (default: your editor on a terminal, else stdin)",
 	},
 }
 
@@ -92,11 +101,16 @@ func writeRun(opts *WriteOptions) error {
 	if err != nil {
 		return err
 	}
-	text, err := readText(f.IOStreams, opts.Message, opts.MessageSet)
+	d, err := f.Desk(opts.Ctx)
 	if err != nil {
 		return err
 	}
-	d, err := f.Desk(opts.Ctx)
+	var text string
+	if !opts.MessageSet && f.IOStreams.InIsTTY {
+		text, err = editText(opts, d)
+	} else {
+		text, err = readText(f.IOStreams, opts.Message, opts.MessageSet)
+	}
 	if err != nil {
 		return err
 	}
@@ -118,4 +132,58 @@ func writeRun(opts *WriteOptions) error {
 		}
 		return fmt.Sprintf("Reply to ticket %d queued for %s.", id, cmdutil.Sanitize(strings.Join(rcpts, ", ")))
 	})
+}
+
+// editText is the text of a comment or reply written in the editor, in a
+// template that says where it goes and quotes the message it answers (a
+// reply the last mail with the requestors, a comment the last message of
+// any kind) as lines that are left out, as 'git commit' does.
+func editText(opts *WriteOptions, d cmdutil.Desk) (string, error) {
+	f := opts.Factory
+	id, err := d.Resolve(opts.Ctx, f.As, opts.ID)
+	if err != nil {
+		return "", err
+	}
+	t, err := d.Ticket(opts.Ctx, f.As, id)
+	if err != nil {
+		return "", err
+	}
+	txs, err := d.History(opts.Ctx, f.As, id)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n# Write your %s on ticket %d (%s) above these lines.\n", opts.Kind, id, oneLine(t.Subject))
+	if opts.Kind == "reply" {
+		fmt.Fprintf(&b, "# It is mailed to %s.\n", oneLine(strings.Join(append(slices.Clone(t.Requestors), t.Ccs...), ", ")))
+	} else {
+		b.WriteString("# It is mailed to the owner and the queue's watchers, never to the requestors.\n")
+	}
+	fmt.Fprintf(&b, "# Lines that start with '#' are left out; an empty %s is not sent.\n", opts.Kind)
+	for i := len(txs) - 1; i >= 0; i-- {
+		m := txs[i].Message
+		if m == nil || (opts.Kind == "reply" && txs[i].Type == mailstore.TxComment) {
+			continue
+		}
+		when := txs[i].Created
+		if m.Date != nil {
+			when = *m.Date
+		}
+		fmt.Fprintf(&b, "#\n# On %s, %s wrote:\n", cmdutil.FormatTime(when, f.Loc()), oneLine(m.From))
+		cmdutil.QuoteComment(&b, cmdutil.SanitizeText(m.Text))
+		break
+	}
+	text, err := f.Edit(fmt.Sprintf("ticket-%d-%s.txt", id, opts.Kind), b.String())
+	if err != nil {
+		return "", err
+	}
+	if text == "" {
+		return "", fmt.Errorf("nothing sent: the %s is empty, so ticket %d is as it was", opts.Kind, id)
+	}
+	return text, nil
+}
+
+// oneLine is s on one line, safe to show.
+func oneLine(s string) string {
+	return cmdutil.Sanitize(strings.Join(strings.Fields(s), " "))
 }
