@@ -1,6 +1,9 @@
 package mailstore
 
-import "context"
+import (
+	"context"
+	"database/sql"
+)
 
 // DeliverBatchCtx is Store.DeliverBatch with a context for each delivery.
 func DeliverBatchCtx(ctxs []context.Context, s *Store, ins []*Incoming) ([]*Delivery, []error) {
@@ -78,4 +81,33 @@ func IndexedWords(t interface {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// MigrateTo migrates the store up to schema version v only, as an older
+// sak would have.
+func MigrateTo(ctx context.Context, s *Store, v int) error {
+	ms, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied BIGINT NOT NULL)`); err != nil {
+		return err
+	}
+	have, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms[have:v] {
+		err := s.retryTx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied) VALUES ($1, 0)`, m.version)
+			return err
+		}, false)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -633,3 +633,62 @@ func TestFoldAgrees(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchMigration18: the tickets, mail, files and people of a store
+// made before schema version 18 are found folded after it, by their
+// people and files too, and the store goes on indexing new mail.
+func TestSearchMigration18(t *testing.T) {
+	ctx := context.Background()
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			var dsn string
+			if db == "sqlite" {
+				dsn = t.TempDir() + "/sak.db"
+			} else {
+				dsn = storetest.PostgresDSN(t)
+			}
+			s, err := mailstore.Open(ctx, dsn)
+			mustDo(t, err)
+			t.Cleanup(func() { s.Close() })
+			mustDo(t, mailstore.MigrateTo(ctx, s, 17))
+			for _, q := range []string{
+				`INSERT INTO queues (id, name, address, comment_address, tag, created) VALUES (1, 'support', 'support@example.org', 'support-comment@example.org', 'S', 0)`,
+				`INSERT INTO users (id, login, email, name, created) VALUES (1, NULL, 'kari.nordmann@example.org', 'Kari Nordmann', 0)`,
+				`INSERT INTO tickets (id, queue_id, subject, status, created, updated) VALUES (1, 1, 'Vitnemål', 'new', 0, 0)`,
+				`INSERT INTO ticket_people (ticket_id, user_id, role) VALUES (1, 1, 'requestor')`,
+				`INSERT INTO transactions (id, ticket_id, created, type) VALUES (1, 1, 0, 'create')`,
+				`INSERT INTO messages (id, ticket_id, txn_id, size, sha256, text, raw) VALUES (1, 1, 1, 1, 'x', 'Økser åtte ganger i skogen.', '')`,
+				`INSERT INTO attachments (message_id, name, content_type, size) VALUES (1, 'Karakterutskrift.pdf', 'application/pdf', 1)`,
+			} {
+				if _, err := s.DB().ExecContext(ctx, q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			if db == "postgres" {
+				for _, tab := range []string{"queues", "users", "tickets", "transactions", "messages"} {
+					_, err := s.DB().ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+tab+`', 'id'), 10)`)
+					mustDo(t, err)
+				}
+			}
+			mustDo(t, s.Migrate(ctx))
+			for _, q := range []string{"vitnemal", `"okser atte"`, "kari.nordmann@example.org", "karakterutskrift.pdf", "skog"} {
+				hits, err := s.Search(ctx, q, mailstore.SearchFilter{})
+				mustDo(t, err)
+				if got := hitIDs(hits); !sameIDs(got, []int64{1}) {
+					t.Errorf("Search(%q) after migrating = %v, want [1]", q, got)
+				}
+			}
+			_, err = s.AddUser(ctx, "", mailstore.NewUser{Login: "root", Email: "root@example.org", Name: "Root", Sysadmin: true})
+			mustDo(t, err)
+			id, err := s.CreateTicket(ctx, "root", mailstore.NewTicket{Queue: "support", Requestors: []string{"ola@example.net"}, Subject: "Stipend", Text: "Lånekassen svarer ikke."})
+			mustDo(t, err)
+			for _, q := range []string{"lanekassen", "ola@example.net"} {
+				hits, err := s.Search(ctx, q, mailstore.SearchFilter{})
+				mustDo(t, err)
+				if got := hitIDs(hits); !sameIDs(got, []int64{id}) {
+					t.Errorf("Search(%q) of a ticket made after migrating = %v, want [%d]", q, got, id)
+				}
+			}
+		})
+	}
+}
