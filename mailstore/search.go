@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"unicode"
 )
 
 // Snippet marks: a search hit's snippet has each matching word between
@@ -58,127 +57,104 @@ type SearchHit struct {
 	SnippetMark int
 }
 
-// searchSQL is what differs between the dialects: the subject and message
-// matches (as tid, score and mid), the snippets, and how a query is
-// written (matchExpr).
+// searchSQL is what differs between the dialects: the matches of each
+// of the four searched documents (a ticket's subject, a message's text, an
+// attachment's name, a person's address and name) as id and score, every
+// one or the best among the newest; and how a query is written
+// (matchExpr).
 type searchSQL struct {
-	subject, body   string
-	topSubject      string // subject's best %[2]d matches among its newest %[1]d
-	topBody         string // body's best %[2]d matches among its newest %[1]d
-	bodySnippets    string // $1 the query; rows: message id, snippet
-	subjectSnippets string // $1 the query; rows: ticket id, snippet
-	quote           string // around each word
-	prefix          string // after a word that matches as a prefix
-	and             string // between the words
+	subject, body, people          string
+	topSubject, topBody, topPeople string // the best %[2]d among the newest %[1]d
+	quote                          string // around each word
+	prefix                         string // after a word that matches as a prefix
+	next                           string // between the words of a phrase
+	and                            string // between the groups
+}
+
+// newSearchSQL completes a dialect's searchSQL, given its query syntax,
+// from its query of the matches
+// of a document (by its table, with $1 the query, as id and score), and of
+// the best %[2]d among the newest %[1]d of them.
+func newSearchSQL(sq searchSQL, match, top func(doc string) string, subject, messages, attachments, people string) searchSQL {
+	body := func(m func(string) string) string {
+		return `SELECT m.ticket_id AS tid, m.id AS mid, f.score FROM (` + m(messages) + `) f JOIN messages m ON m.id = f.id
+			UNION ALL
+			SELECT m.ticket_id, m.id, f.score FROM (` + m(attachments) + `) f JOIN attachments a ON a.id = f.id JOIN messages m ON m.id = a.message_id`
+	}
+	sq.subject = `SELECT id AS tid, score FROM (` + match(subject) + `) f`
+	sq.topSubject = `SELECT id AS tid, score FROM (` + top(subject) + `) f`
+	sq.body, sq.topBody = body(match), body(top)
+	// A person matches every ticket they are a requestor or Cc of; the
+	// newest of them when the best are asked for.
+	sq.people = `SELECT p.ticket_id AS tid, f.score FROM (` + match(people) + `) f JOIN ticket_people p ON p.user_id = f.id`
+	sq.topPeople = `SELECT tid, score FROM (SELECT p.ticket_id AS tid, f.score FROM (` + top(people) + `) f JOIN ticket_people p ON p.user_id = f.id
+		ORDER BY p.ticket_id DESC LIMIT %[2]d) pp`
+	return sq
 }
 
 var (
-	sqliteSearch = searchSQL{
-		subject: `SELECT rowid AS tid, -bm25(tickets_fts) AS score FROM tickets_fts WHERE tickets_fts MATCH $1`,
-		body: `SELECT m.ticket_id AS tid, m.id AS mid, -bm25(messages_fts) AS score
-			FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid WHERE messages_fts MATCH $1`,
-		// ORDER BY rank LIMIT is FTS5's own top-k: it ranks inside the
-		// index and reads only the best rows. The rowid bound, the oldest
-		// of the newest matches, is found by walking the index backwards
-		// without ranking; FTS5 then ranks only the rows above it.
-		topSubject: `SELECT rowid AS tid, -rank AS score FROM tickets_fts WHERE tickets_fts MATCH $1
-			AND rowid >= (SELECT COALESCE(MIN(rowid), 0) FROM (SELECT rowid FROM tickets_fts WHERE tickets_fts MATCH $1 ORDER BY rowid DESC LIMIT %[1]d))
-			ORDER BY rank LIMIT %[2]d`,
-		topBody: `SELECT m.ticket_id AS tid, m.id AS mid, f.score
-			FROM (SELECT rowid AS mid, -rank AS score FROM messages_fts WHERE messages_fts MATCH $1
-				AND rowid >= (SELECT COALESCE(MIN(rowid), 0) FROM (SELECT rowid FROM messages_fts WHERE messages_fts MATCH $1 ORDER BY rowid DESC LIMIT %[1]d))
-				ORDER BY rank LIMIT %[2]d) f
-			JOIN messages m ON m.id = f.mid`,
-		bodySnippets: `SELECT rowid, snippet(messages_fts, 0, '` + markStart + `', '` + markEnd + `', '…', 24)
-			FROM messages_fts WHERE messages_fts MATCH $1 AND rowid IN (%s)`,
-		subjectSnippets: `SELECT rowid, snippet(tickets_fts, 0, '` + markStart + `', '` + markEnd + `', '…', 24)
-			FROM tickets_fts WHERE tickets_fts MATCH $1 AND rowid IN (%s)`,
-		quote: `"`, prefix: "*", and: " ",
-	}
-	postgresSearch = searchSQL{
-		subject:    pgSubject,
-		body:       pgBody,
-		topSubject: pgSubject + fmt.Sprintf(pgWindow, "tickets") + pgTop,
-		topBody:    pgBody + fmt.Sprintf(pgWindow, "messages") + pgTop,
-		bodySnippets: `SELECT id, ts_headline('simple', left(text, 100000), to_tsquery('simple', $1),
-			'StartSel="` + markStart + `", StopSel="` + markEnd + `", MaxWords=24, MinWords=10, MaxFragments=1, FragmentDelimiter=" … "')
-			FROM messages WHERE id IN (%s)`,
-		subjectSnippets: `SELECT id, ts_headline('simple', subject, to_tsquery('simple', $1),
-			'StartSel="` + markStart + `", StopSel="` + markEnd + `", HighlightAll=true')
-			FROM tickets WHERE id IN (%s)`,
-		quote: "'", prefix: ":*", and: " & ",
-	}
+	// ORDER BY rank LIMIT is FTS5's own top-k: it ranks inside the index
+	// and reads only the best rows. The rowid bound, the oldest of the
+	// newest matches, is found by walking the index backwards without
+	// ranking; FTS5 then ranks only the rows above it.
+	// FTS5: "one two"* is a phrase whose last word is a prefix, and
+	// phrases side by side must all match.
+	sqliteSearch = newSearchSQL(searchSQL{quote: `"`, prefix: "*", next: " ", and: " "},
+		func(t string) string {
+			// LIMIT -1 keeps SQLite from flattening the matches into
+			// the join around them, where bm25 cannot be used.
+			return fmt.Sprintf(`SELECT rowid AS id, -bm25(%[1]s) AS score FROM %[1]s WHERE %[1]s MATCH $1 LIMIT -1`, t)
+		},
+		func(t string) string {
+			return fmt.Sprintf(`SELECT rowid AS id, -rank AS score FROM %[1]s WHERE %[1]s MATCH $1
+				AND rowid >= (SELECT COALESCE(MIN(rowid), 0) FROM (SELECT rowid FROM %[1]s WHERE %[1]s MATCH $1 ORDER BY rowid DESC LIMIT %%[1]d))
+				ORDER BY rank LIMIT %%[2]d`, t)
+		},
+		"tickets_fts", "messages_fts", "attachments_fts", "users_fts")
+
+	postgresSearch = newSearchSQL(searchSQL{quote: "'", prefix: ":*", next: " <-> ", and: " & "},
+		func(t string) string {
+			return fmt.Sprintf(`SELECT id, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM %s WHERE fts @@ to_tsquery('simple', $1)`, t)
+		},
+		func(t string) string {
+			return fmt.Sprintf(`SELECT id, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM %[1]s WHERE fts @@ to_tsquery('simple', $1)
+				AND id >= (SELECT COALESCE(MIN(id), 0) FROM (SELECT id FROM %[1]s WHERE fts @@ to_tsquery('simple', $1) ORDER BY id DESC LIMIT %%[1]d) w)
+				ORDER BY score DESC, id DESC LIMIT %%[2]d`, t)
+		},
+		"tickets", "messages", "attachments", "users")
 )
 
-// PostgreSQL's matches, and its best matches: the same, ranked and cut.
-const (
-	pgSubject = `SELECT id AS tid, ts_rank(fts, to_tsquery('simple', $1)) AS score FROM tickets WHERE fts @@ to_tsquery('simple', $1)`
-	pgBody    = `SELECT ticket_id AS tid, id AS mid, ts_rank(fts, to_tsquery('simple', $1)) AS score
-			FROM messages WHERE fts @@ to_tsquery('simple', $1)`
-	pgWindow = ` AND id >= (SELECT COALESCE(MIN(id), 0) FROM (SELECT id FROM %s WHERE fts @@ to_tsquery('simple', $1) ORDER BY id DESC LIMIT %%[1]d) w)`
-	pgTop    = ` ORDER BY score DESC, id DESC LIMIT %[2]d`
-)
-
-// searchTerm is one word of a search; prefix matches words that begin
-// with it.
-type searchTerm struct {
-	word   string
-	prefix bool
-}
-
-// isWordRune is what a search word is made of. Dots, hyphens, @ and _
-// inside a word keep it whole ("e-post", "pat@example.com"), as both
-// databases' tokenizers see such words.
-func isWordRune(r rune) bool {
-	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
-}
-
-func isJoinRune(r rune) bool { return r == '.' || r == '-' || r == '_' || r == '@' }
-
-// parseSearch splits a user's query into words. Everything else, the
-// syntax of FTS5, tsquery and SQL included, separates words and is
-// otherwise ignored. A word directly followed by * matches as a prefix.
-func parseSearch(q string) []searchTerm {
-	var terms []searchTerm
-	rs := []rune(q)
-	for i := 0; i < len(rs); {
-		if !isWordRune(rs[i]) {
-			i++
-			continue
+// matchExpr renders the groups as the dialect's full-text query: every
+// group must match, a phrase's words one after the other. Words hold only
+// letters, digits and marks, so the quotes around them cannot be escaped
+// from. On SQLite a quoted string of several words is a phrase.
+func matchExpr(sq searchSQL, groups []searchGroup) string {
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		if sq.quote == `"` {
+			parts[i] = `"` + strings.Join(g.words, " ") + `"`
+		} else {
+			ws := make([]string, len(g.words))
+			for k, w := range g.words {
+				ws[k] = sq.quote + w + sq.quote
+			}
+			parts[i] = strings.Join(ws, sq.next)
 		}
-		j := i
-		for j < len(rs) && (isWordRune(rs[j]) || isJoinRune(rs[j]) && j+1 < len(rs) && isWordRune(rs[j+1])) {
-			j++
-		}
-		t := searchTerm{word: string(rs[i:j])}
-		if j < len(rs) && rs[j] == '*' && (j+1 == len(rs) || !isWordRune(rs[j+1])) {
-			t.prefix = true
-		}
-		if len(terms) < 32 { // a query is a few words, not a document
-			terms = append(terms, t)
-		}
-		i = j
-	}
-	return terms
-}
-
-// matchExpr renders the terms as the dialect's full-text query: every word
-// must match. Words hold only letters, digits, marks and . - _ @, so the
-// quotes around them cannot be escaped from.
-func matchExpr(sq searchSQL, terms []searchTerm) string {
-	parts := make([]string, len(terms))
-	for i, t := range terms {
-		parts[i] = sq.quote + t.word + sq.quote
-		if t.prefix {
+		if g.prefix {
 			parts[i] += sq.prefix
 		}
 	}
 	return strings.Join(parts, sq.and)
 }
 
-// Search finds tickets by the words of query in their subject or in the
-// text of their messages; every word must match, as written (case aside:
-// no stemming, so "søknad" does not find "søknader", but "søknad*" does).
+// Search finds tickets by the words of query in their subject, in the text
+// of their messages, in the names of the files attached, or in the
+// addresses and names of their requestors and Ccs. Every word must match
+// in one of these; words are compared folded (see fold: "vitnemal" finds
+// "vitnemål", "sjo" finds "sjø"); a word of autoPrefix letters or more
+// matches the words it begins ("søknad" finds "søknaden"), as does a word
+// followed by *; words in double quotes match whole and in their order
+// (a phrase), and so do words joined by . - _ @ ("pat@example.com").
 // Tickets whose subject matches come first, then by relevance. A hit on a
 // ticket merged into another counts for the ticket it was merged into.
 // With a limit and no filter, only the best of the newest matches are
@@ -189,15 +165,15 @@ func (s *Store) Search(ctx context.Context, query string, f SearchFilter) ([]Sea
 
 // search is Search among the tickets u sees now; all for a nil u.
 func (s *Store) search(ctx context.Context, query string, f SearchFilter, u *User) ([]SearchHit, error) {
-	terms := parseSearch(query)
-	if len(terms) == 0 {
+	groups := parseSearch(query)
+	if len(groups) == 0 {
 		if strings.TrimSpace(query) == "" {
 			return nil, refuse(ErrInvalid, "nothing to search for: give one or more words")
 		}
 		return nil, refuse(ErrInvalid, "nothing to search for in %q: give one or more words", query)
 	}
 	sq := s.d.search
-	match := matchExpr(sq, terms)
+	match := matchExpr(sq, groups)
 	var ranks []searchRank
 	var err error
 	windowed := f.Limit > 0 && len(f.Queues) == 0 && len(f.Statuses) == 0
@@ -205,17 +181,18 @@ func (s *Store) search(ctx context.Context, query string, f SearchFilter, u *Use
 		// A common word matches a large part of the mail (tens of
 		// thousands of messages at a university's scale), and ranking
 		// every match took most of a second, growing with the store.
-		// The tickets shown come from the best matches of subjects and
-		// of messages, many times more than are shown, among the newest
-		// searchWindow of each: the cost stays bounded however old the
-		// store grows. When they make fewer tickets than asked for,
-		// every match is ranked after all. A filter may leave out any
-		// of them, so a filtered search ranks every match.
+		// The tickets shown come from the best matches of subjects, of
+		// messages and of the rest, many times more than are shown,
+		// among the newest searchWindow of each: the cost stays bounded
+		// however old the store grows. When they make fewer tickets
+		// than asked for, every match is ranked after all. A filter may
+		// leave out any of them, so a filtered search ranks every match.
 		k := max(searchCandidates, 10*f.Limit)
-		ranks, err = s.rankTickets(ctx, fmt.Sprintf(sq.topSubject, searchWindow, k), fmt.Sprintf(sq.topBody, searchWindow, k), match, f, u)
+		top := func(q string) string { return fmt.Sprintf(q, searchWindow, k) }
+		ranks, err = s.rankTickets(ctx, top(sq.topSubject), top(sq.topBody), top(sq.topPeople), match, f, u)
 	}
 	if err == nil && (!windowed || len(ranks) < f.Limit) {
-		ranks, err = s.rankTickets(ctx, sq.subject, sq.body, match, f, u)
+		ranks, err = s.rankTickets(ctx, sq.subject, sq.body, sq.people, match, f, u)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("search %q: %w", query, err)
@@ -224,26 +201,21 @@ func (s *Store) search(ctx context.Context, query string, f SearchFilter, u *Use
 		return []SearchHit{}, nil
 	}
 
-	// The tickets, and the snippets of their best message or subject.
+	// The tickets, and the snippets of their best message, or of the
+	// names of its files, or of the subject, or of the people.
 	ids := make([]int64, len(ranks))
-	var mids, stids []int64
+	var mids []int64
 	for i, r := range ranks {
 		ids[i] = r.id
 		if r.mid.Valid {
 			mids = append(mids, r.mid.Int64)
-		} else if r.stid.Valid {
-			stids = append(stids, r.stid.Int64)
 		}
 	}
 	tickets, err := s.ticketsByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	bodySnips, err := s.snippets(ctx, sq.bodySnippets, match, mids)
-	if err != nil {
-		return nil, err
-	}
-	subjSnips, err := s.snippets(ctx, sq.subjectSnippets, match, stids)
+	texts, names, err := s.snippetTexts(ctx, mids)
 	if err != nil {
 		return nil, err
 	}
@@ -255,9 +227,16 @@ func (s *Store) search(ctx context.Context, query string, f SearchFilter, u *Use
 		}
 		h := SearchHit{Ticket: *t, Score: r.score, SubjectMatch: r.subj}
 		if r.mid.Valid {
-			h.Snippet = bodySnips[r.mid.Int64]
-		} else if r.stid.Valid {
-			h.Snippet = subjSnips[r.stid.Int64]
+			h.Snippet = snippet(texts[r.mid.Int64], groups, false)
+			if h.Snippet == "" {
+				h.Snippet = snippet(strings.Join(names[r.mid.Int64], ", "), groups, true)
+			}
+		}
+		if h.Snippet == "" && r.stid.Valid {
+			h.Snippet = snippet(t.Subject, groups, true)
+		}
+		if h.Snippet == "" {
+			h.Snippet = snippet(strings.Join(append(append([]string{}, t.Requestors...), t.Ccs...), ", "), groups, true)
 		}
 		h.Snippet, h.SnippetMark = marked(h.Snippet)
 		hits = append(hits, h)
@@ -285,9 +264,10 @@ type searchRank struct {
 	mid, stid sql.NullInt64
 }
 
-// rankTickets ranks the tickets of the subject and body matches (queries of
-// searchSQL) that u sees now (all for a nil u) as Search orders them.
-func (s *Store) rankTickets(ctx context.Context, subject, body, match string, f SearchFilter, u *User) ([]searchRank, error) {
+// rankTickets ranks the tickets of the subject, body and people matches
+// (queries of searchSQL) that u sees now (all for a nil u) as Search
+// orders them.
+func (s *Store) rankTickets(ctx context.Context, subject, body, people, match string, f SearchFilter, u *User) ([]searchRank, error) {
 	args := []any{match}
 	arg := func(v any) string {
 		args = append(args, v)
@@ -302,11 +282,14 @@ func (s *Store) rankTickets(ctx context.Context, subject, body, match string, f 
 	// a hit on a merged ticket moved to the ticket it was merged into.
 	q := `WITH subj AS (` + subject + `),
 		body AS (` + body + `),
+		people AS (` + people + `),
 		best AS (SELECT tid, mid, score FROM (SELECT tid, mid, score, ROW_NUMBER() OVER (PARTITION BY tid ORDER BY score DESC, mid DESC) AS rn FROM body) b WHERE rn = 1),
 		hits AS (
 			SELECT tid, 1 AS subj, 2 * score AS score, CAST(NULL AS BIGINT) AS mid, tid AS stid FROM subj
 			UNION ALL
 			SELECT tid, 0, score, mid, NULL FROM best
+			UNION ALL
+			SELECT tid, 0, MAX(score), NULL, NULL FROM people GROUP BY tid
 		)
 		SELECT t.id, MAX(h.subj), SUM(h.score), MAX(h.mid), MAX(h.stid)
 		FROM hits h JOIN tickets x ON x.id = h.tid JOIN tickets t ON t.id = COALESCE(x.merged_into, x.id)`
@@ -359,32 +342,58 @@ func (s *Store) ticketsByID(ctx context.Context, ids []int64) (map[int64]*Ticket
 	return byID, s.fillPeople(ctx, ts)
 }
 
-// snippets runs one of the snippet queries for ids.
-func (s *Store) snippets(ctx context.Context, query, match string, ids []int64) (map[int64]string, error) {
-	out := map[int64]string{}
-	if len(ids) == 0 {
-		return out, nil
+// snippetTexts reads the indexed text of the messages (the first
+// 100,000 characters, as PostgreSQL indexes them) and the names of their
+// files, for snippets.
+func (s *Store) snippetTexts(ctx context.Context, mids []int64) (map[int64]string, map[int64][]string, error) {
+	texts, names := map[int64]string{}, map[int64][]string{}
+	if len(mids) == 0 {
+		return texts, names, nil
 	}
-	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(query, idList(ids)), match)
+	rows, err := s.db.QueryContext(ctx, `SELECT id, substr(text, 1, 100000) FROM messages WHERE id IN (`+idList(mids)+`)`)
 	if err != nil {
-		return nil, fmt.Errorf("search snippets: %w", err)
+		return nil, nil, fmt.Errorf("search snippets: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var snip string
-		if err := rows.Scan(&id, &snip); err != nil {
-			return nil, fmt.Errorf("search snippets: %w", err)
+		var text string
+		if err := rows.Scan(&id, &text); err != nil {
+			return nil, nil, fmt.Errorf("search snippets: %w", err)
 		}
-		out[id] = strings.Join(strings.Fields(snip), " ")
+		texts[id] = text
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("search snippets: %w", err)
+	}
+	rows.Close()
+	rows, err = s.db.QueryContext(ctx, `SELECT message_id, name FROM attachments WHERE message_id IN (`+idList(mids)+`) ORDER BY id`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("search snippets: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, nil, fmt.Errorf("search snippets: %w", err)
+		}
+		names[id] = append(names[id], name)
+	}
+	return texts, names, rows.Err()
 }
 
-// indexQueued adds the messages and tickets that SQLite's triggers queued
-// in fts_queue to the full-text index, inside tx just before it commits
-// (tryTx), so that the index gets one segment per transaction rather than
-// one per mail (migration 11). Rows written around the store (SQL by hand,
+// sqliteFold is fold in SQLite's SQL, before its tokenizer removes the
+// diacritics (remove_diacritics 2) and lowers the case: ø and æ have
+// none to remove. Migration 22 writes it out too.
+func sqliteFold(x string) string {
+	return `replace(replace(replace(replace(` + x + `, 'ø', 'o'), 'Ø', 'o'), 'æ', 'ae'), 'Æ', 'ae')`
+}
+
+// indexQueued adds the messages, tickets, attachments and people that
+// SQLite's triggers queued in fts_queue to the full-text index, folded,
+// inside tx just before it commits (tryTx), so that the index gets one
+// segment per transaction rather than one per mail (migration 11). Rows written around the store (SQL by hand,
 // or a sak of schema version 10 still running after the migration) wait
 // in the queue, unsearchable, until the store's next transaction.
 // PostgreSQL indexes each row itself.
@@ -401,8 +410,10 @@ func (s *Store) indexQueued(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	for _, q := range []string{
-		`INSERT INTO tickets_fts (rowid, subject) SELECT t.id, t.subject FROM fts_queue q JOIN tickets t ON t.id = q.id WHERE q.kind = 't'`,
-		`INSERT INTO messages_fts (rowid, text) SELECT m.id, m.text FROM fts_queue q JOIN messages m ON m.id = q.id WHERE q.kind = 'm'`,
+		`INSERT INTO tickets_fts (rowid, subject) SELECT t.id, ` + sqliteFold("t.subject") + ` FROM fts_queue q JOIN tickets t ON t.id = q.id WHERE q.kind = 't'`,
+		`INSERT INTO messages_fts (rowid, text) SELECT m.id, ` + sqliteFold("m.text") + ` FROM fts_queue q JOIN messages m ON m.id = q.id WHERE q.kind = 'm'`,
+		`INSERT INTO attachments_fts (rowid, name) SELECT a.id, ` + sqliteFold("a.name") + ` FROM fts_queue q JOIN attachments a ON a.id = q.id WHERE q.kind = 'a'`,
+		`INSERT INTO users_fts (rowid, person) SELECT u.id, ` + sqliteFold("u.email || ' ' || u.name") + ` FROM fts_queue q JOIN users u ON u.id = q.id WHERE q.kind = 'u'`,
 		`DELETE FROM fts_queue`,
 	} {
 		if _, err := c.ExecContext(ctx, q); err != nil {
@@ -439,7 +450,7 @@ func (s *Store) OptimizeSearch(ctx context.Context) ([]SearchIndex, error) {
 		return nil, nil
 	}
 	var out []SearchIndex
-	for _, table := range []string{"messages_fts", "tickets_fts"} {
+	for _, table := range []string{"messages_fts", "tickets_fts", "attachments_fts", "users_fts"} {
 		ix := SearchIndex{Table: table}
 		var pages int
 		var err error

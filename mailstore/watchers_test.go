@@ -48,7 +48,7 @@ func TestWatcherNotify(t *testing.T) {
 		follow.Tags = []mailstore.Tag{{Tag: "support", ID: id}}
 		mustDeliver(t, s, follow)
 		want := []string{"alice@example.org", "oscar@example.org", "walt@example.org"}
-		if got := outboxTo(t, s, id, mailstore.KindNotify); !sameSet(got, append(slices.Clone(everyone), want...)) {
+		if got := outboxTo(t, s, id, mailstore.KindNotify); !sameAddrs(got, append(slices.Clone(everyone), want...)) {
 			t.Errorf("the requestor's follow-up told %v, want %v more", got, want)
 		}
 
@@ -72,8 +72,8 @@ func TestWatcherNotify(t *testing.T) {
 	})
 }
 
-// sameSet reports whether a and b hold the same strings as many times.
-func sameSet(a, b []string) bool {
+// sameAddrs reports whether a and b hold the same strings as many times.
+func sameAddrs(a, b []string) bool {
 	a, b = slices.Clone(a), slices.Clone(b)
 	slices.Sort(a)
 	slices.Sort(b)

@@ -74,11 +74,11 @@ func optimizeRun(opts *OptimizeOptions) error {
 		for _, ix := range done {
 			switch {
 			case ix.SegmentsBefore == 0:
-				fmt.Fprintf(&b, "  %-13s empty\n", ix.Table)
+				fmt.Fprintf(&b, "  %-15s empty\n", ix.Table)
 			case ix.SegmentsBefore == 1:
-				fmt.Fprintf(&b, "  %-13s one segment already\n", ix.Table)
+				fmt.Fprintf(&b, "  %-15s one segment already\n", ix.Table)
 			default:
-				fmt.Fprintf(&b, "  %-13s %d segments merged into %d\n", ix.Table, ix.SegmentsBefore, ix.SegmentsAfter)
+				fmt.Fprintf(&b, "  %-15s %d segments merged into %d\n", ix.Table, ix.SegmentsBefore, ix.SegmentsAfter)
 			}
 		}
 	}

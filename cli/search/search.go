@@ -33,11 +33,19 @@ func NewCmdSearch(f *cmdutil.Factory, runF func(*SearchOptions) error) *cobra.Co
 	cmd := &cobra.Command{
 		Use:   "search QUERY... [--queue Q] [--status S,...] [--limit N]",
 		Short: "Find tickets by words in their subject or mail",
-		Long: `Find tickets by the words of QUERY in their subject or in the text of their
-messages. Every word must occur; case does not matter, but accents do (æ, ø
-and å are letters of their own: "sjø" does not find "sjo"), and words are
-matched as written: end a word with * to match words that begin with it
-("søk*" finds "søknad" and "søker"). Other punctuation separates words.
+		Long: `Find tickets by the words of QUERY in their subject, in the text of their
+messages, in the names of files attached, or in the addresses and names of
+their requestors and Ccs. Every word must occur in one of these.
+
+Words are compared folded: case and accents do not matter, ø is o and æ is
+ae ("vitnemal" finds "vitnemål", "sjo" finds "sjø" and the other way
+round). A word of four letters or more also finds the words it begins
+("søknad" finds "søknaden" and "søknader"); end a shorter word with * for
+the same ("sø*"). Words in double quotes match whole and in that order: a
+phrase ('"økser åtte"' does not find "åtte økser"; '"søknad"' does not find
+"søknaden"). An address, a file name or other words joined by . - _ or @
+match as a phrase ("kari@example.org", "vitnemål.pdf"). Other punctuation
+separates words.
 
 Tickets whose subject matches come first, then the best matches. Each hit
 shows a piece of the matching text with the words in [brackets]. For speed,
@@ -46,6 +54,8 @@ for each ticket asked for, when more) among the 20,000 most recently stored
 that match: a word that common is ranked among its recent uses. --queue,
 --status or --limit 0 rank every match.`,
 		Example: `  sak search printer toner
+  sak search '"økser åtte"'
+  sak search kari.nordmann@example.org
   sak search søknad --queue opptak --status new,open
   sak search 'vpn*' --limit 5 -o json | jq -r '.[] | "\(.id) \(.subject)"'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
