@@ -265,17 +265,17 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	if err != nil {
 		return nil, err
 	}
-	if id != 0 {
-		// A purged ticket takes no mail: what names it starts a new one.
-		if purged, err := isPurged(o.ctx, o.tx, id); err != nil {
-			return nil, err
-		} else if purged {
-			id, signed = 0, false
-		}
-	}
 	from, err := o.sender(in)
 	if err != nil {
 		return nil, err
+	}
+	if id != 0 {
+		// A purged ticket takes no mail: what names it starts a new one.
+		if err := o.lock(id); o.purged {
+			id, signed = 0, false
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	var d *Delivery
 	if id == 0 {
@@ -283,7 +283,7 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 			return d, err
 		}
 		d, err = o.create(in, from)
-	} else if err = o.lock(id); err == nil {
+	} else {
 		d, err = o.followUp(in, from, signed, runCommands)
 	}
 	if err != nil || reused == 0 {

@@ -83,6 +83,7 @@ type op struct {
 	t          *ticketRow
 	queue      *Queue
 	asked      int64 // the ticket number lock was given, for "no ticket N"
+	purged     bool  // lock refused a purged ticket
 }
 
 func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {
@@ -111,6 +112,7 @@ func (o *op) lock(id int64) error {
 			if purged, err := isPurged(o.ctx, o.tx, t.id); err != nil {
 				return err
 			} else if purged {
+				o.purged = true
 				return refuse(ErrConflict, "ticket %d is purged: it takes no changes", t.id)
 			}
 		}
