@@ -19,5 +19,6 @@ func NewCmdDB(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(NewCmdMigrate(f, nil))
 	cmd.AddCommand(NewCmdCheck(f, nil))
 	cmd.AddCommand(NewCmdOptimize(f, nil))
+	cmd.AddCommand(NewCmdCopy(f, nil))
 	return cmd
 }
