@@ -16,6 +16,6 @@ func NewCmdUser(f *cmdutil.Factory) *cobra.Command {
 		Args:    cmdutil.GroupArgs,
 		RunE:    cmdutil.GroupRun,
 	}
-	cmd.AddCommand(NewCmdAdd(f, nil), NewCmdList(f, nil), NewCmdEdit(f, nil), NewCmdDisable(f, nil), NewCmdEnable(f, nil), NewCmdSet(f, nil), NewCmdImport(f, nil))
+	cmd.AddCommand(NewCmdAdd(f, nil), NewCmdList(f, nil), NewCmdEdit(f, nil), NewCmdDisable(f, nil), NewCmdEnable(f, nil), NewCmdSet(f, nil), NewCmdImport(f, nil), NewCmdAnonymise(f, nil))
 	return cmd
 }
