@@ -45,7 +45,7 @@ func TestReplyEditor(t *testing.T) {
 		dir := t.TempDir()
 		write := editorScript(t, dir, "write", `printf 'The fuser is on its way.\n# not this line\n\n-- \nAlice\n' >> "$1"`)
 		r := onTerminal(e, "alice", map[string]string{"EDITOR": write, "VISUAL": ""}, "ticket", "reply", "1")
-		if r.Code != 0 || r.Out != "Reply to ticket 1 queued for pat@example.com.\n" {
+		if r.Code != 0 || r.Out != "Reply to ticket 1 queued for pat@example.com, walt@example.org.\n" {
 			t.Fatalf("reply in the editor: exit %d, out %q, err %q", r.Code, r.Out, r.Err)
 		}
 		tmpl, err := os.ReadFile(filepath.Join(dir, "template"))
