@@ -90,25 +90,12 @@ func (o *op) alert(kind, tmpl string, txn int64, not string, in *Incoming, d *Te
 	if err != nil || len(rcpts) == 0 {
 		return err
 	}
-	last, ok, err := o.lastNotice(kind, key)
-	if err != nil {
+	if send, err := o.foldNotice(kind, key, alertWindow, d); err != nil {
 		return err
-	}
-	if ok && last > o.now-alertWindow.Microseconds() {
+	} else if !send {
 		o.s.log.Info("alert folded into the next", "alert", kind, "key", key, "ticket", o.t.id)
-		return o.fold(kind, key)
+		return nil
 	}
-	ids, first, err := o.folded(kind, key)
-	if err != nil {
-		return err
-	}
-	if err := o.noticeSent(kind, key); err != nil {
-		return err
-	}
-	if len(ids) > 0 {
-		d.Folded = &TemplateFolded{Count: len(ids), Since: clock(first), Tickets: ids[:min(len(ids), maxListed)], More: max(len(ids)-maxListed, 0)}
-	}
-	d.FoldUntil = clock(o.now + alertWindow.Microseconds())
 	r, err := o.mailText(tmpl, d)
 	if err != nil {
 		return err

@@ -112,24 +112,9 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 	d := &TemplateData{Sender: sender, New: what == TxCreate, Text: in.Text}
 	if what == TxCreate && sender != "" && o.s.notifyFold > 0 {
 		key := fmt.Sprintf("%d %s", o.t.queueID, sender)
-		last, ok, err := o.lastNotice(noticeNewTicket, key)
-		if err != nil {
+		if send, err := o.foldNotice(noticeNewTicket, key, o.s.notifyFold, d); err != nil || !send {
 			return err
 		}
-		if ok && last > o.now-o.s.notifyFold.Microseconds() {
-			return o.fold(noticeNewTicket, key)
-		}
-		ids, first, err := o.folded(noticeNewTicket, key)
-		if err != nil {
-			return err
-		}
-		if err := o.noticeSent(noticeNewTicket, key); err != nil {
-			return err
-		}
-		if len(ids) > 0 {
-			d.Folded = &TemplateFolded{Count: len(ids), Since: clock(first), Tickets: ids[:min(len(ids), maxListed)], More: max(len(ids)-maxListed, 0)}
-		}
-		d.FoldUntil = clock(o.now + o.s.notifyFold.Microseconds())
 	}
 	var atts []Attachment
 	atts, d.Left = o.attachments(in)
@@ -155,6 +140,32 @@ const (
 // unverifiedWindow is how often at most a caseworker is told that mail in
 // their name was kept as an unverified note: a forger's flood makes one.
 const unverifiedWindow = time.Hour
+
+// foldNotice decides whether a notice of kind about key goes out now: not
+// when one went within window, and the locked ticket is then folded into
+// the next; else it is recorded as sent, and d names the tickets folded
+// into it and when the next may come.
+func (o *op) foldNotice(kind, key string, window time.Duration, d *TemplateData) (bool, error) {
+	last, ok, err := o.lastNotice(kind, key)
+	if err != nil {
+		return false, err
+	}
+	if ok && last > o.now-window.Microseconds() {
+		return false, o.fold(kind, key)
+	}
+	ids, first, err := o.folded(kind, key)
+	if err != nil {
+		return false, err
+	}
+	if err := o.noticeSent(kind, key); err != nil {
+		return false, err
+	}
+	if len(ids) > 0 {
+		d.Folded = &TemplateFolded{Count: len(ids), Since: clock(first), Tickets: ids[:min(len(ids), maxListed)], More: max(len(ids)-maxListed, 0)}
+	}
+	d.FoldUntil = clock(o.now + window.Microseconds())
+	return true, nil
+}
 
 // lastNotice is when the last notice of kind about key was sent, and
 // whether one was.
