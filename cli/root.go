@@ -151,7 +151,7 @@ Run 'sak db migrate' after upgrading sak, and always for PostgreSQL.`,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 			if f.ConfigErr != nil {
-				return f.ConfigErr
+				return cmdutil.SetupError(cmd, f.ConfigErr)
 			}
 			fl := cmd.Flags()
 			f.DBGiven = f.DBGiven || fl.Changed("db")

@@ -7,7 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+
+	"github.com/spf13/cobra"
 
 	"sak/cli/remote"
 )
@@ -36,14 +39,16 @@ type Config struct {
 }
 
 // ConfigPath is the config file: SAK_CONFIG when set, else config in
-// remote.ConfigDir.
+// remote.ConfigDir; "" when there is no configuration directory.
 func ConfigPath() (string, error) {
 	if p := os.Getenv("SAK_CONFIG"); p != "" {
 		return p, nil
 	}
 	d, err := remote.ConfigDir()
 	if err != nil {
-		return "", err
+		// No home and no XDG_CONFIG_HOME (an MTA's pipe transport, a
+		// service): no config file, not an error.
+		return "", nil
 	}
 	return filepath.Join(d, "config"), nil
 }
@@ -51,6 +56,9 @@ func ConfigPath() (string, error) {
 // ReadConfig reads the config file at path; none there is an empty
 // Config, and a file sak cannot read is an error that says where.
 func ReadConfig(path string) (*Config, error) {
+	if path == "" {
+		return &Config{}, nil
+	}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &Config{}, nil
@@ -99,3 +107,26 @@ func ReadConfig(path string) (*Config, error) {
 	}
 	return c, nil
 }
+
+// SetupExitCode is the annotation of a command whose exit status when it
+// cannot start (a broken config file) is its own: mailgate's 75, so that
+// the MTA keeps the mail and retries instead of bouncing it.
+const SetupExitCode = "sak-setup-exit-code"
+
+// SetupError is err, a failure before cmd could start, with cmd's
+// SetupExitCode when it has one.
+func SetupError(cmd *cobra.Command, err error) error {
+	if code, e := strconv.Atoi(cmd.Annotations[SetupExitCode]); e == nil {
+		return &codedError{code: code, err: err}
+	}
+	return err
+}
+
+type codedError struct {
+	code int
+	err  error
+}
+
+func (e *codedError) Error() string { return e.err.Error() }
+func (e *codedError) Unwrap() error { return e.err }
+func (e *codedError) ExitCode() int { return e.code }

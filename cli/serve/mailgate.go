@@ -45,8 +45,11 @@ func exitErr(err error) *ExitError { return &ExitError{Code: smtpd.ExitCode(err)
 func NewCmdMailgate(f *cmdutil.Factory, runF func(*MailgateOptions) error) *cobra.Command {
 	opts := &MailgateOptions{Factory: f}
 	cmd := &cobra.Command{
-		Use:   "mailgate (--recipient ADDR | --queue Q [--action correspond|comment])",
-		Short: "Deliver one message from standard input, for an MTA pipe transport",
+		// A broken config file keeps the mail at the MTA (75), as any
+		// failure an admin can mend does.
+		Annotations: map[string]string{cmdutil.SetupExitCode: "75"},
+		Use:         "mailgate (--recipient ADDR | --queue Q [--action correspond|comment])",
+		Short:       "Deliver one message from standard input, for an MTA pipe transport",
 		Long: `Deliver one message, read from standard input, exactly as 'sak serve' would
 deliver it over SMTP: the same routing, threading and storage.
 
