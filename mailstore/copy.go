@@ -69,7 +69,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, progress CopyProgress) e
 			if t.name == "schema_migrations" {
 				continue
 			}
-			rows, err := s.copyTable(ctx, tx, t)
+			rows, err := s.copyRows(ctx, tx, t)
 			if err != nil {
 				return fmt.Errorf("copy table %s: %w", t.name, err)
 			}
@@ -196,10 +196,10 @@ func copyOrder(ctx context.Context, c *pgx.Conn) ([]copyTable, error) {
 	return out, nil
 }
 
-// copyTable copies the rows of table t from s into tx with COPY, in the
+// copyRows copies the rows of table t from s into tx with COPY, in the
 // order of the table's first column. A column s does not have stays at
 // its default; a table s does not have stays empty.
-func (s *Store) copyTable(ctx context.Context, tx pgx.Tx, t copyTable) (int64, error) {
+func (s *Store) copyRows(ctx context.Context, tx pgx.Tx, t copyTable) (int64, error) {
 	have, err := s.columns(ctx, t.name)
 	if err != nil {
 		return 0, err
@@ -218,7 +218,10 @@ func (s *Store) copyTable(ctx context.Context, tx pgx.Tx, t copyTable) (int64, e
 		return 0, err
 	}
 	defer rows.Close()
-	src := &copySource{rows: rows, types: types, vals: make([]any, len(cols))}
+	src := &copySource{rows: rows, types: types, vals: make([]any, len(cols)), ptrs: make([]any, len(cols))}
+	for i := range src.vals {
+		src.ptrs[i] = &src.vals[i]
+	}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, cols, src)
 	if err != nil {
 		return n, err
@@ -258,6 +261,7 @@ type copySource struct {
 	rows  *sql.Rows
 	types []string
 	vals  []any
+	ptrs  []any // &vals[i], to scan into
 	err   error
 }
 
@@ -266,11 +270,7 @@ func (c *copySource) Next() bool {
 		c.err = c.rows.Err()
 		return false
 	}
-	ptrs := make([]any, len(c.vals))
-	for i := range c.vals {
-		ptrs[i] = &c.vals[i]
-	}
-	if err := c.rows.Scan(ptrs...); err != nil {
+	if err := c.rows.Scan(c.ptrs...); err != nil {
 		c.err = err
 		return false
 	}

@@ -77,7 +77,7 @@ type Incoming struct {
 	Quiet bool
 
 	refused  *commandError // set on the second attempt after a refusal
-	released bool          // delivered from quarantine by a sysadmin (Release)
+	released bool          // delivered from quarantine by a decision (Release)
 }
 
 // attached reports whether the mail has an attachment that is not shown

@@ -24,12 +24,12 @@ const textMark = "\x00sak:text\x00"
 // kind with the data d (whose Text is in's), and the attachments of atts
 // that are not among its images: nil and atts when in has no HTML body,
 // when nothing is left of it once sanitised (parse.SanitizeHTML), or when
-// the template does not show the text as it is. The HTML comes from the
-// raw mail, as stored; the images it shows are those of atts it names by
-// Content-ID, and the template's text around the relayed text is
-// escaped into it.
+// the template does not show the text as it is. The HTML is the one the
+// parser found when the mail came (Mail.HTML: no second parse); the
+// images it shows are those of atts it names by Content-ID, and the
+// template's text around the relayed text is escaped into it.
 func (o *op) relayHTML(kind string, in *Incoming, d TemplateData, atts []Attachment) (*htmlBody, []Attachment, error) {
-	src := parse.Parse(in.Raw).HTML
+	src := in.HTML
 	if src == "" {
 		return nil, atts, nil
 	}

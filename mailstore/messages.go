@@ -14,14 +14,18 @@ import (
 // Mail is a message to store on a ticket: the raw bytes exactly as they
 // came or went, and what the parser decoded from them.
 type Mail struct {
-	Raw         []byte
-	MessageID   string // without angle brackets
-	From        string // address
-	FromName    string
-	Subject     string
-	Date        time.Time // zero when unknown
-	Header      string    // decoded header block, "Name: value" lines
-	Text        string    // UTF-8 text for people and search
+	Raw       []byte
+	MessageID string // without angle brackets
+	From      string // address
+	FromName  string
+	Subject   string
+	Date      time.Time // zero when unknown
+	Header    string    // decoded header block, "Name: value" lines
+	Text      string    // UTF-8 text for people and search
+	// HTML is the body's HTML form as the parser found it (parse.Message's
+	// HTML, unsanitised), "" for none: what a caseworker's answer relays
+	// beside the text. It is not stored; the raw mail holds it.
+	HTML        string
 	Attachments []Attachment
 	Flags       []string
 	Outgoing    bool
@@ -37,7 +41,7 @@ type Mail struct {
 // unparseable when the parser found defects and neither text nor a From.
 // Delivery and every import store mail through it.
 func ParsedMail(raw []byte, msg *parse.Message) Mail {
-	m := Mail{Raw: raw, MessageID: msg.MessageID, Subject: msg.Subject, Date: msg.Date, Text: msg.Text}
+	m := Mail{Raw: raw, MessageID: msg.MessageID, Subject: msg.Subject, Date: msg.Date, Text: msg.Text, HTML: msg.HTML}
 	if msg.From != nil {
 		m.From, m.FromName = strings.ToLower(msg.From.Addr), msg.From.Name
 	}

@@ -174,7 +174,7 @@ func (s *Store) Release(ctx context.Context, actor string, id int64, in *Incomin
 	if err != nil {
 		return nil, err
 	}
-	in.released = true // a sysadmin's decision: no check holds it again
+	in.released = true // a person's decision: no check holds it again
 	var d *Delivery
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		a, err := s.lockHeld(ctx, tx, actor, id)
