@@ -118,19 +118,6 @@ func watchersOf(ctx context.Context, q querier, id int64) ([]string, error) {
 	return out, rows.Err()
 }
 
-// union is a and b sorted, each address once.
-func union(a, b []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, x := range append(append([]string{}, a...), b...) {
-		if k := strings.ToLower(x); !seen[k] {
-			seen[k] = true
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 // MaxMinutes is the most minutes one entry of time worked adds: a week
 // of days and nights, more than anyone works on a ticket at once.
 const MaxMinutes = 7 * 24 * 60

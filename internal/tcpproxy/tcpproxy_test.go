@@ -28,8 +28,42 @@ func echo(t *testing.T) string {
 	return ln.Addr().String()
 }
 
+// batches answers "ok" to each line "." it reads, and nothing to the
+// lines before it: a server that answers a pipelined request only once
+// it has all of it, so that no answer comes between its parts.
+func batches(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				r := bufio.NewReader(c)
+				for {
+					l, err := r.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if l == ".\n" {
+						c.Write([]byte("ok\n"))
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
 func TestRoundTrips(t *testing.T) {
-	p, err := Start(echo(t), 0)
+	p, err := Start(batches(t), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,15 +76,16 @@ func TestRoundTrips(t *testing.T) {
 	r := bufio.NewReader(c)
 	ask := func(lines ...string) {
 		t.Helper()
-		for _, l := range lines {
+		// Each line its own send, apart in time so that the proxy reads
+		// each alone: sends with no answer between are one round trip.
+		for _, l := range append(lines, ".") {
 			if _, err := c.Write([]byte(l + "\n")); err != nil {
 				t.Fatal(err)
 			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		for range lines {
-			if _, err := r.ReadString('\n'); err != nil {
-				t.Fatal(err)
-			}
+		if l, err := r.ReadString('\n'); err != nil || l != "ok\n" {
+			t.Fatalf("read %q, %v", l, err)
 		}
 	}
 	ask("one")
