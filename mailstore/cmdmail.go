@@ -137,7 +137,7 @@ func (o *op) refusedElsewhere(in *Incoming, from *User, txn int64, d *Delivery) 
 // 0). It is about no ticket: no tag, no reply address that threads, so
 // that it tells nothing of a ticket the caseworker may not read.
 func (o *op) noTicketMail(in *Incoming, from *User, q *Queue, number, held int64) error {
-	override, err := o.s.override(o.ctx, o.tx, q.ID, TmplNoTicket)
+	override, err := o.s.override(o.ctx, o.tx, q, TmplNoTicket)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // CopyProgress is told of each table as CopyTo finishes it.
@@ -48,7 +47,7 @@ func (s *Store) CopyTo(ctx context.Context, dst *Store, progress CopyProgress) e
 	}
 	defer conn.Close()
 	return conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
+		pc := dc.(*pipeConn).Conn.Conn()
 		tables, err := copyOrder(ctx, pc)
 		if err != nil {
 			return err

@@ -506,7 +506,7 @@ func (o *op) create(in *Incoming, from *User) (*Delivery, error) {
 		if own, err = o.isQueueAddress(from.Email, in); err != nil {
 			return nil, err
 		} else if !own {
-			if _, err := o.addUser(from, "requestor"); err != nil {
+			if err := o.addUser(from, "requestor"); err != nil {
 				return nil, err
 			}
 		}
@@ -582,7 +582,7 @@ func (o *op) addCcs(in *Incoming) error {
 		if on {
 			continue
 		}
-		if _, err := o.addUser(u, "cc"); err != nil {
+		if err := o.addUser(u, "cc"); err != nil {
 			return err
 		}
 	}

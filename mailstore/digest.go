@@ -219,7 +219,7 @@ func (o *op) digest(userID int64) (bool, error) {
 		return false, fmt.Errorf("read queues of user %d: %w", userID, err)
 	}
 	o.t = &ticketRow{}
-	own, err := o.s.override(o.ctx, o.tx, o.queue.ID, TmplDigest)
+	own, err := o.s.override(o.ctx, o.tx, o.queue, TmplDigest)
 	if err != nil {
 		return false, err
 	}

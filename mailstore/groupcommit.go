@@ -154,8 +154,10 @@ func (s *Store) runBatch(batch []*commitReq) {
 			return ctx.Err() // too late: the callers answer 451
 		}
 	}
-	err := s.inTx(work, run(false))
-	if errors.Is(err, errRerun) {
+	// The first run is pipelined on PostgreSQL (pipeline.go): its
+	// statements wait for the next query or the COMMIT and go with it.
+	err := s.inTx(pipelined(work), run(false))
+	if errors.Is(err, errRerun) || (errors.Is(err, errNotCommitted) && !connectionLost(err)) {
 		err = s.inTx(work, run(true))
 	}
 	for i, r := range batch {

@@ -538,12 +538,12 @@ func (im *Importer) importTicket(ctx context.Context, tx *sql.Tx, it *ImportTick
 		return fmt.Errorf("replace people of ticket %d: %w", id, err)
 	}
 	for _, p := range it.Requestors {
-		if _, err := o.addPerson(p.Email, p.Name, "requestor"); err != nil {
+		if err := o.addPerson(p.Email, p.Name, "requestor"); err != nil {
 			return err
 		}
 	}
 	for _, p := range it.Ccs {
-		if _, err := o.addPerson(p.Email, p.Name, "cc"); err != nil {
+		if err := o.addPerson(p.Email, p.Name, "cc"); err != nil {
 			return err
 		}
 	}
@@ -579,15 +579,12 @@ func (im *Importer) importTicket(ctx context.Context, tx *sql.Tx, it *ImportTick
 
 // lockImported makes the op act on ticket id as it is, merged or not.
 func (o *op) lockImported(id int64) error {
-	var t ticketRow
-	err := o.tx.QueryRowContext(o.ctx, `SELECT id, queue_id, subject, status, owner_id, merged_into FROM tickets WHERE id = $1`+o.s.d.forUpdate, id).
-		Scan(&t.id, &t.queueID, &t.subject, &t.status, &t.ownerID, &t.mergedInto)
+	t, qu, err := o.lockRow(id)
 	if err != nil {
 		return fmt.Errorf("read ticket %d: %w", id, err)
 	}
-	o.t = &t
-	o.queue, err = queueByID(o.ctx, o.tx, t.queueID)
-	return err
+	o.t, o.queue = t, qu
+	return nil
 }
 
 // SetMerges marks each sak ticket (key) merged into another (value), for

@@ -162,7 +162,7 @@ func (s *Store) queueLoginCode(o *op, secret []byte, u *User, code, client strin
 	}
 	override := ""
 	if q.ID != 0 {
-		if override, err = s.override(o.ctx, o.tx, q.ID, TmplLogin); err != nil {
+		if override, err = s.override(o.ctx, o.tx, q, TmplLogin); err != nil {
 			return err
 		}
 	}

@@ -64,6 +64,8 @@ type Queue struct {
 	// DigestDefault is the digest time ("HH:MM", "" for none) of the
 	// queue's caseworkers who chose none.
 	DigestDefault string `json:"digest_default"`
+
+	templates templatesVersion // as read with the queue
 }
 
 // Member is one role a user holds on a queue.

@@ -1,7 +1,6 @@
 package mailstore
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -146,22 +145,18 @@ const unverifiedWindow = time.Hour
 // the next; else it is recorded as sent, and d names the tickets folded
 // into it and when the next may come.
 func (o *op) foldNotice(kind, key string, window time.Duration, d *TemplateData) (bool, error) {
-	last, ok, err := o.lastNotice(kind, key)
+	n, err := o.notices(kind, key)
 	if err != nil {
 		return false, err
 	}
-	if ok && last > o.now-window.Microseconds() {
+	if n.sent && n.last > o.now-window.Microseconds() {
 		return false, o.fold(kind, key)
-	}
-	ids, first, err := o.folded(kind, key)
-	if err != nil {
-		return false, err
 	}
 	if err := o.noticeSent(kind, key); err != nil {
 		return false, err
 	}
-	if len(ids) > 0 {
-		d.Folded = &TemplateFolded{Count: len(ids), Since: clock(first), Tickets: ids[:min(len(ids), maxListed)], More: max(len(ids)-maxListed, 0)}
+	if ids := n.folded; len(ids) > 0 {
+		d.Folded = &TemplateFolded{Count: len(ids), Since: clock(n.first), Tickets: ids[:min(len(ids), maxListed)], More: max(len(ids)-maxListed, 0)}
 	}
 	d.FoldUntil = clock(o.now + window.Microseconds())
 	return true, nil
@@ -170,12 +165,43 @@ func (o *op) foldNotice(kind, key string, window time.Duration, d *TemplateData)
 // lastNotice is when the last notice of kind about key was sent, and
 // whether one was.
 func (o *op) lastNotice(kind, key string) (int64, bool, error) {
-	var last sql.NullInt64
-	err := o.tx.QueryRowContext(o.ctx, `SELECT MAX(created) FROM notices WHERE kind = $1 AND key = $2 AND folded = FALSE`, kind, key).Scan(&last)
+	n, err := o.notices(kind, key)
+	return n.last, n.sent, err
+}
+
+// noticeState is what the notices table holds of kind about key.
+type noticeState struct {
+	last   int64 // when the last notice was sent
+	sent   bool  // whether one was
+	folded []int64
+	first  int64 // when the first folded ticket was
+}
+
+// notices reads the notices of kind about key, in one statement: the
+// last one sent and the tickets folded into the next.
+func (o *op) notices(kind, key string) (noticeState, error) {
+	var n noticeState
+	rows, err := o.tx.QueryContext(o.ctx, `SELECT ticket_id, created, folded FROM notices WHERE kind = $1 AND key = $2 ORDER BY created, ticket_id`, kind, key)
 	if err != nil {
-		return 0, false, fmt.Errorf("read %s notices of %s: %w", kind, key, err)
+		return n, fmt.Errorf("read %s notices of %s: %w", kind, key, err)
 	}
-	return last.Int64, last.Valid, nil
+	defer rows.Close()
+	for rows.Next() {
+		var id, at int64
+		var folded bool
+		if err := rows.Scan(&id, &at, &folded); err != nil {
+			return n, fmt.Errorf("read %s notices of %s: %w", kind, key, err)
+		}
+		if !folded {
+			n.last, n.sent = max(n.last, at), true
+			continue
+		}
+		if len(n.folded) == 0 {
+			n.first = at
+		}
+		n.folded = append(n.folded, id)
+	}
+	return n, rows.Err()
 }
 
 // noticeSent records a notice of kind about key for the locked ticket, and
@@ -197,29 +223,6 @@ func (o *op) fold(kind, key string) error {
 		return fmt.Errorf("fold %s notice of %s: %w", kind, key, err)
 	}
 	return nil
-}
-
-// folded lists the tickets folded into the next notice of kind about key,
-// and when the first was.
-func (o *op) folded(kind, key string) ([]int64, int64, error) {
-	rows, err := o.tx.QueryContext(o.ctx, `SELECT ticket_id, created FROM notices WHERE kind = $1 AND key = $2 AND folded = TRUE ORDER BY created, ticket_id`, kind, key)
-	if err != nil {
-		return nil, 0, fmt.Errorf("read folded %s notices of %s: %w", kind, key, err)
-	}
-	defer rows.Close()
-	var ids []int64
-	var first int64
-	for rows.Next() {
-		var id, at int64
-		if err := rows.Scan(&id, &at); err != nil {
-			return nil, 0, fmt.Errorf("read folded %s notices of %s: %w", kind, key, err)
-		}
-		if len(ids) == 0 {
-			first = at
-		}
-		ids = append(ids, id)
-	}
-	return ids, first, rows.Err()
 }
 
 // maxListed is how many ticket numbers a notice lists; it counts the rest.

@@ -93,7 +93,7 @@ func (o *op) addRole(a string, r personRole) error {
 		}
 		return refuse(ErrConflict, "%s is a %s of ticket %d already", a, role, o.t.id)
 	}
-	if _, err := o.addUser(u, r.role); err != nil {
+	if err := o.addUser(u, r.role); err != nil {
 		return err
 	}
 	_, err = o.record(r.add, "", a, "")

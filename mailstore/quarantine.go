@@ -294,7 +294,7 @@ func (s *Store) Promote(ctx context.Context, actor string, ticket, txnID int64) 
 		if typ != TxNote || !strings.Contains(flags, FlagNonParticipant) {
 			return refuse(ErrConflict, "transaction %d is not mail from a non-participant: nothing to promote", txnID)
 		}
-		if _, err := o.addPerson(from, "", "cc"); err != nil {
+		if err := o.addPerson(from, "", "cc"); err != nil {
 			return err
 		}
 		if _, err := o.record(TxAddCc, "", from, fmt.Sprintf("promoted from transaction %d", txnID)); err != nil {

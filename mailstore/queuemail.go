@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -241,7 +242,7 @@ func (s *Store) QueueTemplate(ctx context.Context, queue, kind string) (*Templat
 	if err != nil {
 		return nil, err
 	}
-	own, err := s.override(ctx, s.db, q.ID, kind)
+	own, err := s.override(ctx, s.db, q, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -280,17 +281,69 @@ func builtinLangs(lang, kind string) []string {
 	return []string{LangEN}
 }
 
-// override is the queue's own template of kind, "" when it has none.
-func (s *Store) override(ctx context.Context, q querier, queueID int64, kind string) (string, error) {
+// override is the queue's own template of kind, "" when it has none. A
+// queue read from the database carries its templates' version, and what
+// was read at that version is kept (Store.templates): a delivery asks for
+// a template only after the queue's templates changed.
+func (s *Store) override(ctx context.Context, q querier, qu *Queue, kind string) (string, error) {
+	key := templateKey{qu.ID, kind}
+	if qu.templates.known {
+		if body, ok := s.templates.get(key, qu.templates.version); ok {
+			return body, nil
+		}
+	}
 	var body string
-	err := q.QueryRowContext(ctx, `SELECT body FROM queue_templates WHERE queue_id = $1 AND kind = $2`, queueID, kind).Scan(&body)
+	err := q.QueryRowContext(ctx, `SELECT body FROM queue_templates WHERE queue_id = $1 AND kind = $2`, qu.ID, kind).Scan(&body)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		err = nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("read template %s of queue %d: %w", kind, queueID, err)
+		return "", fmt.Errorf("read template %s of queue %d: %w", kind, qu.ID, err)
+	}
+	if qu.templates.known {
+		// Read after the queue: at its version or a later one.
+		s.templates.put(key, qu.templates.version, body)
 	}
 	return body, nil
+}
+
+// templatesVersion is a queue's templates_version as read with it.
+type templatesVersion struct {
+	version int64
+	known   bool // read with the queue (not a queue made up in Go)
+}
+
+type templateKey struct {
+	queue int64
+	kind  string
+}
+
+type templateEntry struct {
+	version int64
+	body    string
+}
+
+// templateCache holds the queues' own templates by the version of the
+// queue's templates they were read at.
+type templateCache struct {
+	mu sync.Mutex
+	m  map[templateKey]templateEntry
+}
+
+func (c *templateCache) get(k templateKey, version int64) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[k]
+	return e.body, ok && e.version == version
+}
+
+func (c *templateCache) put(k templateKey, version int64, body string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[templateKey]templateEntry{}
+	}
+	c.m[k] = templateEntry{version, body}
 }
 
 // SetTemplate gives the queue its own template of kind, used in place of
@@ -395,7 +448,7 @@ func (s *Store) PreviewTemplate(ctx context.Context, queue, kind string, ticket 
 			d.Requestor = t.Requestors[0]
 		}
 	}
-	own, err := s.override(ctx, s.db, q.ID, kind)
+	own, err := s.override(ctx, s.db, q, kind)
 	if err != nil {
 		return nil, err
 	}

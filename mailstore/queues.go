@@ -8,14 +8,20 @@ import (
 	"strings"
 )
 
-const queueCols = `id, name, address, comment_address, tag, description, created, lang, signature, notify_resolved, digest_default`
+const queueCols = `id, name, address, comment_address, tag, description, created, lang, signature, notify_resolved, digest_default, templates_version`
+
+// queueColsOf is queueCols of the queue called alias in a query.
+func queueColsOf(alias string) string {
+	return alias + "." + strings.ReplaceAll(queueCols, ", ", ", "+alias+".")
+}
 
 func scanQueue(row interface{ Scan(...any) error }) (*Queue, error) {
 	var q Queue
 	var created int64
-	if err := row.Scan(&q.ID, &q.Name, &q.Address, &q.CommentAddress, &q.Tag, &q.Description, &created, &q.Lang, &q.Signature, &q.NotifyResolved, &q.DigestDefault); err != nil {
+	if err := row.Scan(&q.ID, &q.Name, &q.Address, &q.CommentAddress, &q.Tag, &q.Description, &created, &q.Lang, &q.Signature, &q.NotifyResolved, &q.DigestDefault, &q.templates.version); err != nil {
 		return nil, err
 	}
+	q.templates.known = true
 	q.Created = fromMicros(created)
 	return &q, nil
 }

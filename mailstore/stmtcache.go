@@ -17,6 +17,13 @@ type stmtCache struct {
 }
 
 func (s *Store) prepared(ctx context.Context, query string) *sql.Stmt {
+	if s.d.remote {
+		// pgx prepares each query text once per connection by itself
+		// (its statement cache), and a statement prepared through
+		// database/sql would bypass the pipelined transactions
+		// (pipeline.go).
+		return nil
+	}
 	s.stmts.mu.Lock()
 	defer s.stmts.mu.Unlock()
 	if st, ok := s.stmts.m[query]; ok {

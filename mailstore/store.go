@@ -120,10 +120,11 @@ type Store struct {
 	templateFailures atomic.Int64
 	systemAddr       string // From of mail about no ticket; see WithSystemAddress
 
-	gc     committers // group commit of deliveries
-	stmts  stmtCache
-	secret atomic.Value // []byte: the reply-address secret, once read
-	queued outboxNotify // WithOutboxNotify
+	gc        committers // group commit of deliveries
+	stmts     stmtCache
+	templates templateCache // the queues' own templates (override)
+	secret    atomic.Value  // []byte: the reply-address secret, once read
+	queued    outboxNotify  // WithOutboxNotify
 }
 
 // Option configures Open.
@@ -201,10 +202,11 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*Store, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		s.d = postgresDialect
 		s.dsn = redactDSN(dsn)
-		s.db, err = sql.Open(s.d.driver, dsn)
+		connector, err := newPipeConnector(dsn)
 		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", s.dsn, err)
 		}
+		s.db = sql.OpenDB(connector)
 		s.db.SetMaxOpenConns(pgPool)
 		s.db.SetMaxIdleConns(pgPool)
 		s.db.SetConnMaxIdleTime(5 * time.Minute)
@@ -578,6 +580,9 @@ func (s *Store) tryTx(ctx context.Context, fn func(*sql.Tx) error, index bool) e
 		}
 	}
 	if err := tx.Commit(); err != nil {
+		if errors.Is(err, errNotCommitted) {
+			return fmt.Errorf("commit: %w", err) // as a failure before it
+		}
 		return fmt.Errorf("commit: %w", commitError{err})
 	}
 	committed = true

@@ -363,7 +363,7 @@ func (o *op) mailText(kind string, d *TemplateData) (rendered, error) {
 	d.Ticket = TemplateTicket{ID: o.t.id, Subject: o.t.subject, Status: o.t.status, Owner: owner}
 	d.Queue = TemplateQueue{Name: o.queue.Name, Address: o.queue.Address, CommentAddress: o.queue.CommentAddress}
 	d.Tag = subjectTag(o.queue, o.t.id)
-	override, err := o.s.override(o.ctx, o.tx, o.queue.ID, kind)
+	override, err := o.s.override(o.ctx, o.tx, o.queue, kind)
 	if err != nil {
 		return rendered{}, err
 	}

@@ -3,7 +3,9 @@ package mailstore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"mime"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -181,4 +183,48 @@ func TestResolvedNotice(t *testing.T) {
 			t.Errorf("resolve notice = %q", got)
 		}
 	})
+}
+
+// TestTemplateOnTwoFrontEnds: a front end keeps the queues' own templates
+// in memory, and a template set or reset through another front end (or
+// the CLI) is in effect for its next mail all the same.
+func TestTemplateOnTwoFrontEnds(t *testing.T) {
+	for _, db := range []struct {
+		name string
+		dsn  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "sak.db") }},
+		{"postgres", func(t *testing.T) string { return storetest.PostgresDSN(t) }},
+	} {
+		t.Run(db.name, func(t *testing.T) {
+			ctx := context.Background()
+			dsn := db.dsn(t)
+			a := storetest.Open(t, dsn)
+			storetest.Desk(t, a)
+			b := storetest.Open(t, dsn)
+			n := 0
+			ack := func(want string) {
+				t.Helper()
+				n++
+				// As smtpd routes each mail: the queue read afresh.
+				q, err := a.Queue(ctx, "support")
+				if err != nil {
+					t.Fatal(err)
+				}
+				from := fmt.Sprintf("kari%d@example.com", n)
+				mustDeliver(t, a, incoming(q, from, fmt.Sprintf("two%d@example.com", n), "Glemt passord", "Hjelp"))
+				got := lf(sent(t, a, mailstore.KindAutoReply, from))
+				if len(got) != 1 || !strings.Contains(got[0], want) {
+					t.Errorf("acknowledgement %d = %q, want %q in it", n, got, want)
+				}
+			}
+			ack("Received: Glemt passord")
+			mustDo(t, b.SetTemplate(ctx, "root", "support", mailstore.TmplAutoReply, "Subject: Takk\n\nSak {{.Ticket.ID}} er registrert.\n"))
+			ack("Sak 2 er registrert.")
+			mustDo(t, b.SetTemplate(ctx, "root", "support", mailstore.TmplAutoReply, "Subject: Takk\n\nSaken din har nummer {{.Ticket.ID}}.\n"))
+			ack("Saken din har nummer 3.")
+			mustDo(t, b.ResetTemplate(ctx, "root", "support", mailstore.TmplAutoReply))
+			ack("Received: Glemt passord")
+		})
+	}
 }

@@ -95,9 +95,7 @@ func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {
 func (o *op) lock(id int64) error {
 	o.asked = id
 	for hops := 0; ; hops++ {
-		var t ticketRow
-		err := o.tx.QueryRowContext(o.ctx, `SELECT id, queue_id, subject, status, owner_id, merged_into FROM tickets WHERE id = $1`+o.s.d.forUpdate, id).
-			Scan(&t.id, &t.queueID, &t.subject, &t.status, &t.ownerID, &t.mergedInto)
+		t, qu, err := o.lockRow(id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return refuse(ErrNotFound, "no ticket %d", id)
 		}
@@ -116,11 +114,36 @@ func (o *op) lock(id int64) error {
 				return refuse(ErrConflict, "ticket %d is purged: it takes no changes", t.id)
 			}
 		}
-		o.t = &t
-		o.queue, err = queueByID(o.ctx, o.tx, t.queueID)
-		return err
+		o.t, o.queue = t, qu
+		return nil
 	}
 }
+
+// lockRow reads and locks ticket id, and reads its queue in the same
+// statement (one round trip); sql.ErrNoRows when there is no such ticket.
+func (o *op) lockRow(id int64) (*ticketRow, *Queue, error) {
+	var t ticketRow
+	lock := ""
+	if o.s.d.forUpdate != "" {
+		lock = o.s.d.forUpdate + " OF t" // not the queue's row
+	}
+	qu, err := scanQueue(prefixed{o.tx.QueryRowContext(o.ctx, `SELECT t.id, t.queue_id, t.subject, t.status, t.owner_id, t.merged_into, `+queueColsOf("q")+`
+		FROM tickets t JOIN queues q ON q.id = t.queue_id WHERE t.id = $1`+lock, id),
+		[]any{&t.id, &t.queueID, &t.subject, &t.status, &t.ownerID, &t.mergedInto}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return &t, qu, nil
+}
+
+// prefixed scans first into its own destinations, then into the
+// caller's: a row of several things read by one statement.
+type prefixed struct {
+	row  interface{ Scan(...any) error }
+	dest []any
+}
+
+func (p prefixed) Scan(dest ...any) error { return p.row.Scan(append(p.dest, dest...)...) }
 
 // mustWork refuses unless the actor may work the ticket's queue.
 func (o *op) mustWork(what string) error {
@@ -492,7 +515,7 @@ func (s *Store) CreateTicket(ctx context.Context, actor string, nt NewTicket) (i
 			return err
 		}
 		for i, addr := range addrs {
-			if _, err := o.addPerson(addr, names[i], "requestor"); err != nil {
+			if err := o.addPerson(addr, names[i], "requestor"); err != nil {
 				return err
 			}
 		}
@@ -525,22 +548,22 @@ func (o *op) insertTicket(q *Queue, subject string) error {
 }
 
 // addPerson adds a requestor or Cc to the ticket, creating the user for an
-// unknown address. It reports whether the person was new on the ticket.
-func (o *op) addPerson(addr, name, role string) (bool, error) {
+// unknown address.
+func (o *op) addPerson(addr, name, role string) error {
 	u, err := ensureUser(o.ctx, o.tx, addr, name, o.now)
 	if err != nil {
-		return false, err
+		return err
 	}
 	return o.addUser(u, role)
 }
 
-// addUser adds a known user as a requestor or Cc; it reports whether the
-// user was new on the ticket.
-func (o *op) addUser(u *User, role string) (bool, error) {
-	res, err := o.tx.ExecContext(o.ctx, `INSERT INTO ticket_people (ticket_id, role, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, o.t.id, role, u.ID)
+// addUser adds a known user as a requestor or Cc, unless they are one.
+// Nothing waits for its answer: on PostgreSQL it goes with the next
+// statement that needs one (pipeline.go).
+func (o *op) addUser(u *User, role string) error {
+	_, err := o.tx.ExecContext(o.ctx, `INSERT INTO ticket_people (ticket_id, role, user_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, o.t.id, role, u.ID)
 	if err != nil {
-		return false, fmt.Errorf("add %s %s to ticket %d: %w", role, u.Email, o.t.id, err)
+		return fmt.Errorf("add %s %s to ticket %d: %w", role, u.Email, o.t.id, err)
 	}
-	n, err := res.RowsAffected()
-	return n > 0, err
+	return nil
 }
