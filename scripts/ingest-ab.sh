@@ -4,7 +4,9 @@
 # so that a machine whose speed drifts over minutes treats them alike. A
 # single run's sak/null ratio moves by several points on a shared machine;
 # compare the means of eight or more rounds, and the serve CPU per mail,
-# which drifts less than msg/s.
+# which drifts less than msg/s. On PostgreSQL the database's CPU per mail
+# (db ms/mail) is measured from /proc, the null sink's run included (it
+# touches no database).
 #
 #   scripts/ingest-ab.sh [-n RUNS] [-d sqlite|postgres] BIN_A BIN_B ...
 #
@@ -38,10 +40,10 @@ run() {
   dsn=$(ingest_db "$DB" "ab_$$_$i")
   ingest_run "$bin" "$dsn" "$work/run"
   ingest_drop "$dsn"
-  python3 - "$work/run.json" "$bin" "$i" "$(cat "$work/run.cpu")" "$(getconf CLK_TCK)" "$MSGS" >> "$work/runs" <<'PY'
+  python3 - "$work/run.json" "$bin" "$i" "$(cat "$work/run.cpu")" "$(getconf CLK_TCK)" "$MSGS" "$(cat "$work/run.dbcpu")" >> "$work/runs" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1])); bin, i, ticks, hz, n = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6])
-print(i, bin, r["sak"]["msgs_per_sec"], r["null"]["msgs_per_sec"], r["ratio"], 1000 * ticks / hz / n)
+r = json.load(open(sys.argv[1])); bin, i, ticks, hz, n, db = sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+print(i, bin, r["sak"]["msgs_per_sec"], r["null"]["msgs_per_sec"], r["ratio"], 1000 * ticks / hz / n, 1000 * db / hz / n)
 PY
   tail -1 "$work/runs"
 }
@@ -52,10 +54,10 @@ done
 python3 - "$work/runs" "$@" <<'PY'
 import sys, statistics as st
 rows = [l.split() for l in open(sys.argv[1])]
-print(f"{'binary':40} {'msg/s':>8} {'null':>8} {'ratio':>7} {'cpu ms/mail':>12}  (mean of {len(rows) // len(sys.argv[2:])} runs, ± standard deviation of msg/s)")
+print(f"{'binary':40} {'msg/s':>8} {'null':>8} {'ratio':>7} {'cpu ms/mail':>12} {'db ms/mail':>11}  (mean of {len(rows) // len(sys.argv[2:])} runs, ± standard deviation of msg/s)")
 for b in sys.argv[2:]:
     rs = [r for r in rows if r[1] == b]
-    sak, null, ratio, cpu = ([float(r[k]) for r in rs] for k in (2, 3, 4, 5))
+    sak, null, ratio, cpu, db = ([float(r[k]) for r in rs] for k in (2, 3, 4, 5, 6))
     sd = st.stdev(sak) if len(sak) > 1 else 0
-    print(f"{b:40} {st.mean(sak):8.0f} {st.mean(null):8.0f} {100 * st.mean(ratio):6.1f}% {st.mean(cpu):12.3f}  ±{sd:.0f}")
+    print(f"{b:40} {st.mean(sak):8.0f} {st.mean(null):8.0f} {100 * st.mean(ratio):6.1f}% {st.mean(cpu):12.3f} {st.mean(db):11.3f}  ±{sd:.0f}")
 PY

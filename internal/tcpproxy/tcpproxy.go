@@ -173,7 +173,7 @@ func (p *Proxy) pipe(dst, src net.Conn, seen func()) {
 	}()
 	for c := range q {
 		if d := time.Until(c.at.Add(p.Delay)); d > 0 {
-			time.Sleep(d)
+			sleep(d)
 		}
 		if _, err := dst.Write(c.b); err != nil {
 			src.Close() // ends the reader
