@@ -404,7 +404,8 @@ func (o *op) thread(in *Incoming) (int64, bool, error) {
 			return id, false, err
 		}
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queues WHERE LOWER(tag) = LOWER($1)`, t.Tag).Scan(&n); err != nil {
+		// A queue's tag now or before: replies carry the tag of their time.
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+queueTags+` n WHERE LOWER(n.tag) = LOWER($1)`, t.Tag).Scan(&n); err != nil {
 			return 0, false, fmt.Errorf("look up subject tag: %w", err)
 		}
 		if n == 0 {
