@@ -12,7 +12,7 @@ import (
 // tag (SetQueue) keeps the old one in queue_renames: the history of
 // tickets names queues as they were called then (move rows, which are
 // never rewritten), and replies carry the tags of their time. A name or
-// tag, once a queue's, is never another queue's (checkRenames), so each
+// tag, once a queue's, is never another queue's (checkFree), so each
 // means one queue for good: a caseworker still sees the tickets moved out
 // of their queue before it was renamed, a reply tagged with the old tag
 // still threads to its ticket, and a former name still finds its queue
