@@ -260,6 +260,8 @@ type QueueSettings struct {
 	DigestDefault  *string `json:"digest_default"`
 	Address        *string `json:"address"`
 	CommentAddress *string `json:"comment_address"`
+	Name           *string `json:"name"`
+	Tag            *string `json:"tag"`
 }
 
 func (a *api) setQueue(w http.ResponseWriter, r *http.Request, c *who) (any, error) {

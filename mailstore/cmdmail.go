@@ -45,7 +45,7 @@ func (o *op) unknownCommands(in *Incoming, from *User) error {
 }
 
 // noSuchTicket holds back a verified caseworker's mail whose subject tag
-// is one of their queue's with a ticket number that does not exist (the
+// is one of their queue's (now or before) with a ticket number that does not exist (the
 // mail threaded nowhere): made a new ticket, it would have the caseworker
 // as its requestor and auto-reply to them. The mail is kept in
 // quarantine, where a sysadmin can release it as a new ticket, and the
@@ -58,7 +58,8 @@ func (o *op) noSuchTicket(in *Incoming, from *User) (*Delivery, error) {
 	}
 	for _, t := range in.Tags {
 		var qid int64
-		err := o.tx.QueryRowContext(o.ctx, `SELECT id FROM queues WHERE LOWER(tag) = LOWER($1) AND disabled = FALSE ORDER BY id LIMIT 1`, t.Tag).Scan(&qid)
+		err := o.tx.QueryRowContext(o.ctx, `SELECT q.id FROM queues q JOIN `+queueTags+` n ON n.queue_id = q.id
+			WHERE LOWER(n.tag) = LOWER($1) AND q.disabled = FALSE ORDER BY q.id LIMIT 1`, t.Tag).Scan(&qid)
 		if err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				continue // another tracker's tag

@@ -403,15 +403,13 @@ func (o *op) thread(in *Incoming) (int64, bool, error) {
 		if id, ok, err := importedTicket(ctx, tx, t.Tag, t.ID); err != nil || ok {
 			return id, false, err
 		}
+		// The ticket, if the tag is a queue's, now or before (replies
+		// carry the tag of their time): another tracker's tag, or no
+		// such ticket, threads nothing.
 		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM queues WHERE LOWER(tag) = LOWER($1)`, t.Tag).Scan(&n); err != nil {
-			return 0, false, fmt.Errorf("look up subject tag: %w", err)
-		}
-		if n == 0 {
-			continue // another tracker's tag
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets WHERE id = $1`, t.ID).Scan(&n); err != nil {
-			return 0, false, fmt.Errorf("look up ticket %d: %w", t.ID, err)
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets WHERE id = $1
+			AND EXISTS (SELECT 1 FROM `+queueTags+` n WHERE LOWER(n.tag) = LOWER($2))`, t.ID, t.Tag).Scan(&n); err != nil {
+			return 0, false, fmt.Errorf("look up ticket %d by subject tag %s: %w", t.ID, t.Tag, err)
 		}
 		if n > 0 {
 			signed, err := o.signedTicket(in)

@@ -102,6 +102,8 @@ type QueueDetail struct {
 	Members []Member `json:"members"`
 	// Groups are the roles granted to groups, shown as Members are.
 	Groups []QueueGroup `json:"groups,omitempty"`
+	// Renames are the changes of its name and subject tag, oldest first.
+	Renames []QueueRename `json:"renames,omitempty"`
 }
 
 // QueueDetail is the queue named name with its members as the user sees
@@ -111,10 +113,14 @@ func (r *Reader) QueueDetail(ctx context.Context, name string) (*QueueDetail, er
 	if err != nil {
 		return nil, err
 	}
+	rs, err := queueRenames(ctx, r.s.db, q.ID)
+	if err != nil {
+		return nil, err
+	}
 	ms, err := r.Members(ctx, q.Name)
 	switch {
 	case errors.Is(err, ErrPermission):
-		return &QueueDetail{Queue: q}, nil
+		return &QueueDetail{Queue: q, Renames: rs}, nil
 	case err != nil:
 		return nil, err
 	case ms == nil:
@@ -124,7 +130,7 @@ func (r *Reader) QueueDetail(ctx context.Context, name string) (*QueueDetail, er
 	if err != nil {
 		return nil, err
 	}
-	return &QueueDetail{Queue: q, Members: ms, Groups: gs}, nil
+	return &QueueDetail{Queue: q, Members: ms, Groups: gs, Renames: rs}, nil
 }
 
 // UploadAttachment is FileAttachment for a file named by someone else

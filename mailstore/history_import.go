@@ -180,8 +180,10 @@ func (im *Importer) ImportQueue(ctx context.Context, iq ImportQueue) (*Queue, bo
 	return q, err == nil, err
 }
 
+// queueByNameAny is the queue, enabled or not, that has or had the name:
+// an import resumed after a rename goes on into the renamed queue.
 func queueByNameAny(ctx context.Context, q querier, name string) (*Queue, error) {
-	qu, err := scanQueue(q.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE name = $1`, strings.ToLower(name)))
+	qu, err := scanQueue(q.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE `+named("$1"), strings.ToLower(name)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, refuse(ErrUnknownQueue, "no queue %q", name)
 	}

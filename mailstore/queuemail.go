@@ -53,10 +53,16 @@ type QueueChange struct {
 	// Address and CommentAddress are the queue's new addresses: only
 	// sysadmins change them, and each stays unique.
 	Address, CommentAddress *string
+	// Name and Tag are the queue's new name and subject tag: only
+	// sysadmins change them, and each is no other queue's, now or
+	// before; the old ones keep meaning the queue (queuenames.go).
+	Name, Tag *string
 }
 
-// SetQueue changes how a queue's mail is written, and its addresses. The
-// queue's managers and sysadmins may; only sysadmins change addresses.
+// SetQueue changes how a queue's mail is written, its addresses, its
+// name and its subject tag. The queue's managers and sysadmins may; only
+// sysadmins change addresses, name and tag. A refused change changes
+// nothing.
 func (s *Store) SetQueue(ctx context.Context, actor, queue string, c QueueChange) (*Queue, error) {
 	if c.Lang != nil {
 		if err := validLang(*c.Lang); err != nil {
@@ -83,14 +89,35 @@ func (s *Store) SetQueue(ctx context.Context, actor, queue string, c QueueChange
 			*a = v
 		}
 	}
+	if c.Name != nil {
+		name := strings.ToLower(strings.TrimSpace(*c.Name))
+		if !isName(name, false) {
+			return nil, refuse(ErrInvalid, "queue name %q is not valid: use lower-case letters, digits, '.', '-' and '_'", *c.Name)
+		}
+		c.Name = &name
+	}
+	if c.Tag != nil {
+		tag := strings.TrimSpace(*c.Tag)
+		if !isName(tag, true) {
+			return nil, refuse(ErrInvalid, "subject tag %q is not valid: use letters, digits, '.', '-' and '_'", *c.Tag)
+		}
+		c.Tag = &tag
+	}
 	var q *Queue
+	var renames []QueueRename
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		renames = nil
 		var err error
 		if q, err = managedQueue(ctx, tx, actor, queue, "change"); err != nil {
 			return err
 		}
 		if c.Address != nil || c.CommentAddress != nil {
 			if err := q.checkAddresses(ctx, tx, actor, c); err != nil {
+				return err
+			}
+		}
+		if c.Name != nil || c.Tag != nil {
+			if renames, err = q.checkRenames(ctx, tx, actor, c, s.now()); err != nil {
 				return err
 			}
 		}
@@ -118,13 +145,22 @@ func (s *Store) SetQueue(ctx context.Context, actor, queue string, c QueueChange
 		if c.CommentAddress != nil {
 			err = errors.Join(err, set("comment_address", *c.CommentAddress))
 		}
+		for _, r := range renames { // What is the column: name or tag
+			err = errors.Join(err, set(r.What, r.New), q.recordRename(ctx, tx, r))
+		}
 		if err != nil {
 			return err
 		}
-		q, err = queueByName(ctx, tx, q.Name)
+		q, err = queueByID(ctx, tx, q.ID)
 		return err
 	})
-	return q, err
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range renames {
+		s.log.Info("queue "+r.What+" changed", "queue", q.Name, "old", r.Old, "new", r.New, "by", r.By)
+	}
+	return q, nil
 }
 
 // checkAddresses refuses new addresses of q unless actor is a sysadmin and
@@ -175,7 +211,7 @@ func (s *Store) SwitchQueue(ctx context.Context, actor, queue string, enable boo
 		}
 		var id int64
 		var disabled bool
-		err := tx.QueryRowContext(ctx, `SELECT id, disabled FROM queues WHERE name = $1`, strings.ToLower(queue)).Scan(&id, &disabled)
+		err := tx.QueryRowContext(ctx, `SELECT id, disabled FROM queues WHERE `+named("$1"), strings.ToLower(queue)).Scan(&id, &disabled)
 		if errors.Is(err, sql.ErrNoRows) {
 			return refuse(ErrUnknownQueue, "no queue %q: see 'sak queue list'", queue)
 		}

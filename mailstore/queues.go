@@ -78,8 +78,8 @@ func (s *Store) CreateQueue(ctx context.Context, actor string, nq NewQueue) (*Qu
 		if _, err := requireSysadmin(ctx, tx, actor, "create queues"); err != nil {
 			return err
 		}
-		if _, err := queueByName(ctx, tx, name); err == nil {
-			return refuse(ErrConflict, "queue %s exists already", name)
+		if err := checkFree(ctx, tx, "name", name, 0); err != nil {
+			return err
 		}
 		for _, ad := range []string{addr, comment} {
 			if other, _, err := queueByAddress(ctx, tx, ad); err == nil {
@@ -144,8 +144,9 @@ func (s *Store) QueueByAddress(ctx context.Context, addr string) (q *Queue, comm
 	return q, comment, err
 }
 
+// queueByName is the enabled queue that has or had the name (any case).
 func queueByName(ctx context.Context, q querier, name string) (*Queue, error) {
-	qu, err := scanQueue(q.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE name = $1 AND disabled = FALSE`, strings.ToLower(name)))
+	qu, err := scanQueue(q.QueryRowContext(ctx, `SELECT `+queueCols+` FROM queues WHERE `+named("$1")+` AND disabled = FALSE`, strings.ToLower(name)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, refuse(ErrUnknownQueue, "no queue %q: see 'sak queue list'", name)
 	}

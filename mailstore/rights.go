@@ -73,10 +73,11 @@ func sightOf(ctx context.Context, q querier, u *User, id, asked int64) (*sight, 
 		return &sight{all: true, ticket: id, askedID: asked}, nil
 	}
 	// Moved away from a queue of theirs: the last such move. Move rows
-	// name the queues, which are never renamed.
+	// name the queues as they were called then: a name, once a queue's,
+	// names it for good (queuenames.go).
 	var created, txn int64
-	err := q.QueryRowContext(ctx, `SELECT x.created, x.id FROM transactions x JOIN queues q ON q.name = x.old_value
-		WHERE x.ticket_id = $1 AND x.type = 'move' AND `+holdsRole("$2", "q.id")+`
+	err := q.QueryRowContext(ctx, `SELECT x.created, x.id FROM transactions x JOIN `+queueNames+` n ON n.name = x.old_value
+		WHERE x.ticket_id = $1 AND x.type = 'move' AND `+holdsRole("$2", "n.queue_id")+`
 		ORDER BY x.created DESC, x.id DESC LIMIT 1`, id, u.ID).Scan(&created, &txn)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, refuse(ErrNotFound, "no ticket %d", asked)

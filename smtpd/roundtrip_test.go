@@ -23,7 +23,7 @@ import (
 var roundTripLimits = map[string]int64{
 	"new ticket, acknowledged":     11,
 	"new ticket, automatic sender": 10,
-	"follow-up by subject tag":     11,
+	"follow-up by subject tag":     10,
 	"follow-up by In-Reply-To":     9,
 }
 

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -181,6 +182,19 @@ func (d *daemon) stop() {
 	case <-done:
 		return
 	default:
+	}
+	if d.t.Failed() {
+		// What the daemon was doing when the test failed: SIGQUIT makes
+		// a Go program print every goroutine's stack as it exits.
+		cmd.Process.Signal(syscall.SIGQUIT)
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+		d.t.Logf("sak serve's log and goroutines when the test failed:\n%s", d.logText())
+		return
 	}
 	cmd.Process.Signal(os.Interrupt)
 	select {

@@ -227,6 +227,21 @@ func (e *Env) MustRunAs(as string, args ...string) string {
 	return r.Out
 }
 
+// Refusals runs each command, its user first, and fails the test when one
+// exits 0: "(user: args) stderr" for each, as a golden file shows them.
+func (e *Env) Refusals(cmds [][]string) []string {
+	e.T.Helper()
+	var out []string
+	for _, c := range cmds {
+		r := e.RunAs(c[0], c[1:]...)
+		if r.Code == 0 {
+			e.T.Errorf("%v as %s: exit 0, want a refusal", c[1:], c[0])
+		}
+		out = append(out, "("+c[0]+": "+strings.Join(c[1:], " ")+") "+r.Err)
+	}
+	return out
+}
+
 // JSON runs sak with args and -o json as the given user and decodes the
 // output into v.
 func (e *Env) JSON(as string, v any, args ...string) {

@@ -25,12 +25,12 @@ type SetOptions struct {
 // NewCmdSet is 'sak queue set'.
 func NewCmdSet(f *cmdutil.Factory, runF func(*SetOptions) error) *cobra.Command {
 	opts := &SetOptions{Factory: f}
-	var lang, digest, addr, comment string
+	var lang, digest, addr, comment, name, tag string
 	var resolved bool
 	cmd := &cobra.Command{
-		Use:     "set NAME [--lang nb|en|nb+en] [--signature-file F] [--notify-resolved[=false]] [--digest-default HH:MM|off] [--address A] [--comment-address A]",
+		Use:     "set NAME [--lang nb|en|nb+en] [--signature-file F] [--notify-resolved[=false]] [--digest-default HH:MM|off] [--address A] [--comment-address A] [--name N] [--tag T]",
 		Aliases: []string{"edit"},
-		Short:   "Set how a queue's mail is written, and its addresses",
+		Short:   "Set how a queue's mail is written, its addresses, name and tag",
 		Long: `Set the language of the mail sak writes for a queue: nb (Norwegian
 bokmål), en (English) or nb+en (the acknowledgement and the resolve notice
 in both, Norwegian first; mail to caseworkers in Norwegian). New queues
@@ -46,11 +46,21 @@ queue's caseworkers who chose none ('sak user set LOGIN --digest').
 no other queue's and no user's. Mail to an old address is refused from then
 on, as mail to no queue: tell the senders first.
 
-The queue's managers and sysadmins may; only sysadmins change addresses.
-'sak queue edit' is the same command.`,
+--name renames the queue; its addresses, tickets and roles stay as they
+are, and so does its subject tag. --tag changes the subject tag of the
+mail sak writes ("[TAG #ID]"). A queue keeps its old names and tags: the
+history says what it said, a caseworker still sees the tickets moved out
+of the queue before, the old name still finds the queue ('sak mailgate
+--queue OLD' keeps delivering), and replies with the old tag still thread
+to their tickets. So a name or tag that is or was another queue's, in any
+case, is refused. 'sak queue show' lists the renames.
+
+The queue's managers and sysadmins may; only sysadmins change addresses,
+name and tag. 'sak queue edit' is the same command.`,
 		Example: `  sak queue set opptak --lang nb+en --signature-file opptak-signatur.txt
   sak queue set support --notify-resolved --digest-default 07:30
-  sak queue edit support --address help@example.org --comment-address help-comment@example.org`,
+  sak queue edit support --address help@example.org --comment-address help-comment@example.org
+  sak queue edit support --name helpdesk --tag HD`,
 		Args:              cmdutil.ExactArgs(1),
 		ValidArgsFunction: completeQueues(f),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -71,8 +81,14 @@ The queue's managers and sysadmins may; only sysadmins change addresses.
 			if fl.Changed("comment-address") {
 				opts.Change.CommentAddress = &comment
 			}
+			if fl.Changed("name") {
+				opts.Change.Name = &name
+			}
+			if fl.Changed("tag") {
+				opts.Change.Tag = &tag
+			}
 			if opts.Change == (mailstore.QueueChange{}) && opts.SignatureFile == "" {
-				return cmdutil.FlagErrorf("%s: nothing to set: give --lang, --signature-file, --notify-resolved, --digest-default, --address or --comment-address", cmd.CommandPath())
+				return cmdutil.FlagErrorf("%s: nothing to set: give --lang, --signature-file, --notify-resolved, --digest-default, --address, --comment-address, --name or --tag", cmd.CommandPath())
 			}
 			if runF != nil {
 				return runF(opts)
@@ -85,6 +101,8 @@ The queue's managers and sysadmins may; only sysadmins change addresses.
 	cmd.Flags().BoolVar(&resolved, "notify-resolved", false, "mail requestors when their ticket is resolved")
 	cmd.Flags().StringVar(&addr, "address", "", "the queue's new correspond `ADDRESS` (sysadmins)")
 	cmd.Flags().StringVar(&comment, "comment-address", "", "the queue's new comment `ADDRESS` (sysadmins)")
+	cmd.Flags().StringVar(&name, "name", "", "the queue's new `NAME` (sysadmins)")
+	cmd.Flags().StringVar(&tag, "tag", "", "the queue's new subject `TAG` (sysadmins)")
 	cmd.Flags().StringVar(&digest, "digest-default", "", "daily digest `time` (HH:MM, or off) of caseworkers who chose none")
 	return cmd
 }
@@ -109,7 +127,14 @@ func setRun(opts *SetOptions) error {
 	if f.JSON() {
 		return cmdutil.PrintJSON(f.IOStreams.Out, q)
 	}
-	_, err = fmt.Fprintf(f.IOStreams.Out, "Queue %s (%s, comments %s): mail in %s, resolve notice %s, digest default %s.\n",
+	out := f.IOStreams.Out
+	if opts.Change.Name != nil {
+		fmt.Fprintf(out, "Queue %s is called %s now; the old name still finds it.\n", cmdutil.Sanitize(opts.Name), cmdutil.Sanitize(q.Name))
+	}
+	if opts.Change.Tag != nil {
+		fmt.Fprintf(out, "Mail sak writes for %s is tagged [%s #ID] now; replies with the queue's old tags still thread.\n", cmdutil.Sanitize(q.Name), cmdutil.Sanitize(q.Tag))
+	}
+	_, err = fmt.Fprintf(out, "Queue %s (%s, comments %s): mail in %s, resolve notice %s, digest default %s.\n",
 		cmdutil.Sanitize(q.Name), cmdutil.Sanitize(q.Address), cmdutil.Sanitize(q.CommentAddress), q.Lang, onOff(q.NotifyResolved), or(q.DigestDefault, "off"))
 	return err
 }

@@ -65,6 +65,12 @@ func printDetail(f *cmdutil.Factory, d *mailstore.QueueDetail) error {
 	field("Address", d.Address)
 	field("Comment address", d.CommentAddress)
 	field("Subject tag", fmt.Sprintf("[%s #ID]", d.Tag))
+	former := map[string][]string{}
+	for _, r := range d.Renames {
+		former[r.What] = append(former[r.What], fmt.Sprintf("%s (until %s, %s)", r.Old, cmdutil.FormatTime(r.At, f.Loc()), or(r.By, "?")))
+	}
+	field("Former names", strings.Join(former["name"], ", "))
+	field("Former tags", strings.Join(former["tag"], ", "))
 	field("Description", d.Description)
 	field("Language", d.Lang)
 	field("Resolve notice", onOff(d.NotifyResolved))

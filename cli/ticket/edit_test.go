@@ -26,14 +26,7 @@ func historyLen(t *testing.T, e *clitest.Env, id string) int {
 func refusals(t *testing.T, e *clitest.Env, id string, cmds [][]string) []string {
 	t.Helper()
 	before := historyLen(t, e, id)
-	var out []string
-	for _, c := range cmds {
-		r := e.RunAs(c[0], c[1:]...)
-		if r.Code == 0 {
-			t.Errorf("%v as %s: exit 0, want a refusal", c[1:], c[0])
-		}
-		out = append(out, "("+c[0]+": "+strings.Join(c[1:], " ")+") "+r.Err)
-	}
+	out := e.Refusals(cmds)
 	if after := historyLen(t, e, id); after != before {
 		t.Errorf("refused commands changed ticket %s: %d transactions, want %d", id, after, before)
 	}
