@@ -44,6 +44,7 @@ func TestCopyTo(t *testing.T) {
 	dst := storetest.Postgres(t)
 	tables := map[string]int64{}
 	must(src.CopyTo(ctx, dst, func(table string, rows int64) { tables[table] = rows }))
+	checkVectors(t, dst)
 
 	for table, rows := range tables {
 		var n int64

@@ -111,3 +111,6 @@ func MigrateTo(ctx context.Context, s *Store, v int) error {
 	}
 	return nil
 }
+
+// PGFold is pgFold.
+var PGFold = pgFold

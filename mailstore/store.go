@@ -74,6 +74,9 @@ type dialect struct {
 	check func(s *Store, ctx context.Context, h *Health, schema bool) error
 	// contains is a condition format: its first string holds its second.
 	contains string
+	// foldInGo: a mail's insert hands its folded text (pgFold) to the
+	// database, which makes the search vector of it (migration 25).
+	foldInGo bool
 }
 
 var (
@@ -88,7 +91,7 @@ var (
 		name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", contains: "strpos(%s, %s) > 0",
 		hasMigrations: `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`,
 		migrateLock:   `SELECT pg_advisory_lock(7305873)`, migrateUnlock: `SELECT pg_advisory_unlock(7305873)`,
-		committers: 4, remote: true,
+		committers: 4, remote: true, foldInGo: true,
 		search:       postgresSearch,
 		fixTicketSeq: `SELECT setval(pg_get_serial_sequence('tickets', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM tickets), 1))`,
 		check:        (*Store).checkPostgres,
