@@ -79,6 +79,10 @@ done
 for label in sqlite postgres; do
   while IFS=$'\t' read -r k v; do row "$k" "$v"; done < <(ingest_report $label)
 done
+# PostgreSQL's CPU per mail over its runs (pg_ticks), and the round trips
+# a delivery costs it (TestRoundTripsPerDelivery).
+row "PostgreSQL CPU per mail (its processes, from /proc)" "$(cat "$work"/postgres-*.dbcpu | awk -v hz="$(getconf CLK_TCK)" -v n="$MSGS" '{s+=$1; k++} END {printf "%.2f ms (mean of %d runs)", 1000*s/hz/n/k, k}')"
+row "round trips to PostgreSQL per delivery" "$(SAK_TEST_POSTGRES=$PG go test ./smtpd -run TestRoundTripsPerDelivery -count=1 -v | sed -nE 's/.*roundtrip_test.go:[0-9]+: (.*[^ ]) +([0-9]+) round trips/\1: \2/p' | paste -sd';' | sed 's/;/; /g')"
 
 # big_message [HEADER]: RSS growth of one 20 MiB message (a base64
 # attachment) on SQLite; with HEADER "X-Spam-Flag: YES" it is quarantined.
