@@ -85,6 +85,7 @@ type waitingExec struct {
 }
 
 func (c *pipeConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	c.tx = nil // a transaction's end clears it; a new one never inherits it
 	if ctx.Value(pipelineKey{}) == nil || opts != (driver.TxOptions{}) {
 		return c.Conn.BeginTx(ctx, opts)
 	}
