@@ -226,21 +226,18 @@ func (s *Store) copyRows(ctx context.Context, tx pgx.Tx, t copyTable) (int64, er
 		return 0, err
 	}
 	defer rows.Close()
-	src := &copySource{rows: rows, types: types, vals: make([]any, len(cols)), ptrs: make([]any, len(cols)), fold: -1}
-	for i := range src.vals {
-		src.ptrs[i] = &src.vals[i]
-	}
+	scanned := len(cols)
+	src := &copySource{rows: rows, types: types, fold: -1}
 	// A mail's text folded in Go, of which the destination's trigger
-	// makes its search vector (migration 25).
+	// makes its search vector (migration 25): one more value than read.
 	if t.name == "messages" && slices.Contains(t.cols, "fold_text") && !have["fold_text"] {
-		if i := slices.Index(cols, "text"); i >= 0 {
-			src.fold = i
-			src.vals = append(src.vals, nil)
-			for i := range src.ptrs {
-				src.ptrs[i] = &src.vals[i] // vals moved
-			}
+		if src.fold = slices.Index(cols, "text"); src.fold >= 0 {
 			cols = append(cols, "fold_text")
 		}
+	}
+	src.vals, src.ptrs = make([]any, len(cols)), make([]any, scanned)
+	for i := range src.ptrs {
+		src.ptrs[i] = &src.vals[i]
 	}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, cols, src)
 	if err != nil {

@@ -305,15 +305,11 @@ func (r *pipeRows) Next(dest []driver.Value) error {
 		return err
 	}
 	for i, v := range vals {
-		if dest[i], err = driverValue(v); err != nil {
+		// database/sql's own value types: int32 as int64, a numeric as
+		// its Value, time.Time as it is.
+		if dest[i], err = driver.DefaultParameterConverter.ConvertValue(v); err != nil {
 			return fmt.Errorf("column %s: %w", r.Columns()[i], err)
 		}
 	}
 	return nil
-}
-
-// driverValue turns what pgx decoded into one of database/sql's value
-// types: int32 into int64, a numeric into its Value, time.Time as it is.
-func driverValue(v any) (driver.Value, error) {
-	return driver.DefaultParameterConverter.ConvertValue(v)
 }

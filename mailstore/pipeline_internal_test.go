@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"testing"
 
@@ -28,17 +27,12 @@ func TestPipelinedTx(t *testing.T) {
 		}
 		t.Skip("SAK_TEST_POSTGRES not set")
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := tcpproxy.Start(u.Host, 0)
+	proxy, dsn, err := tcpproxy.StartURL(base, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
-	u.Host = proxy.Addr()
-	connector, err := newPipeConnector(u.String())
+	connector, err := newPipeConnector(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package smtpd
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"testing"
 
 	"sak/internal/tcpproxy"
@@ -28,17 +27,12 @@ var roundTripLimits = map[string]int64{
 }
 
 func TestRoundTripsPerDelivery(t *testing.T) {
-	u, err := url.Parse(storetest.PostgresDSN(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy, err := tcpproxy.Start(u.Host, 0)
+	proxy, dsn, err := tcpproxy.StartURL(storetest.PostgresDSN(t), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { proxy.Close() })
-	u.Host = proxy.Addr()
-	s := storetest.Open(t, u.String())
+	s := storetest.Open(t, dsn)
 	storetest.Desk(t, s)
 	d := &Deliverer{Store: s}
 	ctx := context.Background()

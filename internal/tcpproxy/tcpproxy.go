@@ -11,6 +11,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,6 +34,21 @@ type Proxy struct {
 // Start listens on a free loopback port and serves in the background.
 func Start(target string, delay time.Duration) (*Proxy, error) {
 	return Listen("127.0.0.1:0", target, delay)
+}
+
+// StartURL starts a proxy to the host of rawURL (a database's DSN, say)
+// and returns it with rawURL pointed at the proxy.
+func StartURL(rawURL string, delay time.Duration) (*Proxy, string, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := Start(u.Host, delay)
+	if err != nil {
+		return nil, "", err
+	}
+	u.Host = p.Addr()
+	return p, u.String(), nil
 }
 
 // Listen listens on addr and serves in the background.

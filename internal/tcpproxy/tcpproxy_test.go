@@ -8,8 +8,9 @@ import (
 	"time"
 )
 
-// echo serves lines back to their sender until it closes.
-func echo(t *testing.T) string {
+// serve accepts connections on a loopback port, each handled by handle
+// in a goroutine of its own, and returns the port's address.
+func serve(t *testing.T, handle func(net.Conn)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -22,10 +23,16 @@ func echo(t *testing.T) string {
 			if err != nil {
 				return
 			}
-			go func() { io.Copy(c, c); c.Close() }()
+			go handle(c)
 		}
 	}()
 	return ln.Addr().String()
+}
+
+// echo serves lines back to their sender until it closes.
+func echo(t *testing.T) string {
+	t.Helper()
+	return serve(t, func(c net.Conn) { io.Copy(c, c); c.Close() })
 }
 
 // batches answers "ok" to each line "." it reads, and nothing to the
@@ -33,33 +40,19 @@ func echo(t *testing.T) string {
 // it has all of it, so that no answer comes between its parts.
 func batches(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return serve(t, func(c net.Conn) {
+		defer c.Close()
+		r := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
+			l, err := r.ReadString('\n')
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				r := bufio.NewReader(c)
-				for {
-					l, err := r.ReadString('\n')
-					if err != nil {
-						return
-					}
-					if l == ".\n" {
-						c.Write([]byte("ok\n"))
-					}
-				}
-			}()
+			if l == ".\n" {
+				c.Write([]byte("ok\n"))
+			}
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 func TestRoundTrips(t *testing.T) {
