@@ -45,6 +45,15 @@ func TestCopyTo(t *testing.T) {
 	tables := map[string]int64{}
 	must(src.CopyTo(ctx, dst, func(table string, rows int64) { tables[table] = rows }))
 	checkVectors(t, dst)
+	// The planner has statistics of the copied rows (only ANALYZE makes
+	// pg_stats rows; autovacuum takes a minute to come).
+	for _, table := range []string{"tickets", "messages", "transactions"} {
+		var n int
+		must(dst.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1`, table).Scan(&n))
+		if n == 0 {
+			t.Errorf("%s: no planner statistics after the copy", table)
+		}
+	}
 
 	for table, rows := range tables {
 		var n int64

@@ -11,6 +11,9 @@
 #                                        sakgen made before; it is migrated)
 #   INGEST_RUNS=N                       (ingest runs per database, default
 #                                        3; the median ratio is reported)
+#   PG_QUERIES=0                        (no PostgreSQL query section: it
+#                                        copies the store into a schema,
+#                                        bench_<store>, kept for next time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TICKETS=${TICKETS:-50000}
@@ -145,6 +148,7 @@ timing "sak ticket show $big ($ntx transactions)" bin/sak ticket show "$big"
 segs=$(sql "SELECT COUNT(DISTINCT id >> 37) FROM messages_fts_data WHERE id >> 37 > 0")
 if [ "$segs" -eq 1 ]; then seg="1 index segment"; else seg="$segs index segments"; fi
 timing "sak search vitnemål ($seg)" bin/sak search vitnemål
+timing "sak search '\"previous mail\"' (a phrase in every reply)" bin/sak search '"previous mail"'
 timing "sak stats --queue $q --since 3y" bin/sak stats --queue $q --since 3y
 
 # The same through the API, as on a caseworker's machine: sak serve --http
@@ -197,6 +201,38 @@ if [ "$segs" -gt 1 ]; then
   t0=$(date +%s%N); bin/sak db optimize >/dev/null; t1=$(date +%s%N)
   row "sak db optimize ($segs segments into 1)" "$(( (t1 - t0) / 1000000000 )) s"
   timing "sak search vitnemål (1 index segment)" bin/sak search vitnemål
+fi
+
+# PostgreSQL: the same store copied into a schema of its own with
+# 'sak db copy' (kept for the next run, like the SQLite store; PG_KEEP=0
+# drops it at the end), then the same queries as whole processes.
+if [ "${PG_QUERIES:-1}" = 1 ]; then
+  kill "${pids[@]}" 2>/dev/null || true
+  schema=bench_$(basename "$store" .db | tr -c 'a-zA-Z0-9_\n' _)
+  case $PG in *\?*) pgdsn="$PG&search_path=$schema" ;; *) pgdsn="$PG?search_path=$schema" ;; esac
+  psqls() { PGOPTIONS="$PGOPTIONS -c search_path=$schema" psql "$PG" "$@"; }
+  copied=$(psql "$PG" -Atc "SELECT COUNT(*) FROM pg_tables WHERE schemaname = '$schema' AND tablename = 'tickets'")
+  if [ "$copied" = 1 ] && [ "$(psqls -Atc 'SELECT COUNT(*) FROM messages')" != "$msgs" ]; then
+    psql "$PG" -qc "DROP SCHEMA $schema CASCADE"; copied=0
+  fi
+  if [ "$copied" != 1 ]; then
+    echo "== sak db copy into PostgreSQL schema $schema"
+    psql "$PG" -qc "DROP SCHEMA IF EXISTS $schema CASCADE; CREATE SCHEMA $schema"
+    SAK_DB=$pgdsn bin/sak db migrate >/dev/null
+    t0=$EPOCHREALTIME
+    bin/sak db copy --to "$pgdsn" >"$work/copy.log"
+    t1=$EPOCHREALTIME
+    row "PostgreSQL: sak db copy of the store (COPY, one transaction, then ANALYZE)" "$(awk -v u=$(( 10#${t1//[.,]/} - 10#${t0//[.,]/} )) 'BEGIN{printf "%d min %d s", u/60e6, (u/1e6)%60}'), $(psqls -Atc 'SELECT COUNT(*) FROM messages') mails"
+  fi
+  pg() { SAK_DB=$pgdsn bin/sak "$@"; }
+  timing "PostgreSQL: sak ticket list --queue $q --status open" pg ticket list --queue $q --status open
+  timing "PostgreSQL: sak ticket show $big ($ntx transactions)" pg ticket show "$big"
+  timing "PostgreSQL: sak search vitnemål" pg search vitnemål
+  timing "PostgreSQL: sak search '\"previous mail\"' (a phrase in every reply)" pg search '"previous mail"'
+  timing "PostgreSQL: sak stats --queue $q --since 3y" pg stats --queue $q --since 3y
+  pgsize=$(psqls -Atc "SELECT SUM(pg_total_relation_size(c.oid)) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = '$schema' AND c.relkind IN ('r', 'm')")
+  row "PostgreSQL size (tables, indexes, TOAST) / raw mail" "$(python3 -c "print(f'{$pgsize/2**20:.0f} MiB / {$raw/2**20:.0f} MiB = {$pgsize/$raw:.1f} x')")"
+  [ "${PG_KEEP:-1}" = 1 ] || psql "$PG" -qc "DROP SCHEMA $schema CASCADE"
 fi
 
 commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!BENCHMARKS.md' || echo "+dirty")
