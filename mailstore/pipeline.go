@@ -44,12 +44,18 @@ var errNotCommitted = errors.New("not committed")
 // pipeConnector opens pgx's database/sql connections wrapped in pipeConn.
 type pipeConnector struct{ inner driver.Connector }
 
+// Its sessions run without PostgreSQL's JIT unless the DSN says jit=on:
+// sak's queries are short, and a statistics query over a large queue
+// spent 190 of its 820 ms compiling (BENCHMARKS.md, issue 23).
 func newPipeConnector(dsn string) (driver.Connector, error) {
-	inner, err := stdlib.GetDefaultDriver().(driver.DriverContext).OpenConnector(dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, err
 	}
-	return pipeConnector{inner}, nil
+	if _, ok := cfg.RuntimeParams["jit"]; !ok {
+		cfg.RuntimeParams["jit"] = "off"
+	}
+	return pipeConnector{stdlib.GetConnector(*cfg)}, nil
 }
 
 func (c pipeConnector) Connect(ctx context.Context) (driver.Conn, error) {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -151,4 +152,36 @@ func TestPipelinedTx(t *testing.T) {
 		t.Errorf("duplicate key outside a pipeline: %v; want 23505 from the INSERT", err)
 	}
 	tx.Rollback()
+}
+
+// TestPostgresJITOff: sak's sessions run without PostgreSQL's JIT, unless
+// the DSN asks for it.
+func TestPostgresJITOff(t *testing.T) {
+	base := os.Getenv("SAK_TEST_POSTGRES")
+	if base == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("SAK_TEST_POSTGRES is not set under CI")
+		}
+		t.Skip("SAK_TEST_POSTGRES not set")
+	}
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	for dsn, want := range map[string]string{base: "off", base + sep + "jit=on": "on"} {
+		connector, err := newPipeConnector(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db := sql.OpenDB(connector)
+		var got string
+		err = db.QueryRow(`SHOW jit`).Scan(&got)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: jit = %s, want %s", dsn, got, want)
+		}
+	}
 }
