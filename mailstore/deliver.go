@@ -236,13 +236,13 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	// Message-ID on other content was reused (a web form's fixed id, a
 	// coarse clock): the mail is new, threads as any other, and the
 	// ticket it lands on records the collision.
+	if err := o.firstLook(in); err != nil {
+		return nil, err
+	}
 	var reused int64            // the ticket the mail's Message-ID names already
 	known := in.MessageID == "" // a mail without one may be a copy too
-	if !known {
-		var err error
-		if reused, known, err = lookupMessageID(ctx, o.tx, in.MessageID); err != nil {
-			return nil, err
-		}
+	if !known && o.look.msgTicket.Valid {
+		reused, known = o.look.msgTicket.Int64, true
 	}
 	if known {
 		if dup, ok, err := storedCopy(ctx, o.tx, &in.Mail); err != nil {
@@ -397,21 +397,24 @@ func (o *op) alsoSentTo(routes []Route) error {
 // reply address named it.
 func (o *op) thread(in *Incoming) (int64, bool, error) {
 	ctx, tx := o.ctx, o.tx
-	for _, t := range in.Tags {
+	for i, t := range in.Tags {
+		var f tagFound
+		if i == 0 && o.look != nil {
+			f = o.look.tag // looked up first
+		} else {
+			var err error
+			if f, err = lookupTag(ctx, tx, t); err != nil {
+				return 0, false, err
+			}
+		}
 		// A tag of the tracker sak replaced (RT's $rtname or an RT
 		// queue's tag) names the ticket that RT ticket became.
-		if id, ok, err := importedTicket(ctx, tx, t.Tag, t.ID); err != nil || ok {
-			return id, false, err
+		if f.imported.Valid {
+			return f.imported.Int64, false, nil
 		}
-		// The ticket, if the tag is a queue's, now or before (replies
-		// carry the tag of their time): another tracker's tag, or no
-		// such ticket, threads nothing.
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM tickets WHERE id = $1
-			AND EXISTS (SELECT 1 FROM `+queueTags+` n WHERE LOWER(n.tag) = LOWER($2))`, t.ID, t.Tag).Scan(&n); err != nil {
-			return 0, false, fmt.Errorf("look up ticket %d by subject tag %s: %w", t.ID, t.Tag, err)
-		}
-		if n > 0 {
+		// The ticket, if the tag is a queue's: another tracker's tag,
+		// or no such ticket, threads nothing.
+		if f.ours > 0 {
 			signed, err := o.signedTicket(in)
 			return t.ID, signed == t.ID, err
 		}
@@ -422,19 +425,35 @@ func (o *op) thread(in *Incoming) (int64, bool, error) {
 	// The mail's parents. Its own Message-ID threads nothing: a copy of
 	// a stored mail was found before, and another mail with the same
 	// Message-ID is a new one.
-	ids := append([]string(nil), in.InReplyTo...)
-	for i := len(in.References) - 1; i >= 0; i-- {
-		ids = append(ids, in.References[i])
-	}
-	for _, msgid := range ids {
-		if msgid == "" {
-			continue
+	for i, msgid := range parents(in) {
+		if i == 0 && o.look != nil {
+			if o.look.parentTicket.Valid {
+				return o.look.parentTicket.Int64, false, nil
+			}
+			continue // looked up first
 		}
 		if id, ok, err := lookupMessageID(ctx, tx, msgid); err != nil || ok {
 			return id, false, err
 		}
 	}
 	return 0, false, nil
+}
+
+// parents are the Message-IDs a mail answers, nearest first: its
+// In-Reply-To, then its References from the last.
+func parents(in *Incoming) []string {
+	var ids []string
+	for _, id := range in.InReplyTo {
+		if id != "" {
+			ids = append(ids, id)
+		}
+	}
+	for i := len(in.References) - 1; i >= 0; i-- {
+		if in.References[i] != "" {
+			ids = append(ids, in.References[i])
+		}
+	}
+	return ids
 }
 
 func lookupMessageID(ctx context.Context, q querier, msgid string) (int64, bool, error) {
@@ -449,15 +468,77 @@ func lookupMessageID(ctx context.Context, q querier, msgid string) (int64, bool,
 	return id, true, nil
 }
 
+// firstLookup is what a delivery asks the database first, read in one
+// statement (each is a round trip to a database on another machine): the
+// ticket the mail's Message-ID names already, the ticket of the first
+// Message-ID it answers, what its first subject tag names, the sender's row, and whether the sender's
+// address is a queue's.
+type firstLookup struct {
+	msgTicket    sql.NullInt64
+	parentTicket sql.NullInt64 // the ticket of the mail's first parent (parents)
+	tag          tagFound      // the mail's first subject tag, threaded
+	sender       *User         // nil: no user has the address (yet)
+	addr         string        // the sender's address, as senderAddress gives it
+	queueAddr    string        // the sender's address as QueueAddress gives it
+	own          bool          // queueAddr is a queue's address
+}
+
+// senderAddress is the address a mail is from: its From, else its
+// envelope sender; "" when it names none.
+func senderAddress(in *Incoming) string {
+	if in.From != "" {
+		return in.From
+	}
+	return in.MailFrom
+}
+
+// firstLook reads o.look.
+func (o *op) firstLook(in *Incoming) error {
+	l := &firstLookup{addr: senderAddress(in)}
+	l.queueAddr = QueueAddress(l.addr)
+	var id, created sql.NullInt64
+	var login, email, name, digest sql.NullString
+	var sysadmin, disabled sql.NullBool
+	parent := ""
+	if ps := parents(in); len(ps) > 0 {
+		parent = ps[0]
+	}
+	var tag Tag // none: no ticket 0
+	if len(in.Tags) > 0 {
+		tag = in.Tags[0]
+	}
+	err := o.tx.QueryRowContext(o.ctx, `SELECT (SELECT ticket_id FROM message_ids WHERE msgid = $1),
+			(SELECT ticket_id FROM message_ids WHERE msgid = $4), `+tagLookup("$5", "$6")+`,
+			EXISTS (SELECT 1 FROM queues WHERE (address = $3 OR comment_address = $3) AND disabled = FALSE),
+			u.id, COALESCE(u.login, ''), u.email, u.name, u.sysadmin, u.disabled, u.created, u.digest
+		FROM (SELECT 1 AS one) one LEFT JOIN users u ON u.email = $2`, in.MessageID, strings.ToLower(l.addr), l.queueAddr, parent, tag.Tag, tag.ID).
+		Scan(&l.msgTicket, &l.parentTicket, &l.tag.imported, &l.tag.ours, &l.own, &id, &login, &email, &name, &sysadmin, &disabled, &created, &digest)
+	if err != nil {
+		return fmt.Errorf("look up message id and sender: %w", err)
+	}
+	if in.MessageID == "" {
+		l.msgTicket = sql.NullInt64{}
+	}
+	if parent == "" {
+		l.parentTicket = sql.NullInt64{}
+	}
+	if id.Valid {
+		l.sender = &User{ID: id.Int64, Login: login.String, Email: email.String, Name: name.String,
+			Sysadmin: sysadmin.Bool, Disabled: disabled.Bool, Created: fromMicros(created.Int64), Digest: digest.String}
+	}
+	o.look = l
+	return nil
+}
+
 // sender is the user the mail is from, created on first mail; nil when the
 // mail names no address at all.
 func (o *op) sender(in *Incoming) (*User, error) {
-	addr := in.From
-	if addr == "" {
-		addr = in.MailFrom
-	}
+	addr := senderAddress(in)
 	if addr == "" {
 		return nil, nil
+	}
+	if o.look != nil && o.look.addr == addr {
+		return ensureFound(o.ctx, o.tx, o.look.sender, addr, in.FromName, o.now)
 	}
 	return ensureUser(o.ctx, o.tx, addr, in.FromName, o.now)
 }
@@ -479,6 +560,9 @@ func (o *op) isQueueAddress(addr string, in *Incoming) (bool, error) {
 		if a == r.Queue.Address || a == r.Queue.CommentAddress {
 			return true, nil
 		}
+	}
+	if o.look != nil && a != "" && o.look.queueAddr == a {
+		return o.look.own, nil
 	}
 	_, _, err := queueByAddress(o.ctx, o.tx, addr)
 	if errors.Is(err, ErrUnknownQueue) {

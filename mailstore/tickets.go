@@ -82,8 +82,9 @@ type op struct {
 	actor      *User // nil when sak itself or an unknown sender acts
 	t          *ticketRow
 	queue      *Queue
-	asked      int64 // the ticket number lock was given, for "no ticket N"
-	purged     bool  // lock refused a purged ticket
+	asked      int64        // the ticket number lock was given, for "no ticket N"
+	purged     bool         // lock refused a purged ticket
+	look       *firstLookup // a delivery's first look-up (firstLook)
 }
 
 func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {

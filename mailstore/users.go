@@ -340,20 +340,29 @@ func actorUser(ctx context.Context, q querier, login string) (*User, error) {
 // ensureUser returns the user with this address, creating a requestor for an
 // address sak has not seen. name is kept only for a new user.
 func ensureUser(ctx context.Context, tx querier, addr, name string, now int64) (*User, error) {
-	addr = strings.ToLower(addr)
 	// Most mail comes from someone sak knows: one look-up.
 	u, err := userByEmail(ctx, tx, addr)
-	if err == nil && u.Name == "" && name != "" {
-		// A name learned later: the first mail that gives one names them.
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $1 WHERE id = $2`, name, u.ID); err != nil {
-			return nil, fmt.Errorf("name %s: %w", addr, err)
+	if err != nil && !errors.Is(err, ErrUnknownUser) {
+		return nil, err
+	}
+	return ensureFound(ctx, tx, u, addr, name, now)
+}
+
+// ensureFound is ensureUser given the user with address addr as looked up
+// already: u, or nil when there was none.
+func ensureFound(ctx context.Context, tx querier, u *User, addr, name string, now int64) (*User, error) {
+	addr = strings.ToLower(addr)
+	if u != nil {
+		if u.Name == "" && name != "" {
+			// A name learned later: the first mail that gives one names them.
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $1 WHERE id = $2`, name, u.ID); err != nil {
+				return nil, fmt.Errorf("name %s: %w", addr, err)
+			}
+			u.Name = name
 		}
-		u.Name = name
+		return u, nil
 	}
-	if !errors.Is(err, ErrUnknownUser) {
-		return u, err
-	}
-	u, err = scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (email, name, created) VALUES ($1, $2, $3)
+	u, err := scanUser(tx.QueryRowContext(ctx, `INSERT INTO users (email, name, created) VALUES ($1, $2, $3)
 		ON CONFLICT (email) DO NOTHING RETURNING `+userCols, addr, name, now))
 	if errors.Is(err, sql.ErrNoRows) {
 		return userByEmail(ctx, tx, addr) // added concurrently
