@@ -113,7 +113,7 @@ func (s *Store) stats(ctx context.Context, f StatsFilter, u *User) ([]QueueStats
 	// (faster on a large queue: BENCHMARKS.md).
 	rows, err := s.db.QueryContext(ctx, `SELECT t.queue_id, t.status, t.created, t.resolved,
 			(SELECT MIN(x.created) FROM transactions x
-			 WHERE x.ticket_id = t.id AND x.type = 'correspond' AND `+fmt.Sprintf(s.d.inSet, "x.actor_id", "SELECT id FROM users WHERE login IS NOT NULL")+`)
+			 WHERE x.ticket_id = t.id AND x.type = 'correspond' AND x.actor_id IN (SELECT id FROM users WHERE login IS NOT NULL))
 		FROM tickets t
 		WHERE t.queue_id IN (`+in+`) AND t.merged_into IS NULL AND t.status <> 'deleted'
 		AND t.created >= $1 AND t.created < $2`+sees, args...)

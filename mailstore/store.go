@@ -78,12 +78,6 @@ type dialect struct {
 	check func(s *Store, ctx context.Context, h *Health, schema bool) error
 	// contains is a condition format: its first string holds its second.
 	contains string
-	// inSet is a condition format: its first string is among the values
-	// of its second, a subquery evaluated once for the whole statement.
-	// SQLite makes IN (SELECT …) such a set by itself; PostgreSQL plans it
-	// as a join inside a correlated subquery and runs it once per outer
-	// row, unless it is an array.
-	inSet string
 	// foldInGo: a mail's insert hands its folded text (pgFold) to the
 	// database, which makes the search vector of it (migration 25).
 	foldInGo bool
@@ -91,14 +85,14 @@ type dialect struct {
 
 var (
 	sqliteDialect = dialect{
-		name: "sqlite", driver: "sqlite", contains: "instr(%s, %s) > 0", inSet: "%s IN (%s)",
+		name: "sqlite", driver: "sqlite", contains: "instr(%s, %s) > 0",
 		hasMigrations: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
 		autoMigrate:   true, committers: 1, detachShort: true, ftsQueue: true,
 		search: sqliteSearch,
 		check:  func(s *Store, ctx context.Context, h *Health, _ bool) error { return s.checkSQLite(ctx, h) },
 	}
 	postgresDialect = dialect{
-		name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", contains: "strpos(%s, %s) > 0", inSet: "%s = ANY(ARRAY(%s))",
+		name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", contains: "strpos(%s, %s) > 0",
 		hasMigrations: `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`,
 		migrateLock:   `SELECT pg_advisory_lock(7305873)`, migrateUnlock: `SELECT pg_advisory_unlock(7305873)`,
 		committers: 16, remote: true, foldInGo: true,
