@@ -154,9 +154,10 @@ func TestPipelinedTx(t *testing.T) {
 	tx.Rollback()
 }
 
-// TestPostgresJITOff: sak's sessions run without PostgreSQL's JIT, unless
-// the DSN asks for it.
-func TestPostgresJITOff(t *testing.T) {
+// postgresDSN is the test database's DSN and the separator that adds a
+// parameter to it; it skips the test without one (and fails under CI).
+func postgresDSN(t *testing.T) (string, string) {
+	t.Helper()
 	base := os.Getenv("SAK_TEST_POSTGRES")
 	if base == "" {
 		if os.Getenv("CI") == "true" {
@@ -164,10 +165,16 @@ func TestPostgresJITOff(t *testing.T) {
 		}
 		t.Skip("SAK_TEST_POSTGRES not set")
 	}
-	sep := "?"
 	if strings.Contains(base, "?") {
-		sep = "&"
+		return base, "&"
 	}
+	return base, "?"
+}
+
+// TestPostgresJITOff: sak's sessions run without PostgreSQL's JIT, unless
+// the DSN asks for it.
+func TestPostgresJITOff(t *testing.T) {
+	base, sep := postgresDSN(t)
 	for dsn, want := range map[string]string{base: "off", base + sep + "jit=on": "on"} {
 		connector, err := newPipeConnector(dsn)
 		if err != nil {
@@ -182,6 +189,36 @@ func TestPostgresJITOff(t *testing.T) {
 		}
 		if got != want {
 			t.Errorf("%s: jit = %s, want %s", dsn, got, want)
+		}
+	}
+}
+
+// TestSearchWorkMem: a search on PostgreSQL runs with work_mem raised to
+// searchWorkMem, and a session's larger work_mem stays.
+func TestSearchWorkMem(t *testing.T) {
+	base, sep := postgresDSN(t)
+	for dsn, want := range map[string]string{base + sep + "work_mem=4MB": "32MB", base + sep + "work_mem=64MB": "64MB"} {
+		connector, err := newPipeConnector(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &Store{db: sql.OpenDB(connector), d: postgresDialect}
+		var got, after string
+		err = s.withSearchMemory(context.Background(), func(q querier) error {
+			return q.QueryRowContext(context.Background(), `SHOW work_mem`).Scan(&got)
+		})
+		if err == nil {
+			err = s.db.QueryRow(`SHOW work_mem`).Scan(&after)
+		}
+		s.db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s: a search ran with work_mem %s, want %s", dsn, got, want)
+		}
+		if after == "32MB" && want == "32MB" {
+			t.Errorf("%s: work_mem stayed raised after the search", dsn)
 		}
 	}
 }
