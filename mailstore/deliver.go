@@ -269,6 +269,9 @@ func (s *Store) deliver(ctx context.Context, tx *sql.Tx, in *Incoming, runComman
 	if err != nil {
 		return nil, err
 	}
+	if from != nil {
+		o.senderID = from.ID
+	}
 	if id != 0 {
 		// A purged ticket takes no mail: what names it starts a new one.
 		if err := o.lock(id); o.purged {
@@ -481,6 +484,27 @@ type firstLookup struct {
 	addr         string        // the sender's address, as senderAddress gives it
 	queueAddr    string        // the sender's address as QueueAddress gives it
 	own          bool          // queueAddr is a queue's address
+	// For a mail that will make a new ticket (looksNew): the auto-replies
+	// to the sender within the window, and to anyone in the last minute
+	// (autoReply).
+	replies, recentReplies sql.NullInt64
+}
+
+// looksNew reports whether a mail will make a new ticket unless its
+// Message-ID is known: it names no ticket by tag, signed address or
+// parent, and is no delivery report. Its Message-ID is asked in the same
+// statement as what looksNew decides (firstLook); a mail without one may
+// be a copy of one stored (storedCopy).
+func looksNew(in *Incoming) bool {
+	if len(in.Tags) > 0 || in.Bounce != "" || in.MessageID == "" || len(parents(in)) > 0 {
+		return false
+	}
+	for _, r := range in.Routes {
+		if r.Detail != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // senderAddress is the address a mail is from: its From, else its
@@ -510,9 +534,13 @@ func (o *op) firstLook(in *Incoming) error {
 	err := o.tx.QueryRowContext(o.ctx, `SELECT (SELECT ticket_id FROM message_ids WHERE msgid = $1),
 			(SELECT ticket_id FROM message_ids WHERE msgid = $4), `+tagLookup("$5", "$6")+`,
 			EXISTS (SELECT 1 FROM queues WHERE (address = $3 OR comment_address = $3) AND disabled = FALSE),
-			u.id, COALESCE(u.login, ''), u.email, u.name, u.sysadmin, u.disabled, u.created, u.digest
-		FROM (SELECT 1 AS one) one LEFT JOIN users u ON u.email = $2`, in.MessageID, strings.ToLower(l.addr), l.queueAddr, parent, tag.Tag, tag.ID).
-		Scan(&l.msgTicket, &l.parentTicket, &l.tag.imported, &l.tag.ours, &l.own, &id, &login, &email, &name, &sysadmin, &disabled, &created, &digest)
+			u.id, COALESCE(u.login, ''), u.email, u.name, u.sysadmin, u.disabled, u.created, u.digest, `+o.s.d.nextIDs+`,
+			CASE WHEN CAST($7 AS BOOLEAN) THEN (SELECT COUNT(*) FROM autoreplies WHERE sender = $2 AND created > $8) END,
+			CASE WHEN CAST($7 AS BOOLEAN) THEN (SELECT COUNT(*) FROM autoreplies WHERE created > $9) END
+		FROM (SELECT 1 AS one) one LEFT JOIN users u ON u.email = $2`, in.MessageID, strings.ToLower(l.addr), l.queueAddr, parent, tag.Tag, tag.ID,
+		looksNew(in), o.now-o.s.autoReplyWindow.Microseconds(), o.now-time.Minute.Microseconds()).
+		Scan(&l.msgTicket, &l.parentTicket, &l.tag.imported, &l.tag.ours, &l.own, &id, &login, &email, &name, &sysadmin, &disabled, &created, &digest,
+			&o.nextTxn, &o.nextMsg, &o.nextTicket, &l.replies, &l.recentReplies)
 	if err != nil {
 		return fmt.Errorf("look up message id and sender: %w", err)
 	}
@@ -689,8 +717,10 @@ func (o *op) followUp(in *Incoming, from *User, signed, runCommands bool) (*Deli
 	}
 	participant := false
 	if from != nil {
-		on, err := o.onTicket(from.ID)
-		if err != nil {
+		on := false
+		if o.t.senderOn != nil && o.senderID == from.ID {
+			on = *o.t.senderOn // lockRow read it
+		} else if on, err = o.onTicket(from.ID); err != nil {
 			return nil, err
 		}
 		participant = on || signed

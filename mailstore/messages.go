@@ -129,7 +129,6 @@ func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 		date = micros(m.Date)
 	}
 	first := firstChunk(m.Raw)
-	var id int64
 	cols, vals := "", ""
 	args := []any{o.t.id, txn, m.MessageID, m.Outgoing, strings.ToLower(m.From), m.Subject, date, len(m.Raw), m.Hash(), m.Fingerprint(),
 		m.Header, m.Text, strings.Join(m.Flags, ","), first}
@@ -138,8 +137,8 @@ func (o *op) storeMessage(txn int64, m *Mail) (int64, error) {
 		cols, vals = ", fold_text", ", $15"
 		args = append(args, pgFold(m.Text))
 	}
-	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO messages (ticket_id, txn_id, msgid, outgoing, from_addr, subject, date, size, sha256, fingerprint, headers, text, flags, raw`+cols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14`+vals+`) RETURNING id`, args...).Scan(&id)
+	id, err := o.insertWithID(&o.nextMsg, "messages", `ticket_id, txn_id, msgid, outgoing, from_addr, subject, date, size, sha256, fingerprint, headers, text, flags, raw`+cols,
+		`$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14`+vals, args)
 	if err != nil {
 		return 0, fmt.Errorf("store message on ticket %d: %w", o.t.id, err)
 	}

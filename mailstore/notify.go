@@ -14,29 +14,21 @@ import (
 // would otherwise have sak send mail to each: backscatter). It is sent
 // with a null reverse-path, as RFC 3834 asks of automatic responses.
 func (o *op) autoReply(txn int64, to string) error {
-	// One statement counts and records: the row is written only while the
-	// sender, and the instance, are under their limits. Concurrent
-	// transactions on PostgreSQL may each pass the last free place: the
-	// limits are approximate by a few.
-	since := o.now - o.s.autoReplyWindow.Microseconds()
-	query := `INSERT INTO autoreplies (sender, created)
-		SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT)
-		WHERE (SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $3) < $4`
-	args := []any{to, o.now, since, o.s.autoReplyLimit}
-	if o.s.ackCap > 0 {
-		query += ` AND (SELECT COUNT(*) FROM autoreplies WHERE created > $5) < $6`
-		args = append(args, o.now-time.Minute.Microseconds(), o.s.ackCap)
-	}
-	res, err := o.tx.ExecContext(o.ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("count auto-replies to %s: %w", to, err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("count auto-replies to %s: %w", to, err)
-	} else if n == 0 {
-		o.s.log.Info("auto-reply rate limit reached", "sender", to, "ticket", o.t.id,
-			"limit", o.s.autoReplyLimit, "window", o.s.autoReplyWindow, "per_minute", o.s.ackCap)
-		return nil
+	// A new ticket's first look-up counted the auto-replies already
+	// (firstLook): the row is then written without waiting for an answer.
+	// Otherwise one statement counts and records (countAutoReply).
+	// Concurrent transactions on PostgreSQL may each pass the last free
+	// place: the limits are approximate by a few.
+	if l := o.look; l != nil && l.replies.Valid && l.recentReplies.Valid && strings.EqualFold(l.addr, to) {
+		if l.replies.Int64 >= int64(o.s.autoReplyLimit) || (o.s.ackCap > 0 && l.recentReplies.Int64 >= int64(o.s.ackCap)) {
+			o.logReplyLimit(to)
+			return nil
+		}
+		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO autoreplies (sender, created) VALUES ($1, $2)`, to, o.now); err != nil {
+			return fmt.Errorf("record auto-reply to %s: %w", to, err)
+		}
+	} else if sent, err := o.countAutoReply(to); err != nil || !sent {
+		return err
 	}
 	inReplyTo, refs, err := o.references()
 	if err != nil {
@@ -51,6 +43,39 @@ func (o *op) autoReply(txn int64, to string) error {
 		to: []string{to}, subject: taggedSubject(o.queue, o.t.id, r.subject), lang: r.lang,
 		inReplyTo: inReplyTo, refs: refs, text: r.body,
 	}, []string{to})
+}
+
+// countAutoReply records an auto-reply to the sender to, in one
+// statement that counts and writes: the row is written only while the
+// sender, and the instance, are under their limits. It reports whether
+// the row was written.
+func (o *op) countAutoReply(to string) (bool, error) {
+	since := o.now - o.s.autoReplyWindow.Microseconds()
+	query := `INSERT INTO autoreplies (sender, created)
+		SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT)
+		WHERE (SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $3) < $4`
+	args := []any{to, o.now, since, o.s.autoReplyLimit}
+	if o.s.ackCap > 0 {
+		query += ` AND (SELECT COUNT(*) FROM autoreplies WHERE created > $5) < $6`
+		args = append(args, o.now-time.Minute.Microseconds(), o.s.ackCap)
+	}
+	res, err := o.tx.ExecContext(o.ctx, query, args...)
+	if err != nil {
+		return false, fmt.Errorf("count auto-replies to %s: %w", to, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("count auto-replies to %s: %w", to, err)
+	}
+	if n == 0 {
+		o.logReplyLimit(to)
+	}
+	return n > 0, nil
+}
+
+func (o *op) logReplyLimit(to string) {
+	o.s.log.Info("auto-reply rate limit reached", "sender", to, "ticket", o.t.id,
+		"limit", o.s.autoReplyLimit, "window", o.s.autoReplyWindow, "per_minute", o.s.ackCap)
 }
 
 // resolvedNotice tells the ticket's requestors that it is resolved (a
@@ -93,10 +118,9 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 	if o.t.ownerID.Valid && what != TxCreate {
 		owner, told = o.t.ownerID, NotifyAll
 	}
-	rcpts, err := o.staffOf(owner, told)
-	if err != nil {
-		return err
-	}
+	// lockRow read a follow-up's staff with the ticket: the ticket's
+	// owner and queue are as it read them.
+	known := what != TxCreate && o.t.staff != nil && o.t.staff.owner == o.t.ownerID && o.t.staff.queue == o.t.queueID
 	fromName, sender := "", ""
 	if from != nil {
 		fromName, sender = from.Name, from.Email
@@ -104,14 +128,27 @@ func (o *op) notifyStaff(what string, txn int64, in *Incoming, from *User) error
 			fromName = from.Email
 		}
 	}
+	// A new ticket's notice may be folded into the next (foldNotice):
+	// the notices of its sender's new tickets are read with the staff.
+	fold, key := what == TxCreate && sender != "" && o.s.notifyFold > 0, ""
+	if fold {
+		key = fmt.Sprintf("%d %s", o.t.queueID, sender)
+	}
+	var rcpts []string
+	var notices noticeState
+	var err error
+	if known {
+		rcpts = o.t.staff.addrs
+	} else if rcpts, notices, err = o.staffWithNotices(owner, told, noticeNewTicket, key); err != nil {
+		return err
+	}
 	rcpts = o.without(rcpts, sender)
 	if len(rcpts) == 0 {
 		return nil
 	}
 	d := &TemplateData{Sender: sender, New: what == TxCreate, Text: in.Text}
-	if what == TxCreate && sender != "" && o.s.notifyFold > 0 {
-		key := fmt.Sprintf("%d %s", o.t.queueID, sender)
-		if send, err := o.foldNotice(noticeNewTicket, key, o.s.notifyFold, d); err != nil || !send {
+	if fold {
+		if send, err := o.foldNoticeOf(notices, noticeNewTicket, key, o.s.notifyFold, d); err != nil || !send {
 			return err
 		}
 	}
@@ -149,6 +186,11 @@ func (o *op) foldNotice(kind, key string, window time.Duration, d *TemplateData)
 	if err != nil {
 		return false, err
 	}
+	return o.foldNoticeOf(n, kind, key, window, d)
+}
+
+// foldNoticeOf is foldNotice with the notices of kind about key read.
+func (o *op) foldNoticeOf(n noticeState, kind, key string, window time.Duration, d *TemplateData) (bool, error) {
 	if n.sent && n.last > o.now-window.Microseconds() {
 		return false, o.fold(kind, key)
 	}
@@ -192,16 +234,22 @@ func (o *op) notices(kind, key string) (noticeState, error) {
 		if err := rows.Scan(&id, &at, &folded); err != nil {
 			return n, fmt.Errorf("read %s notices of %s: %w", kind, key, err)
 		}
-		if !folded {
-			n.last, n.sent = max(n.last, at), true
-			continue
-		}
-		if len(n.folded) == 0 {
-			n.first = at
-		}
-		n.folded = append(n.folded, id)
+		n.add(id, at, folded)
 	}
 	return n, rows.Err()
+}
+
+// add takes in a row of the notices table, read in the order of created
+// and ticket_id.
+func (n *noticeState) add(id, at int64, folded bool) {
+	if !folded {
+		n.last, n.sent = max(n.last, at), true
+		return
+	}
+	if len(n.folded) == 0 {
+		n.first = at
+	}
+	n.folded = append(n.folded, id)
 }
 
 // noticeSent records a notice of kind about key for the locked ticket, and
@@ -405,11 +453,63 @@ func (o *op) staff(told string) ([]string, error) { return o.staffOf(o.t.ownerID
 // was taken away, or whose ticket moved to another queue, gets no more of
 // its mail.
 func (o *op) staffOf(owner any, told string) ([]string, error) {
-	return o.addresses(`SELECT u.email FROM users u WHERE u.disabled = FALSE AND (u.id = $1
-		OR u.id IN (SELECT user_id FROM user_roles WHERE queue_id = $2 AND role = 'watcher' AND notify IN ('all', $3))
-		OR (u.id IN (SELECT user_id FROM ticket_watchers WHERE ticket_id = $4) AND (u.sysadmin OR `+holdsRole("u.id", "$2")+`)))
-		ORDER BY u.email`,
-		owner, o.t.queueID, told, o.t.id)
+	return o.addresses(`SELECT u.email FROM users u WHERE `+staffWhere+` ORDER BY u.email`, owner, o.t.queueID, told, o.t.id)
+}
+
+// staffWhere is the condition on users u of staffOf, with the owner
+// (nil: none) $1, the queue $2, told $3 and the ticket $4.
+var staffWhere = staffCond("$1", "$2", "$3", "$4")
+
+// staffCond makes staffOf's condition on users u of the expressions of
+// the owner, the queue, told and the ticket.
+func staffCond(owner, queue, told, ticket string) string {
+	return `u.disabled = FALSE AND (u.id = ` + owner + `
+		OR u.id IN (SELECT user_id FROM user_roles WHERE queue_id = ` + queue + ` AND role = 'watcher' AND notify IN ('all', ` + told + `))
+		OR (u.id IN (SELECT user_id FROM ticket_watchers WHERE ticket_id = ` + ticket + `) AND (u.sysadmin OR ` + holdsRole("u.id", queue) + `)))`
+}
+
+// followUpStaff is the staff a requestor's follow-up on ticket t tells
+// (notifyStaff): the owner and the watchers told of all, or with nobody
+// owning it the watchers told of new tickets; the ticket's watchers
+// always. Their addresses in order, a line each (lockRow).
+func followUpStaff(d *dialect) string {
+	return `(SELECT ` + fmt.Sprintf(d.lines, "s.email") + ` FROM (SELECT u.email FROM users u WHERE ` +
+		staffCond("t.owner_id", "t.queue_id", "CASE WHEN t.owner_id IS NULL THEN '"+NotifyNew+"' ELSE '"+NotifyAll+"' END", "t.id") +
+		` ORDER BY u.email) s)`
+}
+
+// staffWithNotices is staffOf and, when key is not "", the notices of
+// kind about key (notices), in one statement: each is a round trip to a
+// database on another machine.
+func (o *op) staffWithNotices(owner any, told, kind, key string) ([]string, noticeState, error) {
+	var n noticeState
+	if key == "" {
+		addrs, err := o.staffOf(owner, told)
+		return addrs, n, err
+	}
+	rows, err := o.tx.QueryContext(o.ctx, `SELECT 0, u.email, 0, 0, FALSE FROM users u WHERE `+staffWhere+`
+		UNION ALL SELECT 1, '', ticket_id, created, folded FROM notices WHERE kind = $5 AND key = $6
+		ORDER BY 1, 2, 4, 3`, owner, o.t.queueID, told, o.t.id, kind, key)
+	if err != nil {
+		return nil, n, fmt.Errorf("read recipients of ticket %d: %w", o.t.id, err)
+	}
+	defer rows.Close()
+	var addrs []string
+	for rows.Next() {
+		var notice int
+		var addr string
+		var id, at int64
+		var folded bool
+		if err := rows.Scan(&notice, &addr, &id, &at, &folded); err != nil {
+			return nil, n, fmt.Errorf("read recipients of ticket %d: %w", o.t.id, err)
+		}
+		if notice == 0 {
+			addrs = append(addrs, addr)
+		} else {
+			n.add(id, at, folded)
+		}
+	}
+	return addrs, n, rows.Err()
 }
 
 // withWatchers is the recipients of a caseworker's correspondence and

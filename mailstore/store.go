@@ -81,13 +81,24 @@ type dialect struct {
 	// foldInGo: a mail's insert hands its folded text (pgFold) to the
 	// database, which makes the search vector of it (migration 25).
 	foldInGo bool
+	// nextIDs are three columns of a delivery's first look-up: the ids
+	// its first transaction and first stored mail will have, and, when
+	// the mail will make a new ticket ($7), the ticket's, taken from
+	// their sequences so that their INSERTs need no answer and go with
+	// the next statement that does (pipeline.go); NULLs where an INSERT
+	// is no round trip.
+	nextIDs string
+	// lines is the aggregate of a column's values in the order its rows
+	// come, a line each.
+	lines string
 }
 
 var (
 	sqliteDialect = dialect{
 		name: "sqlite", driver: "sqlite", contains: "instr(%s, %s) > 0",
 		hasMigrations: `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`,
-		autoMigrate:   true, committers: 1, detachShort: true, ftsQueue: true,
+		autoMigrate:   true, committers: 1, detachShort: true, ftsQueue: true, nextIDs: "NULL, NULL, CASE WHEN CAST($7 AS BOOLEAN) THEN NULL END",
+		lines:  "group_concat(%[1]s, char(10))",
 		search: sqliteSearch,
 		check:  func(s *Store, ctx context.Context, h *Health, _ bool) error { return s.checkSQLite(ctx, h) },
 	}
@@ -95,7 +106,9 @@ var (
 		name: "postgres", driver: "pgx", forUpdate: " FOR UPDATE", skipLocked: " FOR UPDATE SKIP LOCKED", contains: "strpos(%s, %s) > 0",
 		hasMigrations: `SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'`,
 		migrateLock:   `SELECT pg_advisory_lock(7305873)`, migrateUnlock: `SELECT pg_advisory_unlock(7305873)`,
-		committers: 16, remote: true, foldInGo: true,
+		committers: 16, remote: true, foldInGo: true, lines: "string_agg(%[1]s, E'\\n' ORDER BY %[1]s)",
+		nextIDs: `nextval(pg_get_serial_sequence('transactions', 'id')), nextval(pg_get_serial_sequence('messages', 'id')),
+			CASE WHEN CAST($7 AS BOOLEAN) AND NOT EXISTS (SELECT 1 FROM message_ids WHERE msgid = $1) THEN nextval(pg_get_serial_sequence('tickets', 'id')) END`,
 		search:       postgresSearch,
 		fixTicketSeq: `SELECT setval(pg_get_serial_sequence('tickets', 'id'), GREATEST((SELECT COALESCE(MAX(id), 0) FROM tickets), 1))`,
 		check:        (*Store).checkPostgres,

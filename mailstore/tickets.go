@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sak/parse"
+	"strconv"
 	"strings"
 )
 
@@ -66,6 +67,18 @@ type ticketRow struct {
 	justCreated bool
 	updated     int64  // tickets.updated as this op last wrote it; 0 when not written
 	firstMsgID  string // the Message-ID of a just-created ticket's first mail
+	// A delivery's lock reads with the ticket whether its sender is on
+	// it, and the staff a requestor's follow-up tells (lockRow).
+	senderOn *bool
+	staff    *lockedStaff
+}
+
+// lockedStaff is the staff of a ticket as lockRow read them, and the
+// owner and queue they were read for.
+type lockedStaff struct {
+	addrs []string
+	owner sql.NullInt64
+	queue int64
 }
 
 // op is one operation in progress: its transaction, its actor and the
@@ -85,6 +98,13 @@ type op struct {
 	asked      int64        // the ticket number lock was given, for "no ticket N"
 	purged     bool         // lock refused a purged ticket
 	look       *firstLookup // a delivery's first look-up (firstLook)
+	// sender is a delivery's sender (0: none yet); lockRow reads what the
+	// delivery asks of the ticket about them in the same statement.
+	senderID int64
+	// nextTxn, nextMsg and nextTicket are ids taken for the op's first
+	// transaction, first stored mail and new ticket (dialect.nextIDs);
+	// invalid once used.
+	nextTxn, nextMsg, nextTicket sql.NullInt64
 }
 
 func (s *Store) newOp(ctx context.Context, tx *sql.Tx) *op {
@@ -128,11 +148,28 @@ func (o *op) lockRow(id int64) (*ticketRow, *Queue, error) {
 	if o.s.d.forUpdate != "" {
 		lock = o.s.d.forUpdate + " OF t" // not the queue's row
 	}
-	qu, err := scanQueue(prefixed{o.tx.QueryRowContext(o.ctx, `SELECT t.id, t.queue_id, t.subject, t.status, t.owner_id, t.merged_into, `+queueColsOf("q")+`
-		FROM tickets t JOIN queues q ON q.id = t.queue_id WHERE t.id = $1`+lock, id),
-		[]any{&t.id, &t.queueID, &t.subject, &t.status, &t.ownerID, &t.mergedInto}})
+	// A delivery's: whether its sender is on the ticket (followUp), and
+	// the staff its follow-up tells (notifyStaff): each is a round trip
+	// to a database on another machine.
+	cols, args, dest := "", []any{id}, []any{&t.id, &t.queueID, &t.subject, &t.status, &t.ownerID, &t.mergedInto}
+	var on bool
+	var staff sql.NullString
+	if o.senderID != 0 {
+		cols = `EXISTS (SELECT 1 FROM ticket_people p WHERE p.ticket_id = t.id AND p.user_id = $2), ` + followUpStaff(&o.s.d) + `, `
+		args = append(args, o.senderID)
+		dest = append(dest, &on, &staff)
+	}
+	qu, err := scanQueue(prefixed{o.tx.QueryRowContext(o.ctx, `SELECT t.id, t.queue_id, t.subject, t.status, t.owner_id, t.merged_into, `+cols+queueColsOf("q")+`
+		FROM tickets t JOIN queues q ON q.id = t.queue_id WHERE t.id = $1`+lock, args...), dest})
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.senderID != 0 {
+		t.senderOn = &on
+		t.staff = &lockedStaff{owner: t.ownerID, queue: t.queueID}
+		if staff.String != "" {
+			t.staff.addrs = strings.Split(staff.String, "\n")
+		}
 	}
 	return &t, qu, nil
 }
@@ -201,19 +238,35 @@ func (o *op) insertTxn(typ, old, new, note string, timeTaken int) (int64, error)
 	if o.actor != nil {
 		actor = sql.NullInt64{Int64: o.actor.ID, Valid: true}
 	}
-	var id int64
-	q, args := `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note, time_taken)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, []any{o.t.id, actor, o.now, typ, old, new, o.via, note, timeTaken}
+	cols, vals := "", ""
+	args := []any{o.t.id, actor, o.now, typ, old, new, o.via, note, timeTaken}
 	if agent := agentOf(o.ctx); agent.Valid {
-		q = `INSERT INTO transactions (ticket_id, actor_id, created, type, old_value, new_value, via, note, time_taken, agent_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, (SELECT id FROM users WHERE login = $10)) RETURNING id`
+		cols, vals = ", agent_id", ", (SELECT id FROM users WHERE login = $10)"
 		args = append(args, agent.String)
 	}
-	err := o.tx.QueryRowContext(o.ctx, q, args...).Scan(&id)
+	id, err := o.insertWithID(&o.nextTxn, "transactions", `ticket_id, actor_id, created, type, old_value, new_value, via, note, time_taken`+cols,
+		`$1, $2, $3, $4, $5, $6, $7, $8, $9`+vals, args)
 	if err != nil {
 		return 0, fmt.Errorf("record %s on ticket %d: %w", typ, o.t.id, err)
 	}
 	return id, nil
+}
+
+// insertWithID writes a row of table, whose id its sequence gives, and
+// returns the row's id. With an id taken beforehand in *next it writes
+// that id (and marks it used) and waits for no answer, so that on
+// PostgreSQL the INSERT goes with the next statement that needs one;
+// otherwise it asks for the id (RETURNING).
+func (o *op) insertWithID(next *sql.NullInt64, table, cols, vals string, args []any) (int64, error) {
+	if !next.Valid {
+		var id int64
+		err := o.tx.QueryRowContext(o.ctx, `INSERT INTO `+table+` (`+cols+`) VALUES (`+vals+`) RETURNING id`, args...).Scan(&id)
+		return id, err
+	}
+	id := next.Int64
+	*next = sql.NullInt64{}
+	_, err := o.tx.ExecContext(o.ctx, `INSERT INTO `+table+` (id, `+cols+`) VALUES ($`+strconv.Itoa(len(args)+1)+`, `+vals+`)`, append(args, id)...)
+	return id, err
 }
 
 func (o *op) loginOf(id sql.NullInt64) (string, error) {
@@ -537,9 +590,7 @@ func (s *Store) CreateTicket(ctx context.Context, actor string, nt NewTicket) (i
 }
 
 func (o *op) insertTicket(q *Queue, subject string) error {
-	var id int64
-	err := o.tx.QueryRowContext(o.ctx, `INSERT INTO tickets (queue_id, subject, status, created, updated) VALUES ($1, $2, $3, $4, $4) RETURNING id`,
-		q.ID, subject, StatusNew, o.now).Scan(&id)
+	id, err := o.insertWithID(&o.nextTicket, "tickets", "queue_id, subject, status, created, updated", "$1, $2, $3, $4, $4", []any{q.ID, subject, StatusNew, o.now})
 	if err != nil {
 		return fmt.Errorf("create ticket in %s: %w", q.Name, err)
 	}
