@@ -531,14 +531,15 @@ func (o *op) firstLook(in *Incoming) error {
 	if len(in.Tags) > 0 {
 		tag = in.Tags[0]
 	}
+	since, minute := o.replyWindows()
 	err := o.tx.QueryRowContext(o.ctx, `SELECT (SELECT ticket_id FROM message_ids WHERE msgid = $1),
 			(SELECT ticket_id FROM message_ids WHERE msgid = $4), `+tagLookup("$5", "$6")+`,
 			EXISTS (SELECT 1 FROM queues WHERE (address = $3 OR comment_address = $3) AND disabled = FALSE),
 			u.id, COALESCE(u.login, ''), u.email, u.name, u.sysadmin, u.disabled, u.created, u.digest, `+o.s.d.nextIDs+`,
-			CASE WHEN CAST($7 AS BOOLEAN) THEN (SELECT COUNT(*) FROM autoreplies WHERE sender = $2 AND created > $8) END,
-			CASE WHEN CAST($7 AS BOOLEAN) THEN (SELECT COUNT(*) FROM autoreplies WHERE created > $9) END
+			CASE WHEN CAST($7 AS BOOLEAN) THEN `+fmt.Sprintf(senderReplies, "$2", "$8")+` END,
+			CASE WHEN CAST($7 AS BOOLEAN) THEN `+fmt.Sprintf(recentReplies, "$9")+` END
 		FROM (SELECT 1 AS one) one LEFT JOIN users u ON u.email = $2`, in.MessageID, strings.ToLower(l.addr), l.queueAddr, parent, tag.Tag, tag.ID,
-		looksNew(in), o.now-o.s.autoReplyWindow.Microseconds(), o.now-time.Minute.Microseconds()).
+		looksNew(in), since, minute).
 		Scan(&l.msgTicket, &l.parentTicket, &l.tag.imported, &l.tag.ours, &l.own, &id, &login, &email, &name, &sysadmin, &disabled, &created, &digest,
 			&o.nextTxn, &o.nextMsg, &o.nextTicket, &l.replies, &l.recentReplies)
 	if err != nil {

@@ -15,20 +15,27 @@ import (
 // with a null reverse-path, as RFC 3834 asks of automatic responses.
 func (o *op) autoReply(txn int64, to string) error {
 	// A new ticket's first look-up counted the auto-replies already
-	// (firstLook): the row is then written without waiting for an answer.
-	// Otherwise one statement counts and records (countAutoReply).
-	// Concurrent transactions on PostgreSQL may each pass the last free
-	// place: the limits are approximate by a few.
+	// (firstLook); otherwise they are counted here. The row is written
+	// without waiting for an answer. Concurrent transactions on
+	// PostgreSQL may each pass the last free place: the limits are
+	// approximate by a few.
+	var replies, recent int64
 	if l := o.look; l != nil && l.replies.Valid && l.recentReplies.Valid && strings.EqualFold(l.addr, to) {
-		if l.replies.Int64 >= int64(o.s.autoReplyLimit) || (o.s.ackCap > 0 && l.recentReplies.Int64 >= int64(o.s.ackCap)) {
-			o.logReplyLimit(to)
-			return nil
+		replies, recent = l.replies.Int64, l.recentReplies.Int64
+	} else {
+		since, minute := o.replyWindows()
+		if err := o.tx.QueryRowContext(o.ctx, `SELECT `+fmt.Sprintf(senderReplies, "$1", "$2")+`, `+fmt.Sprintf(recentReplies, "$3"),
+			to, since, minute).Scan(&replies, &recent); err != nil {
+			return fmt.Errorf("count auto-replies to %s: %w", to, err)
 		}
-		if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO autoreplies (sender, created) VALUES ($1, $2)`, to, o.now); err != nil {
-			return fmt.Errorf("record auto-reply to %s: %w", to, err)
-		}
-	} else if sent, err := o.countAutoReply(to); err != nil || !sent {
-		return err
+	}
+	if replies >= int64(o.s.autoReplyLimit) || (o.s.ackCap > 0 && recent >= int64(o.s.ackCap)) {
+		o.s.log.Info("auto-reply rate limit reached", "sender", to, "ticket", o.t.id,
+			"limit", o.s.autoReplyLimit, "window", o.s.autoReplyWindow, "per_minute", o.s.ackCap)
+		return nil
+	}
+	if _, err := o.tx.ExecContext(o.ctx, `INSERT INTO autoreplies (sender, created) VALUES ($1, $2)`, to, o.now); err != nil {
+		return fmt.Errorf("record auto-reply to %s: %w", to, err)
 	}
 	inReplyTo, refs, err := o.references()
 	if err != nil {
@@ -45,37 +52,18 @@ func (o *op) autoReply(txn int64, to string) error {
 	}, []string{to})
 }
 
-// countAutoReply records an auto-reply to the sender to, in one
-// statement that counts and writes: the row is written only while the
-// sender, and the instance, are under their limits. It reports whether
-// the row was written.
-func (o *op) countAutoReply(to string) (bool, error) {
-	since := o.now - o.s.autoReplyWindow.Microseconds()
-	query := `INSERT INTO autoreplies (sender, created)
-		SELECT CAST($1 AS TEXT), CAST($2 AS BIGINT)
-		WHERE (SELECT COUNT(*) FROM autoreplies WHERE sender = $1 AND created > $3) < $4`
-	args := []any{to, o.now, since, o.s.autoReplyLimit}
-	if o.s.ackCap > 0 {
-		query += ` AND (SELECT COUNT(*) FROM autoreplies WHERE created > $5) < $6`
-		args = append(args, o.now-time.Minute.Microseconds(), o.s.ackCap)
-	}
-	res, err := o.tx.ExecContext(o.ctx, query, args...)
-	if err != nil {
-		return false, fmt.Errorf("count auto-replies to %s: %w", to, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("count auto-replies to %s: %w", to, err)
-	}
-	if n == 0 {
-		o.logReplyLimit(to)
-	}
-	return n > 0, nil
-}
+// The counts of auto-replies autoReply limits, as subqueries:
+// senderReplies those to the sender %[1]s since %[2]s, recentReplies
+// those to anyone since %[1]s.
+const (
+	senderReplies = `(SELECT COUNT(*) FROM autoreplies WHERE sender = %[1]s AND created > %[2]s)`
+	recentReplies = `(SELECT COUNT(*) FROM autoreplies WHERE created > %[1]s)`
+)
 
-func (o *op) logReplyLimit(to string) {
-	o.s.log.Info("auto-reply rate limit reached", "sender", to, "ticket", o.t.id,
-		"limit", o.s.autoReplyLimit, "window", o.s.autoReplyWindow, "per_minute", o.s.ackCap)
+// replyWindows are when the windows of the auto-reply limits start: the
+// sender's (autoReplyWindow) and the instance's minute (ackCap).
+func (o *op) replyWindows() (sender, minute int64) {
+	return o.now - o.s.autoReplyWindow.Microseconds(), o.now - time.Minute.Microseconds()
 }
 
 // resolvedNotice tells the ticket's requestors that it is resolved (a
