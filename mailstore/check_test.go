@@ -110,19 +110,33 @@ func TestCheckForeignKeys(t *testing.T) {
 }
 
 // TestCheckEmpty: a database without sak's schema is a problem, not an
-// error, and has no outbox to read.
+// error, and has no outbox to read (on PostgreSQL a new, empty schema);
+// once migrated it has the code's version.
 func TestCheckEmpty(t *testing.T) {
-	ctx := context.Background()
-	s, err := mailstore.Open(ctx, t.TempDir()+"/empty.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	h, err := s.Check(ctx, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.OK() || h.SchemaVersion != 0 || h.Outbox != nil || !strings.Contains(h.Problems[0], "no sak schema") {
-		t.Fatalf("Check on an empty database = %+v", h)
+	for name, dsn := range map[string]func(t *testing.T) string{
+		"sqlite":   func(t *testing.T) string { return t.TempDir() + "/empty.db" },
+		"postgres": func(t *testing.T) string { return storetest.PostgresDSN(t) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			s, err := mailstore.Open(ctx, dsn(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			h, err := s.Check(ctx, time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if h.OK() || h.SchemaVersion != 0 || h.Outbox != nil || !strings.Contains(h.Problems[0], "no sak schema") {
+				t.Fatalf("Check on an empty database = %+v", h)
+			}
+			if err := s.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := s.SchemaVersion(ctx); err != nil || v != s.CodeVersion() {
+				t.Fatalf("SchemaVersion after Migrate = %d, %v; want %d", v, err, s.CodeVersion())
+			}
+		})
 	}
 }
